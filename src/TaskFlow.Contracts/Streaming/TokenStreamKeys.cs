@@ -1,0 +1,39 @@
+namespace TaskFlow.Contracts.Streaming;
+
+/// <summary>
+/// The Redis contract between the worker (writer) and ChatSocket (reader) for one generation's tokens.
+/// Each generation has a stream; every entry carries a sequence number so a reconnecting client can say where it stopped.
+/// After each append the writer publishes on the notify channel so readers do not have to poll.
+/// </summary>
+public static class TokenStreamKeys
+{
+    public const string NotifyChannelPrefix = "taskflow:generation-notify:";
+
+    /// <summary>How long a finished stream stays readable for clients that reconnect late.</summary>
+    public static readonly TimeSpan RetentionAfterEnd = TimeSpan.FromHours(1);
+
+    public static string Key(Guid generationId) => $"taskflow:generation:{generationId:N}";
+
+    public static string NotifyChannel(Guid generationId) => NotifyChannelPrefix + generationId.ToString("N");
+
+    public static class Fields
+    {
+        public const string Sequence = "seq";
+        public const string Kind = "kind";
+        public const string Text = "text";
+        public const string Status = "status";
+        public const string InputTokens = "in";
+        public const string OutputTokens = "out";
+        public const string ErrorCode = "code";
+        public const string ErrorMessage = "error";
+    }
+
+    public static class Kinds
+    {
+        /// <summary>The worker picked the job up.</summary>
+        public const string Start = "start";
+        public const string Token = "token";
+        /// <summary>Last entry: carries the final status, usage and error, if any.</summary>
+        public const string End = "end";
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>Stands in for Aspire.StackExchange.Redis: one shared multiplexer from <c>ConnectionStrings:redis</c>, plus a health check.</summary>
+public static class RedisClientExtensions
+{
+    public static IHostApplicationBuilder AddRedisClient(this IHostApplicationBuilder builder, string connectionName = "redis")
+    {
+        var connectionString = builder.Configuration.GetRequiredConnectionString(connectionName);
+        var options = ConfigurationOptions.Parse(connectionString);
+        // Keep retrying in the background while Redis restarts instead of failing the caller for good.
+        options.AbortOnConnectFail = false;
+        options.ClientName ??= builder.Environment.ApplicationName;
+
+        builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            connectionName,
+            sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>()),
+            HealthStatus.Unhealthy,
+            ["ready"]));
+        return builder;
+    }
+
+    private sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                var latency = await redis.GetDatabase().PingAsync();
+                return HealthCheckResult.Healthy($"ping {latency.TotalMilliseconds:F1} ms");
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy("Redis is unreachable: check ConnectionStrings:redis and that redis-server runs.", ex);
+            }
+        }
+    }
+}
