@@ -1,6 +1,12 @@
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddGatewayServices();
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+app.UseGatewayHeaders();
+app.MapDefaultEndpoints();
+app.MapReverseProxy();
 
 app.Run();

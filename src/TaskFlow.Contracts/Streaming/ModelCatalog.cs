@@ -18,4 +18,5 @@ public sealed record ModelAdvertisement(
     string Provider,
     bool IsOffline,
     bool IsDefault,
+    bool IsReachable,
     DateTimeOffset SeenAt);

@@ -13,13 +13,20 @@ public static class PostgresClientExtensions
 {
     public const string DatabaseConnectionName = "taskflowdb";
 
-    public static IHostApplicationBuilder AddTaskFlowDbContext<TContext>(this IHostApplicationBuilder builder, string schema)
+    public static IHostApplicationBuilder AddTaskFlowDbContext<TContext>(
+        this IHostApplicationBuilder builder,
+        string schema,
+        Action<DbContextOptionsBuilder>? configure = null)
         where TContext : DbContext
     {
         var connectionString = builder.Configuration.GetRequiredConnectionString(DatabaseConnectionName);
-        builder.Services.AddDbContextPool<TContext>(options => options.UseNpgsql(connectionString, npgsql => npgsql
-            .MigrationsHistoryTable("__EFMigrationsHistory", schema)
-            .EnableRetryOnFailure(maxRetryCount: 5)));
+        builder.Services.AddDbContextPool<TContext>(options =>
+        {
+            options.UseNpgsql(connectionString, npgsql => npgsql
+                .MigrationsHistoryTable("__EFMigrationsHistory", schema)
+                .EnableRetryOnFailure(maxRetryCount: 5));
+            configure?.Invoke(options);
+        });
         builder.Services.AddHealthChecks().AddDbContextCheck<TContext>($"postgres-{schema}", tags: ["ready"]);
         builder.Services.AddHostedService<DatabaseMigrator<TContext>>();
         return builder;

@@ -1,0 +1,132 @@
+using Microsoft.EntityFrameworkCore;
+using TaskFlow.ChatSocket.Data;
+using TaskFlow.Contracts.Chat;
+
+namespace TaskFlow.ChatSocket.Conversations;
+
+/// <summary>
+/// Every read and write of the chat schema. Every lookup is scoped to the user, so no path can reach another
+/// user's conversation: a foreign id behaves exactly like an unknown one.
+/// </summary>
+public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
+{
+    public Task<Conversation?> FindAsync(Guid conversationId, string userId, CancellationToken cancellationToken) =>
+        db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == conversationId && c.UserId == userId, cancellationToken);
+
+    public async Task<Conversation> CreateAsync(string userId, string model, string provider, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var conversation = new Conversation
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = userId,
+            Model = model,
+            Provider = provider,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Conversations.Add(conversation);
+        await db.SaveChangesAsync(cancellationToken);
+        db.Entry(conversation).State = EntityState.Detached;
+        return conversation;
+    }
+
+    /// <summary>
+    /// Stores the user's message and its job in one transaction: once this returns, the message is acknowledged
+    /// and nothing may lose it. Sets the title from the first message.
+    /// </summary>
+    public async Task<AcceptedMessage> AcceptUserMessageAsync(Conversation conversation, string text, JobPriority priority, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var message = new Message
+        {
+            Id = Guid.CreateVersion7(now),
+            ConversationId = conversation.Id,
+            Role = "user",
+            Content = text,
+            Status = GenerationStatus.Completed,
+            CreatedAt = now,
+        };
+        var generation = new Generation
+        {
+            Id = Guid.CreateVersion7(now),
+            ConversationId = conversation.Id,
+            UserMessageId = message.Id,
+            UserId = conversation.UserId,
+            Model = conversation.Model,
+            Priority = (int)priority,
+            Status = GenerationStatus.Waiting,
+            CreatedAt = now,
+        };
+
+        var tracked = await db.Conversations.FirstAsync(c => c.Id == conversation.Id, cancellationToken);
+        var isFirst = !await db.Messages.AnyAsync(m => m.ConversationId == conversation.Id && m.Role == "user", cancellationToken);
+        var title = isFirst ? ConversationTitle.From(text) : null;
+        tracked.Title = title ?? tracked.Title;
+        tracked.UpdatedAt = now;
+        tracked.Status = ConversationStatus.Active;
+
+        db.Messages.Add(message);
+        db.Generations.Add(generation);
+        // One SaveChanges, one transaction: the message and its job exist together or not at all.
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return new AcceptedMessage(message, generation, title);
+    }
+
+    /// <summary>The most recent messages of a conversation, oldest first.</summary>
+    public async Task<IReadOnlyList<Message>> RecentMessagesAsync(Guid conversationId, int count, CancellationToken cancellationToken)
+    {
+        var newestFirst = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == conversationId)
+            .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+            .Take(count)
+            .ToListAsync(cancellationToken);
+        newestFirst.Reverse();
+        return newestFirst;
+    }
+
+    /// <summary>The newest job of a conversation that has not ended, if any: a reconnecting client is attached to it.</summary>
+    public Task<Guid?> UnfinishedGenerationAsync(Guid conversationId, CancellationToken cancellationToken) =>
+        db.Generations.AsNoTracking()
+            .Where(g => g.ConversationId == conversationId && g.FinishedAt == null)
+            .OrderByDescending(g => g.CreatedAt)
+            .Select(g => (Guid?)g.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>
+    /// Stores the assistant's answer exactly once, whoever gets there first (the socket that streamed it or the
+    /// result consumer), and closes the job. Returns false if it was already stored or the conversation is gone.
+    /// </summary>
+    public async Task<bool> SaveReplyAsync(ReplyFinished reply, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var inserted = 0;
+        if (reply.Content.Length > 0 || reply.Status == GenerationStatus.Completed)
+        {
+            // The message id is the generation id: a second insert of the same answer is a no-op.
+            inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO chat.messages (id, conversation_id, role, content, status, input_tokens, output_tokens, created_at)
+                SELECT {reply.GenerationId}, {reply.ConversationId}, 'assistant', {reply.Content}, {reply.Status}, {reply.InputTokens}, {reply.OutputTokens}, {now}
+                WHERE EXISTS (SELECT 1 FROM chat.conversations WHERE id = {reply.ConversationId})
+                ON CONFLICT (id) DO NOTHING
+                """, cancellationToken);
+        }
+
+        var closed = await db.Generations
+            .Where(g => g.Id == reply.GenerationId && g.FinishedAt == null)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(g => g.Status, reply.Status)
+                .SetProperty(g => g.ErrorCode, reply.ErrorCode)
+                .SetProperty(g => g.ErrorMessage, reply.ErrorMessage)
+                .SetProperty(g => g.FinishedAt, now), cancellationToken);
+        if (closed > 0)
+        {
+            await db.Conversations.Where(c => c.Id == reply.ConversationId)
+                .ExecuteUpdateAsync(set => set.SetProperty(c => c.UpdatedAt, now), cancellationToken);
+        }
+        return inserted > 0;
+    }
+}
+
+public sealed record AcceptedMessage(Message Message, Generation Generation, string? NewTitle);

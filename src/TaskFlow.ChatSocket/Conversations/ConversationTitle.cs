@@ -1,0 +1,18 @@
+namespace TaskFlow.ChatSocket.Conversations;
+
+public static class ConversationTitle
+{
+    /// <summary>The first user message, on one line, cut to the title length at a word boundary where possible.</summary>
+    public static string From(string firstMessage)
+    {
+        var oneLine = string.Join(' ', firstMessage.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        var max = Data.Conversation.TitleMaxLength;
+        if (oneLine.Length <= max)
+        {
+            return oneLine.Length == 0 ? "New conversation" : oneLine;
+        }
+        var cut = oneLine[..(max - 1)];
+        var lastSpace = cut.LastIndexOf(' ');
+        return (lastSpace > max / 2 ? cut[..lastSpace] : cut).TrimEnd() + "…";
+    }
+}

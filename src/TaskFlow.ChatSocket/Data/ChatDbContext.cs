@@ -1,0 +1,41 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace TaskFlow.ChatSocket.Data;
+
+public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbContext(options)
+{
+    public const string Schema = "chat";
+
+    public DbSet<Conversation> Conversations => Set<Conversation>();
+
+    public DbSet<Message> Messages => Set<Message>();
+
+    public DbSet<Generation> Generations => Set<Generation>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(Schema);
+
+        modelBuilder.Entity<Conversation>(conversation =>
+        {
+            conversation.ToTable("conversations");
+            conversation.Property(c => c.Title).HasMaxLength(Conversation.TitleMaxLength);
+            conversation.HasIndex(c => new { c.UserId, c.UpdatedAt });
+            conversation.HasMany(c => c.Messages).WithOne().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Message>(message =>
+        {
+            message.ToTable("messages");
+            message.HasIndex(m => new { m.ConversationId, m.CreatedAt });
+        });
+
+        modelBuilder.Entity<Generation>(generation =>
+        {
+            generation.ToTable("generations");
+            generation.HasOne<Conversation>().WithMany().HasForeignKey(g => g.ConversationId).OnDelete(DeleteBehavior.Cascade);
+            generation.HasIndex(g => new { g.UserId, g.CreatedAt });
+            generation.HasIndex(g => g.Status);
+        });
+    }
+}

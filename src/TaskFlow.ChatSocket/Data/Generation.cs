@@ -1,0 +1,28 @@
+namespace TaskFlow.ChatSocket.Data;
+
+/// <summary>One queued job: stored before the user's message is acknowledged, so it survives any restart.</summary>
+public sealed class Generation
+{
+    public Guid Id { get; set; }
+
+    public Guid ConversationId { get; set; }
+
+    public Guid UserMessageId { get; set; }
+
+    public required string UserId { get; set; }
+
+    public required string Model { get; set; }
+
+    public int Priority { get; set; }
+
+    /// <summary>waiting, processing, completed, interrupted, cancelled or failed.</summary>
+    public required string Status { get; set; }
+
+    public string? ErrorCode { get; set; }
+
+    public string? ErrorMessage { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? FinishedAt { get; set; }
+}

@@ -1,0 +1,41 @@
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using TaskFlow.ChatSocket.Api;
+using TaskFlow.ChatSocket.Conversations;
+using TaskFlow.ChatSocket.Data;
+using TaskFlow.ChatSocket.Messaging;
+using TaskFlow.ChatSocket.Models;
+using TaskFlow.ChatSocket.Sockets;
+using TaskFlow.ChatSocket.Streaming;
+
+namespace TaskFlow.ChatSocket.Extensions;
+
+internal static class ChatSocketServiceExtensions
+{
+    public const string OpenApiDocumentName = "chatsocket";
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.AddTaskFlowDbContext<ChatDbContext>(ChatDbContext.Schema, options => options.UseSnakeCaseNamingConvention());
+        builder.AddRedisClient();
+        builder.AddTaskFlowMessaging(bus => bus.AddConsumer<ReplyFinishedConsumer, ReplyFinishedConsumerDefinition>());
+
+        builder.Services.AddScoped<ConversationStore>();
+        builder.Services.AddScoped<PromptBuilder>();
+        builder.Services.AddSingleton<ModelCatalogReader>();
+        builder.Services.AddSingleton<TokenStreamReader>();
+        builder.Services.AddOpenApi(OpenApiDocumentName);
+    }
+
+    public static void MapApplicationEndpoints(this WebApplication app)
+    {
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.MapOpenApi();
+        app.MapChatSocket();
+        app.MapConversationsApi();
+        app.MapModelsApi();
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Options;
+using TaskFlow.ChatSocket.Conversations;
+using TaskFlow.ChatSocket.Identity;
+
+namespace TaskFlow.ChatSocket.Sockets;
+
+public static class ChatSocketEndpoint
+{
+    public const string Path = "/ws";
+
+    public static IEndpointRouteBuilder MapChatSocket(this IEndpointRouteBuilder app)
+    {
+        app.Map(Path, HandleAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task HandleAsync(HttpContext context, IOptions<ChatOptions> options)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Results.Problem("This endpoint speaks WebSocket only: connect with a WebSocket client to /ws.", statusCode: StatusCodes.Status400BadRequest)
+                .ExecuteAsync(context);
+            return;
+        }
+        if (!OriginPolicy.IsAllowed(context.Request, options.Value.AllowedOrigins))
+        {
+            await Results.Problem("Cross-site WebSocket connections are not allowed: open the chat page from this server.", statusCode: StatusCodes.Status403Forbidden)
+                .ExecuteAsync(context);
+            return;
+        }
+        if (!TryReadRequest(context, out var request, out var error))
+        {
+            await Results.Problem(error, statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, socket, request!);
+        await session.RunAsync(context.RequestAborted);
+    }
+
+    private static bool TryReadRequest(HttpContext context, out SessionRequest? request, out string? error)
+    {
+        var query = context.Request.Query;
+        request = null;
+        Guid? conversationId = null;
+        if (query["conversationId"].FirstOrDefault() is { Length: > 0 } rawId)
+        {
+            if (!Guid.TryParse(rawId, out var parsed))
+            {
+                error = "conversationId must be a UUID; leave it out to start a new conversation.";
+                return false;
+            }
+            conversationId = parsed;
+        }
+        long lastSequence = 0;
+        if (query["lastSeq"].FirstOrDefault() is { Length: > 0 } rawSeq && (!long.TryParse(rawSeq, out lastSequence) || lastSequence < 0))
+        {
+            error = "lastSeq must be the non-negative sequence number of the last ai_token you received.";
+            return false;
+        }
+        var model = query["model"].FirstOrDefault() is { Length: > 0 and <= 200 } m ? m : null;
+        request = new SessionRequest(CurrentUser.IdOf(context), conversationId, model, lastSequence);
+        error = null;
+        return true;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Text.Json.Serialization;
+
+namespace TaskFlow.ChatSocket.Sockets.Protocol;
+
+/// <summary>Everything the server sends on the chat socket. docs/protocol.md describes each event and when it comes.</summary>
+public abstract record ServerEvent([property: JsonPropertyOrder(-1)] string Type);
+
+public sealed record ConversationCreated(Guid ConversationId, string Model, string ModelName, bool Offline)
+    : ServerEvent("conversation_created");
+
+public sealed record ConversationResumed(Guid ConversationId, string Model, string Title, string Status)
+    : ServerEvent("conversation_resumed");
+
+public sealed record TitleUpdated(Guid ConversationId, string Title) : ServerEvent("title_updated");
+
+/// <summary>The user's message is stored and its job queued: from here on nothing loses it.</summary>
+public sealed record MessageAccepted(Guid ConversationId, Guid MessageId, Guid GenerationId, string Priority)
+    : ServerEvent("message_accepted");
+
+public sealed record AiStart(Guid GenerationId, bool Restarted) : ServerEvent("ai_start");
+
+public sealed record AiToken(Guid GenerationId, long Seq, string Token) : ServerEvent("ai_token");
+
+public sealed record AiDone(Guid GenerationId, Guid? MessageId, string Status, long? TokensUsed, long? InputTokens, long? OutputTokens)
+    : ServerEvent("ai_done");
+
+/// <summary>A failure the user should see: <see cref="Code"/> is stable for programs, <see cref="Error"/> says what to do.</summary>
+public sealed record AiError(Guid? GenerationId, string Code, string Error) : ServerEvent("ai_error");

@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using StackExchange.Redis;
+using TaskFlow.Contracts.Streaming;
+using Fields = TaskFlow.Contracts.Streaming.TokenStreamKeys.Fields;
+using Kinds = TaskFlow.Contracts.Streaming.TokenStreamKeys.Kinds;
+
+namespace TaskFlow.ChatSocket.Streaming;
+
+/// <summary>
+/// Reads one generation's stream from the beginning to its end entry, from any replica. The worker's notify
+/// message wakes the reader; a slow poll covers notifications lost while Redis or the connection restarted.
+/// </summary>
+public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<TokenStreamReader> logger)
+{
+    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+    private const int BatchSize = 512;
+
+    public async IAsyncEnumerable<TokenStreamEntry> ReadAsync(Guid generationId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+        var channel = RedisChannel.Literal(TokenStreamKeys.NotifyChannel(generationId));
+        var subscriber = redis.GetSubscriber();
+        void OnNotify(RedisChannel _, RedisValue __) => wake.Writer.TryWrite(true);
+
+        await SubscribeQuietlyAsync(subscriber, channel, OnNotify);
+        try
+        {
+            var key = TokenStreamKeys.Key(generationId);
+            RedisValue after = "-";
+            while (true)
+            {
+                StreamEntry[] batch;
+                try
+                {
+                    batch = await redis.GetDatabase().StreamRangeAsync(key, after, "+", BatchSize);
+                }
+                catch (RedisException ex)
+                {
+                    logger.LogWarning("Reading generation {GenerationId} failed ({Message}); retrying", generationId, ex.Message);
+                    batch = [];
+                }
+
+                foreach (var entry in batch)
+                {
+                    after = "(" + entry.Id;
+                    var parsed = Parse(entry);
+                    yield return parsed;
+                    if (parsed.Kind == Kinds.End)
+                    {
+                        yield break;
+                    }
+                }
+
+                if (batch.Length < BatchSize)
+                {
+                    using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    poll.CancelAfter(PollInterval);
+                    try
+                    {
+                        await wake.Reader.ReadAsync(poll.Token);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // Poll tick: look again even without a notification.
+                    }
+                }
+            }
+        }
+        finally
+        {
+            await UnsubscribeQuietlyAsync(subscriber, channel, OnNotify);
+        }
+    }
+
+    private async Task SubscribeQuietlyAsync(ISubscriber subscriber, RedisChannel channel, Action<RedisChannel, RedisValue> handler)
+    {
+        try
+        {
+            await subscriber.SubscribeAsync(channel, handler);
+        }
+        catch (RedisException ex)
+        {
+            logger.LogWarning("Subscribing to {Channel} failed ({Message}); falling back to polling", channel, ex.Message);
+        }
+    }
+
+    private static async Task UnsubscribeQuietlyAsync(ISubscriber subscriber, RedisChannel channel, Action<RedisChannel, RedisValue> handler)
+    {
+        try
+        {
+            await subscriber.UnsubscribeAsync(channel, handler);
+        }
+        catch (RedisException)
+        {
+            // The subscription dies with the connection anyway.
+        }
+    }
+
+    private static TokenStreamEntry Parse(StreamEntry entry)
+    {
+        string Get(string name) => entry[name].IsNull ? "" : entry[name].ToString();
+        long? Count(string name) => entry[name].IsNull || (long)entry[name] < 0 ? null : (long)entry[name];
+        return new TokenStreamEntry(
+            (long)entry[Fields.Sequence],
+            Get(Fields.Kind),
+            Get(Fields.Text),
+            Get(Fields.Status),
+            Count(Fields.InputTokens),
+            Count(Fields.OutputTokens),
+            Get(Fields.ErrorCode) is { Length: > 0 } code ? code : null,
+            Get(Fields.ErrorMessage) is { Length: > 0 } message ? message : null);
+    }
+}

@@ -1,0 +1,32 @@
+using MassTransit;
+using TaskFlow.InferenceWorker.Generation;
+using TaskFlow.InferenceWorker.Models;
+
+namespace TaskFlow.InferenceWorker.Extensions;
+
+internal static class WorkerServiceExtensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        builder.AddRedisClient();
+        builder.AddTaskFlowMessaging(bus => bus.AddConsumer<GenerateReplyConsumer, GenerateReplyConsumerDefinition>());
+
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
+        // A model answer can take minutes: this client gets no standard resilience timeout; cancellation and the
+        // generation timeout bound it instead.
+        builder.Services.AddHttpClient(ModelRegistry.ModelHttpClient, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllResilienceHandlers();
+        builder.Services.AddHttpClient(ModelAvailabilityMonitor.ProbeHttpClient)
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+
+        builder.Services.AddSingleton<ModelRegistry>();
+        builder.Services.AddSingleton<TokenStreamWriter>();
+        builder.Services.AddSingleton<ModelAvailabilityMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelAvailabilityMonitor>());
+        builder.Services.AddHealthChecks().AddCheck<ModelCatalogHealthCheck>("models", tags: ["ready"]);
+    }
+}

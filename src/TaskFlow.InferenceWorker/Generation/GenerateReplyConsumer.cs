@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Text;
+using MassTransit;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using TaskFlow.Contracts.Chat;
+using TaskFlow.Contracts.Telemetry;
+using TaskFlow.InferenceWorker.Models;
+
+namespace TaskFlow.InferenceWorker.Generation;
+
+/// <summary>
+/// Runs one generation: streams the model's answer into the generation's Redis stream, then announces the result
+/// (for the chat schema) and the inference record (for Telemetry).
+/// </summary>
+public sealed class GenerateReplyConsumer(
+    ModelRegistry models,
+    TokenStreamWriter streams,
+    IOptions<InferenceOptions> options,
+    ILogger<GenerateReplyConsumer> logger) : IConsumer<GenerateReply>
+{
+    public async Task Consume(ConsumeContext<GenerateReply> context)
+    {
+        var job = context.Message;
+        var stream = await streams.OpenAsync(job.GenerationId);
+        if (stream.IsFinished)
+        {
+            logger.LogInformation("Generation {GenerationId} was already finished; skipping the redelivered job", job.GenerationId);
+            return;
+        }
+
+        await stream.StartAsync(restarted: stream.WasStarted);
+        var outcome = models.TryGet(job.ModelId, out var model)
+            ? await GenerateAsync(model, job, stream, context.CancellationToken)
+            : GenerationOutcome.Failed(ModelErrorClassifier.Describe(ModelError.ModelNotFound), model: null);
+
+        await stream.EndAsync(outcome.Status, outcome.InputTokens, outcome.OutputTokens, outcome.Error);
+        await context.Publish(new ReplyFinished(
+            job.GenerationId, job.ConversationId, job.ModelId, outcome.Status, outcome.Content, outcome.TokenCount,
+            (int?)outcome.InputTokens, (int?)outcome.OutputTokens, outcome.Error?.Code, outcome.Error?.UserMessage, DateTimeOffset.UtcNow));
+        await context.Publish(new InferenceCompleted(
+            job.GenerationId, job.ConversationId, job.GenerationId, job.UserId, job.ModelId, model?.ProviderName ?? "unknown",
+            outcome.Status, outcome.LatencyMs, outcome.TimeToFirstTokenMs, (int?)outcome.InputTokens, (int?)outcome.OutputTokens,
+            outcome.Error?.Code, outcome.ErrorDetail, Preview(LastUserText(job)), Preview(outcome.Content), outcome.StartedAt));
+    }
+
+    private async Task<GenerationOutcome> GenerateAsync(ModelEntry model, GenerateReply job, GenerationStreamSession stream, CancellationToken consumeToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        long? firstToken = null;
+        var content = new StringBuilder();
+        var tokens = 0;
+        UsageDetails? usage = null;
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(consumeToken);
+        timeout.CancelAfter(options.Value.GenerationTimeout);
+        try
+        {
+            var prompt = job.Prompt.Select(turn => new ChatMessage(new ChatRole(turn.Role), turn.Content)).ToList();
+            await foreach (var update in model.Client.GetStreamingResponseAsync(prompt, new ChatOptions { ModelId = model.Definition.ProviderModelName }, timeout.Token))
+            {
+                usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
+                if (string.IsNullOrEmpty(update.Text))
+                {
+                    continue;
+                }
+                firstToken ??= clock.ElapsedMilliseconds;
+                content.Append(update.Text);
+                tokens++;
+                await stream.AppendTokenAsync(update.Text);
+            }
+            return new GenerationOutcome(GenerationStatus.Completed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
+                null, null, started, clock.ElapsedMilliseconds, firstToken);
+        }
+        catch (OperationCanceledException) when (consumeToken.IsCancellationRequested)
+        {
+            // The worker is stopping: give the job back to the queue so another worker answers it from the start.
+            throw;
+        }
+        catch (Exception ex)
+        {
+            var error = timeout.IsCancellationRequested
+                ? ModelErrorClassifier.Describe(ModelError.Timeout)
+                : ModelErrorClassifier.Classify(ex);
+            logger.LogWarning(ex, "Generation {GenerationId} on {Model} failed: {Code}", job.GenerationId, model.Id, error.Code);
+            return new GenerationOutcome(GenerationStatus.Failed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
+                error, ex.Message, started, clock.ElapsedMilliseconds, firstToken);
+        }
+    }
+
+    private string Preview(string text) =>
+        text.Length <= options.Value.PreviewLength ? text : text[..options.Value.PreviewLength];
+
+    private static string LastUserText(GenerateReply job) =>
+        job.Prompt.LastOrDefault(turn => turn.Role == ChatRole.User.Value)?.Content ?? "";
+}

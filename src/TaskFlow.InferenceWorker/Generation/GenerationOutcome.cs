@@ -1,0 +1,21 @@
+using TaskFlow.Contracts.Chat;
+using TaskFlow.InferenceWorker.Models;
+
+namespace TaskFlow.InferenceWorker.Generation;
+
+/// <summary>What one model call produced, for the stream's end entry, the chat result and the inference record.</summary>
+internal sealed record GenerationOutcome(
+    string Status,
+    string Content,
+    int TokenCount,
+    long? InputTokens,
+    long? OutputTokens,
+    ModelError? Error,
+    string? ErrorDetail,
+    DateTimeOffset StartedAt,
+    long LatencyMs,
+    long? TimeToFirstTokenMs)
+{
+    public static GenerationOutcome Failed(ModelError error, ModelEntry? model) =>
+        new(GenerationStatus.Failed, "", 0, null, null, error, model is null ? "unknown model" : null, DateTimeOffset.UtcNow, 0, null);
+}

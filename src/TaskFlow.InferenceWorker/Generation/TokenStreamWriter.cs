@@ -1,0 +1,70 @@
+using StackExchange.Redis;
+using TaskFlow.Contracts.Streaming;
+using Fields = TaskFlow.Contracts.Streaming.TokenStreamKeys.Fields;
+using Kinds = TaskFlow.Contracts.Streaming.TokenStreamKeys.Kinds;
+
+namespace TaskFlow.InferenceWorker.Generation;
+
+/// <summary>Appends one generation's events to its Redis stream, numbering them, and wakes readers after each append.</summary>
+public sealed class TokenStreamWriter(IConnectionMultiplexer redis)
+{
+    public async Task<GenerationStreamSession> OpenAsync(Guid generationId)
+    {
+        var database = redis.GetDatabase();
+        var key = TokenStreamKeys.Key(generationId);
+        var last = await database.StreamRangeAsync(key, "-", "+", count: 1, messageOrder: Order.Descending);
+        long sequence = 0;
+        var finished = false;
+        var hasTokens = false;
+        if (last.Length == 1)
+        {
+            sequence = (long)last[0][Fields.Sequence];
+            finished = last[0][Fields.Kind] == Kinds.End;
+            hasTokens = true;
+        }
+        return new GenerationStreamSession(database, redis.GetSubscriber(), generationId, sequence, finished, hasTokens);
+    }
+}
+
+/// <summary>The writer's side of one generation stream.</summary>
+public sealed class GenerationStreamSession(IDatabase database, ISubscriber subscriber, Guid generationId, long sequence, bool isFinished, bool wasStarted)
+{
+    private readonly RedisKey _key = TokenStreamKeys.Key(generationId);
+    private readonly RedisChannel _channel = RedisChannel.Literal(TokenStreamKeys.NotifyChannel(generationId));
+    private long _sequence = sequence;
+
+    /// <summary>A previous attempt already wrote the end entry (the job was redelivered after it finished).</summary>
+    public bool IsFinished { get; } = isFinished;
+
+    /// <summary>A previous attempt wrote entries but did not finish: readers must drop what they showed.</summary>
+    public bool WasStarted { get; } = wasStarted;
+
+    public async Task StartAsync(bool restarted)
+    {
+        await AppendAsync(Kinds.Start, new NameValueEntry(Fields.Status, restarted ? "restarted" : "started"));
+        // A worker that dies mid-answer must not leave the stream behind forever.
+        await database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd * 3);
+    }
+
+    public Task AppendTokenAsync(string text) => AppendAsync(Kinds.Token, new NameValueEntry(Fields.Text, text));
+
+    public async Task EndAsync(string status, long? inputTokens, long? outputTokens, ModelError? error)
+    {
+        await AppendAsync(
+            Kinds.End,
+            new NameValueEntry(Fields.Status, status),
+            new NameValueEntry(Fields.InputTokens, inputTokens ?? -1),
+            new NameValueEntry(Fields.OutputTokens, outputTokens ?? -1),
+            new NameValueEntry(Fields.ErrorCode, error?.Code ?? ""),
+            new NameValueEntry(Fields.ErrorMessage, error?.UserMessage ?? ""));
+        await database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd);
+    }
+
+    private async Task AppendAsync(string kind, params NameValueEntry[] fields)
+    {
+        var sequence = Interlocked.Increment(ref _sequence);
+        NameValueEntry[] entry = [new(Fields.Sequence, sequence), new(Fields.Kind, kind), .. fields];
+        await database.StreamAddAsync(_key, entry);
+        await subscriber.PublishAsync(_channel, sequence, CommandFlags.FireAndForget);
+    }
+}

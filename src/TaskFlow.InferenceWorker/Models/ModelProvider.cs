@@ -1,0 +1,8 @@
+namespace TaskFlow.InferenceWorker.Models;
+
+public enum ModelProvider
+{
+    Ollama,
+    OpenAI,
+    Offline,
+}

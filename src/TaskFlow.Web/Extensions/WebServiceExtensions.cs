@@ -1,0 +1,9 @@
+namespace TaskFlow.Web.Extensions;
+
+internal static class WebServiceExtensions
+{
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRazorPages();
+    }
+}
