@@ -1,0 +1,2 @@
+global using TaskFlow.Telemetry.Extensions;
+global using TaskFlow.Telemetry.Stats;

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace TaskFlow.Telemetry.Stats;
+
+/// <summary>
+/// Read side of Telemetry: <c>GET /api/stats?windowMinutes=60</c> (aggregates over a window, with recent calls) and
+/// <c>GET /api/stats/recent?limit=50</c> (the newest calls, any age). Served to the gateway's /api/stats route.
+/// </summary>
+public static class StatsApi
+{
+    public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/stats").WithTags("Stats");
+        api.MapGet("", GetStatsAsync);
+        api.MapGet("/recent", GetRecentAsync);
+        return app;
+    }
+
+    public static async Task<Results<Ok<StatsResponse>, ValidationProblem>> GetStatsAsync(
+        [FromQuery] string? windowMinutes,
+        StatsQueries queries,
+        CancellationToken cancellationToken)
+    {
+        if (!StatsRequest.TryParseWindow(windowMinutes, out var window, out var error))
+        {
+            return Invalid(nameof(windowMinutes), error);
+        }
+
+        return TypedResults.Ok(await queries.GetStatsAsync(window, StatsRequest.DefaultRecentLimit, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<RecentResponse>, ValidationProblem>> GetRecentAsync(
+        [FromQuery] string? limit,
+        StatsQueries queries,
+        CancellationToken cancellationToken)
+    {
+        if (!StatsRequest.TryParseLimit(limit, out var count, out var error))
+        {
+            return Invalid(nameof(limit), error);
+        }
+
+        return TypedResults.Ok(new RecentResponse(count, await queries.GetRecentAsync(since: null, count, cancellationToken)));
+    }
+
+    private static ValidationProblem Invalid(string parameter, string? error) =>
+        TypedResults.ValidationProblem(
+            new Dictionary<string, string[]> { [parameter] = [error ?? $"{parameter} is not valid."] },
+            detail: error,
+            title: "Invalid query parameter");
+}
