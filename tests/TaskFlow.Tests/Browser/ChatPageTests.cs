@@ -1,0 +1,37 @@
+using Microsoft.Playwright;
+using TaskFlow.Tests.Fakes;
+using TaskFlow.Tests.Support;
+
+namespace TaskFlow.Tests.Browser;
+
+[Collection(StackCollection.Name)]
+public sealed class ChatPageTests(TaskFlowStack stack)
+{
+    [Fact]
+    public async Task The_chat_page_through_the_gateway_streams_an_answer()
+    {
+        const string prompt = "Hello from the browser test [[delay:30]]";
+        var expected = string.Concat(FakeModelServer.ReplyTo(prompt));
+
+        await using var browser = await BrowserSession.StartAsync();
+        var page = browser.Page;
+        await page.GotoAsync(stack.Gateway.ToString());
+        await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("Connected");
+        await Assertions.Expect(page.GetByTestId("model-picker")).ToHaveValueAsync(FakeModelServer.ModelName);
+        await Assertions.Expect(page.GetByTestId("offline-banner")).ToBeHiddenAsync();
+
+        await page.GetByTestId("input").FillAsync(prompt);
+        await page.GetByTestId("send").ClickAsync();
+
+        var answer = page.Locator(".message.assistant").Last;
+        // The slow fake model makes the answer visible while it is still being written.
+        await Assertions.Expect(answer).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("typing"));
+        await Assertions.Expect(answer.Locator(".body")).ToHaveTextAsync(expected, new() { Timeout = 30_000 });
+        await Assertions.Expect(answer).ToHaveAttributeAsync("data-done", "true");
+        await Assertions.Expect(page.Locator(".message.user").Last.Locator(".body")).ToHaveTextAsync(prompt);
+        await Assertions.Expect(page.GetByTestId("conversations").Locator("li")).Not.ToHaveCountAsync(0);
+
+        var screenshot = await browser.ScreenshotAsync("chat-turn");
+        Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot should show the rendered page");
+    }
+}

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace TaskFlow.Tests.Fakes;
+
+/// <summary>
+/// A model server that speaks Ollama's real <c>/api/chat</c> NDJSON streaming protocol (and answers the
+/// reachability probe), so the worker's real OllamaSharp client runs against it.
+/// What it answers is decided by the prompt itself, so tests running in parallel never share a script:
+/// the reply echoes the last user message as <see cref="ReplyTo"/> says, and markers in the message change
+/// behaviour: <c>[[delay:50]]</c> ms between tokens, <c>[[fail:429]]</c> an HTTP error with that status.
+/// </summary>
+public sealed partial class FakeModelServer : IAsyncDisposable
+{
+    public const string ModelName = "fake-qwen";
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<JsonObject> _requests = new();
+
+    private FakeModelServer(WebApplication app) => _app = app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The Ollama connection string in the contract's shape.</summary>
+    public string ConnectionString => $"Endpoint={BaseAddress.ToString().TrimEnd('/')};Model={ModelName}";
+
+    /// <summary>Every /api/chat request body received, in arrival order.</summary>
+    public IReadOnlyList<JsonObject> Requests => [.. _requests];
+
+    /// <summary>The tokens the fake model streams for a user message; concatenated, they are the answer.</summary>
+    public static IReadOnlyList<string> ReplyTo(string userMessage)
+    {
+        var clean = Markers().Replace(userMessage, "").Trim();
+        var words = $"You said: {clean}. That is all from the fake model.".Split(' ');
+        return [.. words.Select((word, index) => index == 0 ? word : " " + word)];
+    }
+
+    public static async Task<FakeModelServer> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var server = new FakeModelServer(app);
+        app.MapGet("/", () => "Ollama is running");
+        app.MapGet("/api/tags", () => Results.Json(new { models = new[] { new { name = ModelName, model = ModelName } } }));
+        app.MapPost("/api/chat", server.ChatAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseAddress = new Uri(address);
+        return server;
+    }
+
+    private async Task ChatAsync(HttpContext context)
+    {
+        var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
+        _requests.Enqueue(body);
+        var lastUser = body["messages"]!.AsArray().LastOrDefault(m => (string?)m!["role"] == "user")?["content"]?.GetValue<string>() ?? "";
+
+        if (Marker(lastUser, "fail") is { } status)
+        {
+            context.Response.StatusCode = status;
+            await context.Response.WriteAsJsonAsync(new { error = $"fake failure {status}" });
+            return;
+        }
+
+        var delay = TimeSpan.FromMilliseconds(Marker(lastUser, "delay") ?? 0);
+        var tokens = ReplyTo(lastUser);
+        context.Response.ContentType = "application/x-ndjson";
+        foreach (var token in tokens)
+        {
+            if (delay > TimeSpan.Zero)
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+            await WriteLineAsync(context, new { model = ModelName, created_at = DateTime.UtcNow, message = new { role = "assistant", content = token }, done = false });
+        }
+        await WriteLineAsync(context, new
+        {
+            model = ModelName,
+            created_at = DateTime.UtcNow,
+            message = new { role = "assistant", content = "" },
+            done = true,
+            done_reason = "stop",
+            total_duration = 1_000_000,
+            prompt_eval_count = 12,
+            eval_count = tokens.Count,
+        });
+    }
+
+    private static async Task WriteLineAsync(HttpContext context, object line)
+    {
+        await context.Response.WriteAsync(JsonSerializer.Serialize(line) + "\n", context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    private static int? Marker(string text, string name)
+    {
+        var match = Regex.Match(text, $@"\[\[{name}:(\d+)\]\]");
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    [GeneratedRegex(@"\[\[\w+:\d+\]\]")]
+    private static partial Regex Markers();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace TaskFlow.Tests.Support;
+
+/// <summary>A test's side of the chat socket: send protocol events, read server events one by one.</summary>
+public sealed class ChatSocketClient : IAsyncDisposable
+{
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    private readonly ClientWebSocket _socket = new();
+
+    private ChatSocketClient()
+    {
+    }
+
+    public WebSocketState State => _socket.State;
+
+    public WebSocketCloseStatus? CloseStatus => _socket.CloseStatus;
+
+    public static async Task<ChatSocketClient> ConnectAsync(Uri gateway, string query = "", Action<ClientWebSocketOptions>? configure = null)
+    {
+        var client = new ChatSocketClient();
+        configure?.Invoke(client._socket.Options);
+        var builder = new UriBuilder(gateway) { Scheme = gateway.Scheme == "https" ? "wss" : "ws", Path = "/ws", Query = query };
+        await client._socket.ConnectAsync(builder.Uri, CancellationToken.None);
+        return client;
+    }
+
+    public Task SendAsync(object clientEvent) => SendRawAsync(JsonSerializer.Serialize(clientEvent));
+
+    public Task SendRawAsync(string text) =>
+        _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+
+    public Task SendUserMessageAsync(string text, string? priority = null) =>
+        SendAsync(priority is null ? new { type = "user_message", text } : new { type = "user_message", text, priority });
+
+    /// <summary>The next server event, or null when the server closed the socket.</summary>
+    public async Task<JsonElement?> ReceiveAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        var buffer = new byte[64 * 1024];
+        using var message = new MemoryStream();
+        while (true)
+        {
+            var result = await _socket.ReceiveAsync(buffer, cts.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return null;
+            }
+            message.Write(buffer, 0, result.Count);
+            if (result.EndOfMessage)
+            {
+                return JsonDocument.Parse(message.ToArray()).RootElement.Clone();
+            }
+        }
+    }
+
+    /// <summary>Reads events until one of <paramref name="types"/> arrives (included); fails on close or timeout.</summary>
+    public async Task<List<JsonElement>> ReceiveUntilAsync(params string[] types)
+    {
+        var events = new List<JsonElement>();
+        while (true)
+        {
+            var next = await ReceiveAsync() ?? throw new InvalidOperationException(
+                $"The socket closed before {string.Join("/", types)}; got: {string.Join(", ", events.Select(e => e.GetProperty("type").GetString()))}");
+            events.Add(next);
+            if (types.Contains(next.GetProperty("type").GetString()))
+            {
+                return events;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            try
+            {
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "test done", new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // Closing is courtesy; the test already has what it needed.
+            }
+        }
+        _socket.Dispose();
+    }
+}
+
+public static class EventExtensions
+{
+    public static string Type(this JsonElement e) => e.GetProperty("type").GetString()!;
+
+    public static string Str(this JsonElement e, string name) => e.GetProperty(name).GetString()!;
+}

@@ -1,0 +1,93 @@
+using Npgsql;
+using TaskFlow.LocalInfra;
+using TaskFlow.Tests.Fakes;
+
+namespace TaskFlow.Tests.Support;
+
+/// <summary>
+/// The whole system for integration tests: real Redis, PostgreSQL and RabbitMQ on free loopback ports, the fake
+/// model server, and the five services as processes configured with exactly the contract's variables.
+/// Started once per test run (a collection fixture); tests isolate themselves by their own conversations.
+/// </summary>
+public sealed class TaskFlowStack : IAsyncLifetime
+{
+    private static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(120);
+
+    public RedisServer Redis { get; private set; } = null!;
+
+    public PostgresServer Postgres { get; private set; } = null!;
+
+    public RabbitMqServer RabbitMq { get; private set; } = null!;
+
+    public FakeModelServer Model { get; private set; } = null!;
+
+    public TaskFlowServices Services { get; private set; } = null!;
+
+    public Uri Gateway => new(Services.Gateway.Url);
+
+    /// <summary>Where each service's log goes, kept after the run for diagnosis.</summary>
+    public string LogDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "service-logs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+
+    public async Task InitializeAsync()
+    {
+        var redis = RedisServer.StartAsync(InfraOptions.ForTests("redis"));
+        var postgres = PostgresServer.StartAsync(InfraOptions.ForTests("postgres"));
+        var rabbit = RabbitMqServer.StartAsync(InfraOptions.ForTests("rabbitmq"));
+        Model = await FakeModelServer.StartAsync();
+        Redis = await redis;
+        Postgres = await postgres;
+        RabbitMq = await rabbit;
+
+        var topology = TaskFlowTopology.Create(new InfraConnections(Redis.ConnectionString, Postgres.ConnectionString, RabbitMq.ConnectionString, Model.ConnectionString));
+        Services = TaskFlowServices.Start(topology, new TaskFlowServicesOptions
+        {
+            LogDirectory = LogDirectory,
+            ExtraEnvironment = new Dictionary<string, string>
+            {
+                // Tests want a model server noticed quickly.
+                ["Models__ProbeInterval"] = "00:00:02",
+            },
+        });
+        try
+        {
+            await Services.WaitHealthyAsync(HealthTimeout);
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<NpgsqlConnection> OpenDatabaseAsync()
+    {
+        var connection = new NpgsqlConnection(Postgres.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Services is not null)
+        {
+            await Services.DisposeAsync();
+        }
+        if (Model is not null)
+        {
+            await Model.DisposeAsync();
+        }
+        foreach (var server in new InfraServer?[] { RabbitMq, Postgres, Redis })
+        {
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StackCollection : ICollectionFixture<TaskFlowStack>
+{
+    public const string Name = "TaskFlow stack";
+}

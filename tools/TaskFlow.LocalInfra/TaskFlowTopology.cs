@@ -1,0 +1,231 @@
+using System.Globalization;
+
+namespace TaskFlow.LocalInfra;
+
+/// <summary>The connection strings of the shared infrastructure, in the contract's shapes.</summary>
+/// <param name="Redis"><c>127.0.0.1:PORT</c></param>
+/// <param name="TaskflowDb"><c>Host=...;Port=...;Username=...;Password=...;Database=taskflowdb</c></param>
+/// <param name="Messaging"><c>amqp://guest:guest@127.0.0.1:PORT</c></param>
+/// <param name="Chat"><c>Endpoint=http://...;Model=qwen3</c></param>
+public sealed record InfraConnections(string Redis, string TaskflowDb, string Messaging, string Chat)
+{
+    /// <summary>Default chat model: a local Ollama (the worker falls back to its offline model when it is unreachable).</summary>
+    public const string DefaultChat = "Endpoint=http://127.0.0.1:11434;Model=qwen3";
+}
+
+/// <summary>One service of the topology: its port and the exact environment the contract gives it.</summary>
+public sealed record ServiceDefinition(string Name, string ProjectName, int Port, IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary><c>http://127.0.0.1:PORT</c>.</summary>
+    public string Url => $"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
+}
+
+/// <summary>The five services, what each references, and the environment variables that follow (Aspire parity).</summary>
+public static class TaskFlowTopology
+{
+    public const string Gateway = "gateway";
+    public const string Web = "web";
+    public const string ChatSocket = "chatsocket";
+    public const string InferenceWorker = "inferenceworker";
+    public const string Telemetry = "telemetry";
+
+    /// <summary>All service names, gateway first.</summary>
+    public static IReadOnlyList<string> ServiceNames { get; } = [Gateway, Web, ChatSocket, InferenceWorker, Telemetry];
+
+    /// <summary>The project (and assembly) name of a service.</summary>
+    public static string ProjectName(string service) => service switch
+    {
+        Gateway => "TaskFlow.Gateway",
+        Web => "TaskFlow.Web",
+        ChatSocket => "TaskFlow.ChatSocket",
+        InferenceWorker => "TaskFlow.InferenceWorker",
+        Telemetry => "TaskFlow.Telemetry",
+        _ => throw new ArgumentOutOfRangeException(nameof(service), service, "Unknown TaskFlow service."),
+    };
+
+    /// <summary>
+    /// A port per service (from <paramref name="ports"/> where given and non-zero, else a free one) and the contract's
+    /// variables: gateway → services__{web,chatsocket,telemetry}__http__0; web → redis, taskflowdb; chatsocket → redis,
+    /// taskflowdb, messaging; inferenceworker → redis, messaging, chat; telemetry → taskflowdb, messaging.
+    /// </summary>
+    public static IReadOnlyList<ServiceDefinition> Create(InfraConnections infra, IReadOnlyDictionary<string, int>? ports = null)
+    {
+        ArgumentNullException.ThrowIfNull(infra);
+        var port = ServiceNames.ToDictionary(n => n, n => ports is not null && ports.TryGetValue(n, out var p) && p > 0 ? p : FreePort.Get());
+        string Url(string name) => $"http://127.0.0.1:{port[name].ToString(CultureInfo.InvariantCulture)}";
+
+        var redis = KeyValuePair.Create("ConnectionStrings__redis", infra.Redis);
+        var db = KeyValuePair.Create("ConnectionStrings__taskflowdb", infra.TaskflowDb);
+        var messaging = KeyValuePair.Create("ConnectionStrings__messaging", infra.Messaging);
+        var chat = KeyValuePair.Create("ConnectionStrings__chat", infra.Chat);
+        KeyValuePair<string, string> Service(string name) => KeyValuePair.Create($"services__{name}__http__0", Url(name));
+
+        var env = new Dictionary<string, KeyValuePair<string, string>[]>
+        {
+            [Gateway] = [Service(Web), Service(ChatSocket), Service(Telemetry)],
+            [Web] = [redis, db],
+            [ChatSocket] = [redis, db, messaging],
+            [InferenceWorker] = [redis, messaging, chat],
+            [Telemetry] = [db, messaging],
+        };
+
+        return [.. ServiceNames.Select(n => new ServiceDefinition(n, ProjectName(n), port[n], new Dictionary<string, string>(env[n])))];
+    }
+}
+
+/// <summary>Options for <see cref="TaskFlowServices.Start"/>.</summary>
+public sealed record TaskFlowServicesOptions
+{
+    /// <summary>Folder for NAME.log files; default a fresh folder under the temp directory.</summary>
+    public string? LogDirectory { get; init; }
+
+    /// <summary>Folder for pid files (so a later run can end services a crashed run left); default none.</summary>
+    public string? PidDirectory { get; init; }
+
+    public string EnvironmentName { get; init; } = "Development";
+
+    public string? RepoRoot { get; init; }
+
+    public string? Configuration { get; init; }
+
+    /// <summary>Extra variables for every service (e.g. OTEL_EXPORTER_OTLP_ENDPOINT, feature switches for tests).</summary>
+    public IReadOnlyDictionary<string, string>? ExtraEnvironment { get; init; }
+}
+
+/// <summary>The five services as child processes.</summary>
+public sealed class TaskFlowServices : IAsyncDisposable
+{
+    private readonly Dictionary<string, ServiceProcess> _byName;
+
+    private TaskFlowServices(IReadOnlyList<ServiceProcess> all)
+    {
+        All = all;
+        _byName = all.ToDictionary(s => s.Name);
+    }
+
+    public IReadOnlyList<ServiceProcess> All { get; }
+
+    public ServiceProcess this[string name] => _byName[name];
+
+    public ServiceProcess Gateway => _byName[TaskFlowTopology.Gateway];
+
+    /// <summary>Launches every service of <paramref name="topology"/> at once (call <see cref="WaitHealthyAsync"/> next).</summary>
+    public static TaskFlowServices Start(IEnumerable<ServiceDefinition> topology, TaskFlowServicesOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        options ??= new TaskFlowServicesOptions();
+        var logDir = options.LogDirectory ?? Path.Combine(Path.GetTempPath(), "taskflow-services", Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(logDir);
+        if (options.PidDirectory is not null)
+        {
+            Directory.CreateDirectory(options.PidDirectory);
+        }
+
+        var started = new List<ServiceProcess>();
+        try
+        {
+            foreach (var definition in topology)
+            {
+                var env = new Dictionary<string, string>(definition.Environment);
+                foreach (var (key, value) in options.ExtraEnvironment ?? new Dictionary<string, string>())
+                {
+                    env[key] = value;
+                }
+
+                started.Add(ServiceProcess.Start(new ServiceProcessOptions
+                {
+                    Name = definition.Name,
+                    ProjectName = definition.ProjectName,
+                    Port = definition.Port,
+                    Environment = env,
+                    LogFile = Path.Combine(logDir, definition.Name + ".log"),
+                    PidFile = options.PidDirectory is null ? null : Path.Combine(options.PidDirectory, definition.Name + StaleProcesses.PidFileSuffix),
+                    EnvironmentName = options.EnvironmentName,
+                    RepoRoot = options.RepoRoot,
+                    Configuration = options.Configuration,
+                }));
+            }
+        }
+        catch
+        {
+            foreach (var service in started)
+            {
+                service.KillAsync().GetAwaiter().GetResult();
+            }
+
+            throw;
+        }
+
+        return new TaskFlowServices(started);
+    }
+
+    /// <summary>Waits until every service answers /health with 200; <paramref name="onHealthy"/> is called as each one does.</summary>
+    public async Task WaitHealthyAsync(TimeSpan timeout, Action<ServiceProcess>? onHealthy = null, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tasks = All.Select(async s =>
+        {
+            await s.WaitHealthyAsync(timeout, cts.Token);
+            onHealthy?.Invoke(s);
+        }).ToList();
+        try
+        {
+            // Fail on the first failure rather than waiting for the slowest.
+            while (tasks.Count > 0)
+            {
+                var done = await Task.WhenAny(tasks);
+                tasks.Remove(done);
+                await done;
+            }
+        }
+        finally
+        {
+            await cts.CancelAsync();
+        }
+    }
+
+    /// <summary>Completes with the first service whose process exits without having been asked to stop.</summary>
+    public async Task<ServiceProcess> WhenAnyCrashesAsync(CancellationToken cancellationToken)
+    {
+        var waits = All.ToDictionary(s => s.WaitForExitAsync(cancellationToken), s => s);
+        while (true)
+        {
+            var done = await Task.WhenAny(waits.Keys);
+            cancellationToken.ThrowIfCancellationRequested();
+            var service = waits[done];
+            waits.Remove(done);
+            if (!service.StopRequested)
+            {
+                return service;
+            }
+
+            if (waits.Count == 0)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Stops the gateway first (no new requests), then the others together.</summary>
+    public async Task StopAsync()
+    {
+        if (_byName.TryGetValue(TaskFlowTopology.Gateway, out var gateway))
+        {
+            await gateway.StopAsync();
+        }
+
+        await Task.WhenAll(All.Where(s => s.Name != TaskFlowTopology.Gateway).Select(s => s.StopAsync()));
+    }
+
+    /// <summary>Kills every service's process tree at once.</summary>
+    public Task KillAsync() => Task.WhenAll(All.Select(s => s.KillAsync()));
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        foreach (var service in All)
+        {
+            await service.DisposeAsync();
+        }
+    }
+}
