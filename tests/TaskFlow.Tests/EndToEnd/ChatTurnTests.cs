@@ -16,7 +16,8 @@ public sealed class ChatTurnTests(TaskFlowStack stack)
         const string prompt = "Please check jane.doe@example.com and card 4111 1111 1111 1111 for order 12345";
         var expected = FakeModelServer.ReplyTo(prompt);
 
-        await using var socket = await ChatSocketClient.ConnectAsync(stack.Gateway);
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
         await socket.SendUserMessageAsync(prompt);
         var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
 
@@ -56,7 +57,8 @@ public sealed class ChatTurnTests(TaskFlowStack stack)
     public async Task The_inference_log_of_a_turn_has_the_email_and_card_number_redacted()
     {
         const string prompt = "Mail me at sam.smith@example.org, my card is 5500-0000-0000-0004, ticket 987654";
-        await using var socket = await ChatSocketClient.ConnectAsync(stack.Gateway);
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
         await socket.SendUserMessageAsync(prompt);
         var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
         Assert.Equal("ai_done", events[^1].Type());

@@ -17,7 +17,8 @@ public sealed class SocketInputTests(TaskFlowStack stack)
     [InlineData("{\"type\":\"launch_rockets\"}", "UNKNOWN_EVENT")]
     public async Task Malformed_events_get_a_clear_error_and_the_socket_stays_usable(string raw, string code)
     {
-        await using var socket = await ChatSocketClient.ConnectAsync(stack.Gateway);
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
         await socket.SendRawAsync(raw);
         var error = (await socket.ReceiveAsync())!.Value;
         Assert.Equal("ai_error", error.Type());
@@ -32,7 +33,8 @@ public sealed class SocketInputTests(TaskFlowStack stack)
     [Fact]
     public async Task An_oversized_frame_is_refused_without_closing_the_socket()
     {
-        await using var socket = await ChatSocketClient.ConnectAsync(stack.Gateway);
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
         await socket.SendRawAsync("{\"type\":\"user_message\",\"text\":\"" + new string('x', 400_000) + "\"}");
         var error = (await socket.ReceiveAsync())!.Value;
         Assert.Equal("MESSAGE_TOO_LARGE", error.Str("code"));
@@ -42,7 +44,8 @@ public sealed class SocketInputTests(TaskFlowStack stack)
     [Fact]
     public async Task A_flood_is_throttled_with_a_clear_error()
     {
-        await using var socket = await ChatSocketClient.ConnectAsync(stack.Gateway);
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
         for (var i = 0; i < 40; i++)
         {
             await socket.SendAsync(new { type = "user_typing" });
@@ -54,7 +57,8 @@ public sealed class SocketInputTests(TaskFlowStack stack)
     [Fact]
     public async Task An_unknown_conversation_id_is_refused_and_closed()
     {
-        await using var socket = await ChatSocketClient.ConnectAsync(stack.Gateway, $"conversationId={Guid.NewGuid()}");
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync($"conversationId={Guid.NewGuid()}");
         var error = (await socket.ReceiveAsync())!.Value;
         Assert.Equal("CONVERSATION_NOT_FOUND", error.Str("code"));
         Assert.Null(await socket.ReceiveAsync());
@@ -72,20 +76,21 @@ public sealed class SocketInputTests(TaskFlowStack stack)
     [Fact]
     public async Task A_resumed_conversation_is_announced_and_its_rest_view_has_the_turn()
     {
+        using var user = await TestUser.SignUpAsync(stack);
         Guid conversationId;
-        await using (var first = await ChatSocketClient.ConnectAsync(stack.Gateway))
+        await using (var first = await user.ConnectAsync())
         {
             await first.SendUserMessageAsync("remember this turn");
             var events = await first.ReceiveUntilAsync("ai_done");
             conversationId = Guid.Parse(events[0].Str("conversationId"));
         }
 
-        await using var again = await ChatSocketClient.ConnectAsync(stack.Gateway, $"conversationId={conversationId}");
+        await using var again = await user.ConnectAsync($"conversationId={conversationId}");
         var resumed = (await again.ReceiveAsync())!.Value;
         Assert.Equal("conversation_resumed", resumed.Type());
         Assert.Equal("remember this turn", resumed.Str("title"));
 
-        using var http = new HttpClient { BaseAddress = stack.Gateway };
+        var http = user.Http;
         var detail = await http.GetStringAsync($"/api/conversations/{conversationId}");
         Assert.Contains("remember this turn", detail, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"/api/conversations/{Guid.NewGuid()}")).StatusCode);
