@@ -17,6 +17,8 @@ internal static class ChatSocketServiceExtensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<EngagementOptions>().BindConfiguration(EngagementOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<PacingOptions>().BindConfiguration(PacingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.AddTaskFlowDbContext<ChatDbContext>(ChatDbContext.Schema, options => options.UseSnakeCaseNamingConvention());
@@ -27,6 +29,7 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddScoped<PromptBuilder>();
         builder.Services.AddSingleton<ModelCatalogReader>();
         builder.Services.AddSingleton<TokenStreamReader>();
+        builder.Services.AddSingleton<GenerationCanceller>();
         builder.Services.AddOpenApi(OpenApiDocumentName);
     }
 

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Net.WebSockets;
-using System.Text;
 using MassTransit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
@@ -15,63 +15,100 @@ namespace TaskFlow.ChatSocket.Sockets;
 
 /// <summary>
 /// One browser connection. It holds no state another replica would need: conversations and jobs are in
-/// PostgreSQL, tokens in Redis, so a client that reconnects anywhere picks up where it was.
+/// PostgreSQL, tokens in Redis, cancels go through Redis, so a client that reconnects anywhere picks up where it was.
 /// </summary>
-public sealed class ChatSession(
-    WebSocket socket,
-    SessionRequest request,
-    IServiceScopeFactory scopes,
-    ModelCatalogReader catalog,
-    TokenStreamReader streams,
-    IBus bus,
-    IOptions<ChatOptions> options,
-    TimeProvider clock,
-    ILogger<ChatSession> logger)
+public sealed class ChatSession : IDisposable
 {
     private const WebSocketCloseStatus ConversationNotFoundClose = (WebSocketCloseStatus)4404;
+    private const int PartialPreviewLength = 200;
 
-    private readonly ChatOptions _options = options.Value;
-    private readonly FloodGuard _flood = new(options.Value.FloodLimit, options.Value.FloodWindow, clock);
-    private SocketSender _sender = null!;
+    private readonly WebSocket _socket;
+    private readonly SessionRequest _request;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly ModelCatalogReader _catalog;
+    private readonly TokenStreamReader _streams;
+    private readonly GenerationCanceller _canceller;
+    private readonly IBus _bus;
+    private readonly ChatOptions _options;
+    private readonly PacingOptions _pacing;
+    private readonly EngagementOptions _engagement;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<ChatSession> _logger;
+    private readonly FloodGuard _flood;
+    private readonly EngagementTimers _timers;
+    private readonly SocketSender _sender;
+    private CancellationToken _sessionToken;
     private Conversation? _conversation;
-    private ActiveGeneration? _active;
+    private GenerationRelay? _active;
+
+    public ChatSession(
+        WebSocket socket,
+        SessionRequest request,
+        IServiceScopeFactory scopes,
+        ModelCatalogReader catalog,
+        TokenStreamReader streams,
+        GenerationCanceller canceller,
+        IBus bus,
+        IOptions<ChatOptions> options,
+        IOptions<PacingOptions> pacing,
+        IOptions<EngagementOptions> engagement,
+        TimeProvider clock,
+        ILogger<ChatSession> logger)
+    {
+        _socket = socket;
+        _request = request;
+        _scopes = scopes;
+        _catalog = catalog;
+        _streams = streams;
+        _canceller = canceller;
+        _bus = bus;
+        _options = options.Value;
+        _pacing = pacing.Value;
+        _engagement = engagement.Value;
+        _clock = clock;
+        _logger = logger;
+        _flood = new FloodGuard(_options.FloodLimit, _options.FloodWindow, clock);
+        _sender = new SocketSender(socket);
+        _timers = new EngagementTimers(_engagement, clock, SendIdleNudgeAsync, EndForIdleAsync, SendTypingNudgeAsync, logger);
+    }
 
     public async Task RunAsync(CancellationToken aborted)
     {
-        await using var sender = new SocketSender(socket);
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        _sender = sender;
-        sender.Start(lifetime.Token);
+        _sessionToken = lifetime.Token;
+        _sender.Start(lifetime.Token);
         try
         {
-            if (request.ConversationId is { } conversationId && !await ResumeAsync(conversationId, lifetime.Token))
+            if (_request.ConversationId is { } conversationId && !await ResumeAsync(conversationId))
             {
-                await sender.DisposeAsync();
-                await socket.CloseAsync(ConversationNotFoundClose, "conversation not found", CancellationToken.None);
+                await _sender.DisposeAsync();
+                await _socket.CloseAsync(ConversationNotFoundClose, "conversation not found", CancellationToken.None);
                 return;
             }
-            await ReceiveLoopAsync(lifetime.Token);
+            await ReceiveLoopAsync();
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
-            logger.LogDebug("Chat socket for {UserId} ended: {Message}", request.UserId, ex.Message);
+            _logger.LogDebug("Chat socket for {UserId} ended: {Message}", _request.UserId, ex.Message);
         }
         finally
         {
             // The worker keeps generating: the answer is stored by the result consumer and replayed on reconnect.
+            _timers.Busy();
             await lifetime.CancelAsync();
             if (_active is not null)
             {
-                await _active.Forwarding;
+                await _active.StopAsync();
             }
+            await _sender.DisposeAsync();
         }
     }
 
-    private async Task<bool> ResumeAsync(Guid conversationId, CancellationToken cancellationToken)
+    private async Task<bool> ResumeAsync(Guid conversationId)
     {
-        await using var scope = scopes.CreateAsyncScope();
+        await using var scope = _scopes.CreateAsyncScope();
         var store = scope.ServiceProvider.GetRequiredService<ConversationStore>();
-        _conversation = await store.FindAsync(conversationId, request.UserId, cancellationToken);
+        _conversation = await store.FindAsync(conversationId, _request.UserId, _sessionToken);
         if (_conversation is null)
         {
             _sender.Send(new AiError(null, ErrorCodes.ConversationNotFound,
@@ -80,23 +117,27 @@ public sealed class ChatSession(
         }
 
         _sender.Send(new ConversationResumed(_conversation.Id, _conversation.Model, _conversation.Title, _conversation.Status));
-        if (await store.UnfinishedGenerationAsync(_conversation.Id, cancellationToken) is { } inFlight)
+        if (await store.UnfinishedGenerationAsync(_conversation.Id, _sessionToken) is { } inFlight)
         {
-            StartForwarding(inFlight, request.LastSequence, cancellationToken);
+            StartRelay(inFlight, _request.LastSequence);
+        }
+        else
+        {
+            _timers.AwaitingUser();
         }
         return true;
     }
 
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    private async Task ReceiveLoopAsync()
     {
         var buffer = new byte[_options.MaxFrameBytes];
-        while (socket.State == WebSocketState.Open)
+        while (_socket.State == WebSocketState.Open)
         {
-            var frame = await FrameReader.ReadAsync(socket, buffer, cancellationToken);
+            var frame = await FrameReader.ReadAsync(_socket, buffer, _sessionToken);
             switch (frame.Kind)
             {
                 case FrameKind.Close:
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
                     return;
                 case FrameKind.TooLarge:
                     _sender.Send(new AiError(null, ErrorCodes.MessageTooLarge,
@@ -117,18 +158,26 @@ public sealed class ChatSession(
                 _sender.Send(new AiError(null, ErrorCodes.InvalidMessage, error!));
                 continue;
             }
-            await DispatchAsync(clientEvent!, cancellationToken);
+            await DispatchAsync(clientEvent!);
         }
     }
 
-    private Task DispatchAsync(ClientEvent clientEvent, CancellationToken cancellationToken)
+    private Task DispatchAsync(ClientEvent clientEvent)
     {
         switch (clientEvent.Type)
         {
             case ClientEvent.UserMessage:
-                return AcceptUserMessageAsync(clientEvent, cancellationToken);
-            case ClientEvent.UserTyping or ClientEvent.UserStoppedTyping or ClientEvent.Cancel:
-                // Typing state and cancellation arrive with the conversation features; accepted quietly until then.
+                return AcceptUserMessageAsync(clientEvent);
+            case ClientEvent.Cancel:
+                return StopActiveAsync(GenerationControl.ReasonCancelled);
+            case ClientEvent.UserTyping:
+                _timers.UserTyping();
+                return Task.CompletedTask;
+            case ClientEvent.UserStoppedTyping:
+                if (_active is not { IsRunning: true })
+                {
+                    _timers.UserStoppedTyping();
+                }
                 return Task.CompletedTask;
             default:
                 _sender.Send(new AiError(null, ErrorCodes.UnknownEvent,
@@ -137,7 +186,7 @@ public sealed class ChatSession(
         }
     }
 
-    private async Task AcceptUserMessageAsync(ClientEvent clientEvent, CancellationToken cancellationToken)
+    private async Task AcceptUserMessageAsync(ClientEvent clientEvent)
     {
         var text = clientEvent.Text?.Trim();
         if (string.IsNullOrEmpty(text))
@@ -156,29 +205,27 @@ public sealed class ChatSession(
             _sender.Send(new AiError(null, ErrorCodes.InvalidMessage, "\"priority\" must be high, medium or low."));
             return;
         }
-        if (_active is { Forwarding.IsCompleted: false })
-        {
-            _sender.Send(new AiError(_active.GenerationId, ErrorCodes.GenerationInProgress,
-                "An answer is still being generated. Wait for it to finish before sending the next message."));
-            return;
-        }
+
+        _timers.Busy();
+        // A message during an answer interrupts it: the partial answer is stored first, so the new prompt can quote it.
+        await StopActiveAsync(GenerationControl.ReasonInterrupted);
 
         AcceptedMessage accepted;
         IReadOnlyList<ChatTurn> prompt;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
+            await using var scope = _scopes.CreateAsyncScope();
             var store = scope.ServiceProvider.GetRequiredService<ConversationStore>();
-            if (_conversation is null && !await StartConversationAsync(store, cancellationToken))
+            if (_conversation is null && !await StartConversationAsync(store))
             {
                 return;
             }
-            accepted = await store.AcceptUserMessageAsync(_conversation!, text, priority, cancellationToken);
-            prompt = await scope.ServiceProvider.GetRequiredService<PromptBuilder>().BuildAsync(_conversation!.Id, cancellationToken);
+            accepted = await store.AcceptUserMessageAsync(_conversation!, text, priority, _sessionToken);
+            prompt = await scope.ServiceProvider.GetRequiredService<PromptBuilder>().BuildAsync(_conversation!.Id, _sessionToken);
         }
         catch (DbException ex)
         {
-            logger.LogError(ex, "Storing a message failed");
+            _logger.LogError(ex, "Storing a message failed");
             _sender.Send(new AiError(null, ErrorCodes.StorageUnavailable,
                 "Your message was not saved because the database is unreachable. Send it again in a moment."));
             return;
@@ -191,110 +238,145 @@ public sealed class ChatSession(
         }
         _sender.Send(new MessageAccepted(conversation.Id, accepted.Message.Id, accepted.Generation.Id, JobPriorities.Name(priority)));
 
-        var job = new GenerateReply(accepted.Generation.Id, conversation.Id, accepted.Message.Id, request.UserId,
-            conversation.Model, priority, prompt, clock.GetUtcNow());
+        var job = new GenerateReply(accepted.Generation.Id, conversation.Id, accepted.Message.Id, _request.UserId,
+            conversation.Model, priority, prompt, _clock.GetUtcNow());
         try
         {
-            await bus.Publish(job, context => context.SetPriority((byte)priority), cancellationToken);
+            await _bus.Publish(job, context => context.SetPriority((byte)priority), _sessionToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogError(ex, "Queueing generation {GenerationId} failed", job.GenerationId);
-            await FinishAsync(new ReplyFinished(job.GenerationId, conversation.Id, conversation.Model, GenerationStatus.Failed, "", 0, null, null,
-                ErrorCodes.QueueUnavailable, "The job queue is unreachable; your message is saved. Send it again in a moment.", clock.GetUtcNow()));
+            _logger.LogError(ex, "Queueing generation {GenerationId} failed", job.GenerationId);
+            await StoreAndAnnounceAsync(new ReplyFinished(job.GenerationId, conversation.Id, conversation.Model, GenerationStatus.Failed, "", 0, null, null,
+                ErrorCodes.QueueUnavailable, "The job queue is unreachable; your message is saved. Send it again in a moment.", _clock.GetUtcNow()));
             return;
         }
-        StartForwarding(accepted.Generation.Id, 0, cancellationToken);
+        StartRelay(accepted.Generation.Id, 0);
     }
 
-    private async Task<bool> StartConversationAsync(ConversationStore store, CancellationToken cancellationToken)
+    private async Task<bool> StartConversationAsync(ConversationStore store)
     {
-        var choice = await catalog.ChooseAsync(request.RequestedModel);
+        var choice = await _catalog.ChooseAsync(_request.RequestedModel);
         if (choice.Model is not { } model)
         {
-            var code = request.RequestedModel is null ? ErrorCodes.NoWorker : ErrorCodes.ModelNotFound;
+            var code = _request.RequestedModel is null ? ErrorCodes.NoWorker : ErrorCodes.ModelNotFound;
             _sender.Send(new AiError(null, code, choice.Error!));
             return false;
         }
-        _conversation = await store.CreateAsync(request.UserId, model.Id, model.Provider, cancellationToken);
+        _conversation = await store.CreateAsync(_request.UserId, model.Id, model.Provider, _sessionToken);
         _sender.Send(new ConversationCreated(_conversation.Id, model.Id, model.DisplayName, model.IsOffline));
         return true;
     }
 
-    private void StartForwarding(Guid generationId, long afterSequence, CancellationToken cancellationToken) =>
-        _active = new ActiveGeneration(generationId, ForwardAsync(generationId, afterSequence, cancellationToken));
-
-    /// <summary>Relays one generation's stream to the socket, skipping what the client already has.</summary>
-    private async Task ForwardAsync(Guid generationId, long afterSequence, CancellationToken cancellationToken)
+    private void StartRelay(Guid generationId, long afterSequence)
     {
-        var content = new StringBuilder();
-        var tokens = 0;
-        try
-        {
-            await foreach (var entry in streams.ReadAsync(generationId, cancellationToken))
-            {
-                var isNew = entry.Sequence > afterSequence;
-                switch (entry.Kind)
-                {
-                    case TokenStreamKeys.Kinds.Start:
-                        // A restarted job begins its answer again; what was shown before is void.
-                        content.Clear();
-                        tokens = 0;
-                        if (isNew)
-                        {
-                            _sender.Send(new AiStart(generationId, entry.Status == "restarted"));
-                        }
-                        break;
-                    case TokenStreamKeys.Kinds.Token:
-                        content.Append(entry.Text);
-                        tokens++;
-                        if (isNew)
-                        {
-                            _sender.Send(new AiToken(generationId, entry.Sequence, entry.Text));
-                        }
-                        break;
-                    case TokenStreamKeys.Kinds.End:
-                        await FinishAsync(new ReplyFinished(generationId, _conversation!.Id, _conversation.Model, entry.Status, content.ToString(), tokens,
-                            (int?)entry.InputTokens, (int?)entry.OutputTokens, entry.ErrorCode, entry.ErrorMessage, clock.GetUtcNow()));
-                        return;
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // The socket closed; the generation goes on and is stored by the result consumer.
-        }
-        catch (Exception ex)
-        {
-            logger.LogError(ex, "Forwarding generation {GenerationId} failed", generationId);
-            _sender.Send(new AiError(generationId, "STREAM_FAILED", "The live answer was interrupted. Reload the page to see it when it is finished."));
-        }
+        _timers.Busy();
+        _active = new GenerationRelay(generationId, afterSequence, _sender, _streams, _pacing, OnRelayEndedAsync, _logger, _sessionToken);
+        _active.Start();
     }
 
-    /// <summary>Stores the result (exactly once, shared with the result consumer) before telling the client it is done.</summary>
-    private async Task FinishAsync(ReplyFinished reply)
+    /// <summary>
+    /// Ends the running answer for the user: no token of it is sent after this returns, what they saw is stored
+    /// with the reason as its status, and the worker (wherever it is, or the queue) is told to stop.
+    /// </summary>
+    private async Task StopActiveAsync(string reason)
+    {
+        if (_active is not { IsRunning: true } relay)
+        {
+            return;
+        }
+        await relay.StopAsync();
+        await _canceller.CancelAsync(relay.GenerationId, reason);
+        await StoreAndAnnounceAsync(relay.ToReply(_conversation!.Id, _conversation.Model, reason, _clock.GetUtcNow()));
+    }
+
+    private Task OnRelayEndedAsync(GenerationRelay relay, TokenStreamEntry end)
+    {
+        // The relay has shown every token by now, so what it holds is the whole answer (or, when another tab
+        // stopped it, exactly what this client saw).
+        return StoreAndAnnounceAsync(new ReplyFinished(relay.GenerationId, _conversation!.Id, _conversation.Model, end.Status, relay.ShownContent, relay.ShownTokens,
+            (int?)end.InputTokens, (int?)end.OutputTokens, end.ErrorCode, end.ErrorMessage, _clock.GetUtcNow()));
+    }
+
+    /// <summary>Stores the result (exactly once, shared with the result consumer), then tells the client.</summary>
+    private async Task StoreAndAnnounceAsync(ReplyFinished reply)
     {
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
+            await using var scope = _scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<ConversationStore>().SaveReplyAsync(reply, CancellationToken.None);
         }
         catch (DbException ex)
         {
             // The result consumer stores it when the database is back; the client still gets its answer now.
-            logger.LogWarning("Storing generation {GenerationId} from the socket failed ({Message}); the result consumer will retry", reply.GenerationId, ex.Message);
+            _logger.LogWarning("Storing generation {GenerationId} from the socket failed ({Message}); the result consumer will retry", reply.GenerationId, ex.Message);
         }
 
-        if (reply.Status == GenerationStatus.Failed)
+        switch (reply.Status)
         {
-            _sender.Send(new AiError(reply.GenerationId, reply.ErrorCode ?? "UNKNOWN", reply.ErrorMessage ?? "Something went wrong. Please try again."));
+            case GenerationStatus.Failed:
+                _sender.Send(new AiError(reply.GenerationId, reply.ErrorCode ?? "UNKNOWN", reply.ErrorMessage ?? "Something went wrong. Please try again."));
+                _timers.AwaitingUser();
+                break;
+            case GenerationStatus.Interrupted or GenerationStatus.Cancelled:
+                var partial = reply.Content.Length <= PartialPreviewLength ? reply.Content : reply.Content[^PartialPreviewLength..];
+                _sender.Send(new AiInterrupted(reply.GenerationId, partial, reply.TokenCount, reply.Status));
+                if (reply.Status == GenerationStatus.Cancelled)
+                {
+                    _sender.Send(new AiDone(reply.GenerationId, reply.Content.Length > 0 ? reply.GenerationId : null, GenerationStatus.Cancelled, null, null, reply.TokenCount));
+                    _timers.AwaitingUser();
+                }
+                break;
+            default:
+                long? total = reply.InputTokens is { } input && reply.OutputTokens is { } output ? input + output : reply.OutputTokens;
+                _sender.Send(new AiDone(reply.GenerationId, reply.Content.Length > 0 ? reply.GenerationId : null, reply.Status, total, reply.InputTokens, reply.OutputTokens));
+                _timers.AwaitingUser();
+                break;
+        }
+    }
+
+    /// <summary>Phase 1 of idle detection: a short canned check-in, streamed like an answer but not stored.</summary>
+    private async Task SendIdleNudgeAsync(CancellationToken token)
+    {
+        if (_conversation is null)
+        {
             return;
         }
-        long? total = reply.InputTokens is { } input && reply.OutputTokens is { } output ? input + output : reply.OutputTokens;
-        _sender.Send(new AiDone(reply.GenerationId, reply.Content.Length > 0 ? reply.GenerationId : null, reply.Status, total, reply.InputTokens, reply.OutputTokens));
+        var nudgeId = Guid.CreateVersion7();
+        _sender.Send(new AiStart(nudgeId, false, AiStart.Nudge));
+        var sequence = 0L;
+        foreach (var word in _engagement.IdleNudgeMessage.Split(' '))
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), _clock, token);
+            _sender.Send(new AiToken(nudgeId, ++sequence, sequence == 1 ? word : " " + word));
+        }
+        _sender.Send(new AiDone(nudgeId, null, GenerationStatus.Completed, null, null, sequence));
+    }
+
+    /// <summary>Phase 2: the conversation is marked completed; a new message reopens it.</summary>
+    private async Task EndForIdleAsync()
+    {
+        if (_conversation is not { } conversation)
+        {
+            return;
+        }
+        await using (var scope = _scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
+            await db.Conversations.Where(c => c.Id == conversation.Id)
+                .ExecuteUpdateAsync(set => set.SetProperty(c => c.Status, ConversationStatus.Completed), CancellationToken.None);
+        }
+        _logger.LogInformation("Conversation {ConversationId} ended after inactivity", conversation.Id);
+        _sender.Send(new ConversationEnded(conversation.Id, ConversationEnded.IdleTimeout));
+    }
+
+    private Task SendTypingNudgeAsync()
+    {
+        _sender.Send(new TypingNudge(_engagement.TypingNudgeMessage));
+        return Task.CompletedTask;
     }
 
     private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length] + "…";
 
-    private sealed record ActiveGeneration(Guid GenerationId, Task Forwarding);
+    public void Dispose() => _timers.Dispose();
 }

@@ -35,7 +35,7 @@ public static class ChatSocketEndpoint
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, socket, request!);
+        using var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, socket, request!);
         await session.RunAsync(context.RequestAborted);
     }
 

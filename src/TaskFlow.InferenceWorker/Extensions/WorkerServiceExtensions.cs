@@ -25,6 +25,8 @@ internal static class WorkerServiceExtensions
 
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddSingleton<TokenStreamWriter>();
+        builder.Services.AddSingleton<GenerationCancellations>();
+        builder.Services.AddHostedService<GenerationCancellationListener>();
         builder.Services.AddSingleton<ModelAvailabilityMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelAvailabilityMonitor>());
         builder.Services.AddHealthChecks().AddCheck<ModelCatalogHealthCheck>("models", tags: ["ready"]);

@@ -16,12 +16,14 @@ namespace TaskFlow.InferenceWorker.Generation;
 public sealed class GenerateReplyConsumer(
     ModelRegistry models,
     TokenStreamWriter streams,
+    GenerationCancellations cancellations,
     IOptions<InferenceOptions> options,
     ILogger<GenerateReplyConsumer> logger) : IConsumer<GenerateReply>
 {
     public async Task Consume(ConsumeContext<GenerateReply> context)
     {
         var job = context.Message;
+        ModelEntry? model = null;
         var stream = await streams.OpenAsync(job.GenerationId);
         if (stream.IsFinished)
         {
@@ -29,10 +31,24 @@ public sealed class GenerateReplyConsumer(
             return;
         }
 
+        if (await cancellations.ReasonAsync(job.GenerationId) is { } cancelledBeforeStart)
+        {
+            // Cancelled while queued: it never runs, and no model call is logged.
+            logger.LogInformation("Generation {GenerationId} was {Reason} before it started; skipping", job.GenerationId, cancelledBeforeStart);
+            await stream.EndAsync(cancelledBeforeStart, null, null, null);
+            await context.Publish(new ReplyFinished(job.GenerationId, job.ConversationId, job.ModelId, cancelledBeforeStart, "", 0,
+                null, null, null, null, DateTimeOffset.UtcNow));
+            return;
+        }
+
         await stream.StartAsync(restarted: stream.WasStarted);
-        var outcome = models.TryGet(job.ModelId, out var model)
-            ? await GenerateAsync(model, job, stream, context.CancellationToken)
-            : GenerationOutcome.Failed(ModelErrorClassifier.Describe(ModelError.ModelNotFound), model: null);
+        GenerationOutcome outcome;
+        using (var running = await cancellations.RegisterAsync(job.GenerationId, context.CancellationToken))
+        {
+            outcome = models.TryGet(job.ModelId, out model)
+                ? await GenerateAsync(model, job, stream, running, context.CancellationToken)
+                : GenerationOutcome.Failed(ModelErrorClassifier.Describe(ModelError.ModelNotFound), model: null);
+        }
 
         await stream.EndAsync(outcome.Status, outcome.InputTokens, outcome.OutputTokens, outcome.Error);
         await context.Publish(new ReplyFinished(
@@ -44,7 +60,8 @@ public sealed class GenerateReplyConsumer(
             outcome.Error?.Code, outcome.ErrorDetail, Preview(LastUserText(job)), Preview(outcome.Content), outcome.StartedAt));
     }
 
-    private async Task<GenerationOutcome> GenerateAsync(ModelEntry model, GenerateReply job, GenerationStreamSession stream, CancellationToken consumeToken)
+    private async Task<GenerationOutcome> GenerateAsync(
+        ModelEntry model, GenerateReply job, GenerationStreamSession stream, RunningGeneration running, CancellationToken consumeToken)
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
@@ -53,7 +70,7 @@ public sealed class GenerateReplyConsumer(
         var tokens = 0;
         UsageDetails? usage = null;
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(consumeToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(running.Token);
         timeout.CancelAfter(options.Value.GenerationTimeout);
         try
         {
@@ -70,6 +87,9 @@ public sealed class GenerateReplyConsumer(
                 tokens++;
                 await stream.AppendTokenAsync(update.Text);
             }
+            // Some clients end the stream quietly when their token is cancelled instead of throwing.
+            consumeToken.ThrowIfCancellationRequested();
+            timeout.Token.ThrowIfCancellationRequested();
             return new GenerationOutcome(GenerationStatus.Completed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
                 null, null, started, clock.ElapsedMilliseconds, firstToken);
         }
@@ -77,6 +97,11 @@ public sealed class GenerateReplyConsumer(
         {
             // The worker is stopping: give the job back to the queue so another worker answers it from the start.
             throw;
+        }
+        catch (OperationCanceledException) when (running.Reason is { } reason)
+        {
+            return new GenerationOutcome(reason, content.ToString(), tokens, usage?.InputTokenCount, tokens,
+                null, null, started, clock.ElapsedMilliseconds, firstToken);
         }
         catch (Exception ex)
         {

@@ -13,6 +13,10 @@ public sealed class TaskFlowStack : IAsyncLifetime
 {
     private static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(120);
 
+    public static readonly TimeSpan IdleNudgeAfter = TimeSpan.FromSeconds(2.5);
+    public static readonly TimeSpan IdleEndAfter = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan TypingNudgeAfter = TimeSpan.FromSeconds(1.5);
+
     public RedisServer Redis { get; private set; } = null!;
 
     public PostgresServer Postgres { get; private set; } = null!;
@@ -44,8 +48,11 @@ public sealed class TaskFlowStack : IAsyncLifetime
             LogDirectory = LogDirectory,
             ExtraEnvironment = new Dictionary<string, string>
             {
-                // Tests want a model server noticed quickly.
+                // Tests want a model server noticed quickly, and the idle phases short enough to observe.
                 ["Models__ProbeInterval"] = "00:00:02",
+                ["Chat__Engagement__IdleNudgeAfter"] = IdleNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+                ["Chat__Engagement__IdleEndAfter"] = IdleEndAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+                ["Chat__Engagement__TypingNudgeAfter"] = TypingNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             },
         });
         try

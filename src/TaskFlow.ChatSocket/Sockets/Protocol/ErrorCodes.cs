@@ -14,4 +14,5 @@ public static class ErrorCodes
     public const string GenerationInProgress = "GENERATION_IN_PROGRESS";
     public const string QueueUnavailable = "QUEUE_UNAVAILABLE";
     public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
+    public const string StreamFailed = "STREAM_FAILED";
 }

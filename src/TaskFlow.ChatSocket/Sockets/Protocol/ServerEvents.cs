@@ -17,12 +17,28 @@ public sealed record TitleUpdated(Guid ConversationId, string Title) : ServerEve
 public sealed record MessageAccepted(Guid ConversationId, Guid MessageId, Guid GenerationId, string Priority)
     : ServerEvent("message_accepted");
 
-public sealed record AiStart(Guid GenerationId, bool Restarted) : ServerEvent("ai_start");
+/// <summary><see cref="Kind"/> is "answer" for the model's reply, "nudge" for the canned idle check-in.</summary>
+public sealed record AiStart(Guid GenerationId, bool Restarted, string Kind) : ServerEvent("ai_start")
+{
+    public const string Answer = "answer";
+    public const string Nudge = "nudge";
+}
 
 public sealed record AiToken(Guid GenerationId, long Seq, string Token) : ServerEvent("ai_token");
 
 public sealed record AiDone(Guid GenerationId, Guid? MessageId, string Status, long? TokensUsed, long? InputTokens, long? OutputTokens)
     : ServerEvent("ai_done");
+
+/// <summary>The answer stopped early; <see cref="PartialContent"/> is its last 200 characters as the user saw them.</summary>
+public sealed record AiInterrupted(Guid GenerationId, string PartialContent, int InterruptedAtToken, string Reason)
+    : ServerEvent("ai_interrupted");
+
+public sealed record TypingNudge(string Message) : ServerEvent("typing_nudge");
+
+public sealed record ConversationEnded(Guid ConversationId, string Reason) : ServerEvent("conversation_ended")
+{
+    public const string IdleTimeout = "idle_timeout";
+}
 
 /// <summary>A failure the user should see: <see cref="Code"/> is stable for programs, <see cref="Error"/> says what to do.</summary>
 public sealed record AiError(Guid? GenerationId, string Code, string Error) : ServerEvent("ai_error");

@@ -1,0 +1,120 @@
+using System.Text;
+using TaskFlow.ChatSocket.Sockets.Protocol;
+using TaskFlow.ChatSocket.Streaming;
+using TaskFlow.Contracts.Chat;
+using TaskFlow.Contracts.Streaming;
+
+namespace TaskFlow.ChatSocket.Sockets;
+
+/// <summary>
+/// Relays one generation's Redis stream to the socket. It remembers exactly what the client has been shown, which
+/// is what an interruption stores and quotes back. Once stopped, it sends nothing more: that is the generation
+/// guard that keeps a late token of an old answer from reaching the socket after the next answer starts.
+/// </summary>
+public sealed class GenerationRelay
+{
+    private readonly SocketSender _sender;
+    private readonly TokenStreamReader _streams;
+    private readonly PacingOptions _pacing;
+    private readonly Func<GenerationRelay, TokenStreamEntry, Task> _onEnd;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop;
+    private readonly StringBuilder _shown = new();
+    private readonly long _afterSequence;
+    private Task _completion = Task.CompletedTask;
+
+    public GenerationRelay(
+        Guid generationId,
+        long afterSequence,
+        SocketSender sender,
+        TokenStreamReader streams,
+        PacingOptions pacing,
+        Func<GenerationRelay, TokenStreamEntry, Task> onEnd,
+        ILogger logger,
+        CancellationToken sessionToken)
+    {
+        GenerationId = generationId;
+        _afterSequence = afterSequence;
+        _sender = sender;
+        _streams = streams;
+        _pacing = pacing;
+        _onEnd = onEnd;
+        _logger = logger;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(sessionToken);
+    }
+
+    public Guid GenerationId { get; }
+
+    /// <summary>A worker has begun this answer.</summary>
+    public bool Started { get; private set; }
+
+    /// <summary>The answer as the client has seen it so far.</summary>
+    public string ShownContent => _shown.ToString();
+
+    public int ShownTokens { get; private set; }
+
+    public bool IsRunning => !_completion.IsCompleted;
+
+    public void Start() => _completion = RelayAsync(_stop.Token);
+
+    /// <summary>Stops relaying and waits until nothing more can be sent for this generation.</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await _completion;
+    }
+
+    private async Task RelayAsync(CancellationToken token)
+    {
+        try
+        {
+            await foreach (var entry in _streams.ReadAsync(GenerationId, token))
+            {
+                var isNew = entry.Sequence > _afterSequence;
+                switch (entry.Kind)
+                {
+                    case TokenStreamKeys.Kinds.Start:
+                        // A restarted job begins its answer again; what was shown before is void.
+                        Started = true;
+                        _shown.Clear();
+                        ShownTokens = 0;
+                        if (isNew)
+                        {
+                            _sender.Send(new AiStart(GenerationId, entry.Status == "restarted", AiStart.Answer));
+                        }
+                        break;
+                    case TokenStreamKeys.Kinds.Token:
+                        if (isNew)
+                        {
+                            if (_pacing.Enabled)
+                            {
+                                await Task.Delay(_pacing.DelayFor(entry.Text, Random.Shared), token);
+                            }
+                            token.ThrowIfCancellationRequested();
+                            _sender.Send(new AiToken(GenerationId, entry.Sequence, entry.Text));
+                        }
+                        _shown.Append(entry.Text);
+                        ShownTokens++;
+                        break;
+                    case TokenStreamKeys.Kinds.End:
+                        token.ThrowIfCancellationRequested();
+                        await _onEnd(this, entry);
+                        return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopped by the session (interruption, cancel, or the socket closed): the worker's result is stored anyway.
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Relaying generation {GenerationId} failed", GenerationId);
+            _sender.Send(new AiError(GenerationId, ErrorCodes.StreamFailed, "The live answer was interrupted. Reload the page to see it when it is finished."));
+        }
+    }
+
+    /// <summary>The result as this relay knows it, for storing when the session ends the answer itself.</summary>
+    public ReplyFinished ToReply(Guid conversationId, string model, string status, DateTimeOffset now) =>
+        new(GenerationId, conversationId, model, status, ShownContent, ShownTokens, null, ShownTokens, null, null, now);
+}

@@ -1,0 +1,36 @@
+using StackExchange.Redis;
+using TaskFlow.Contracts.Streaming;
+
+namespace TaskFlow.InferenceWorker.Generation;
+
+/// <summary>Listens for cancels from any ChatSocket replica and stops the matching job if it runs here.</summary>
+public sealed class GenerationCancellationListener(
+    IConnectionMultiplexer redis,
+    GenerationCancellations cancellations,
+    ILogger<GenerationCancellationListener> logger) : IHostedService
+{
+    private ChannelMessageQueue? _queue;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(GenerationControl.CancelChannel));
+        _queue.OnMessage(message =>
+        {
+            // Payload: "<generation id>:<reason>".
+            var parts = message.Message.ToString().Split(':', 2);
+            if (parts.Length == 2 && Guid.TryParse(parts[0], out var generationId))
+            {
+                logger.LogDebug("Cancel requested for {GenerationId} ({Reason})", generationId, parts[1]);
+                cancellations.Cancel(generationId, parts[1]);
+            }
+        });
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_queue is not null)
+        {
+            await _queue.UnsubscribeAsync();
+        }
+    }
+}

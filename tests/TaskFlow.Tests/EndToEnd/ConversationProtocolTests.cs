@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+using StackExchange.Redis;
+using TaskFlow.Tests.Fakes;
+using TaskFlow.Tests.Support;
+
+namespace TaskFlow.Tests.EndToEnd;
+
+/// <summary>The seed's protocol beyond one turn: interruption, cancel, typing, idle phases, resume.</summary>
+[Collection(StackCollection.Name)]
+public sealed class ConversationProtocolTests(TaskFlowStack stack)
+{
+    [Fact]
+    public async Task A_new_message_during_an_answer_interrupts_it_and_no_old_token_follows()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        const string first = "tell me a long story [[delay:150]]";
+        await socket.SendUserMessageAsync(first);
+        var before = await socket.ReceiveUntilAsync("ai_token");
+        before.AddRange(await socket.ReceiveUntilAsync("ai_token"));
+        var oldGeneration = before.First(e => e.Type() == "ai_start").Str("generationId");
+
+        await socket.SendUserMessageAsync("actually, stop");
+        var after = await socket.ReceiveUntilAsync("ai_done");
+
+        var interrupted = after.Single(e => e.Type() == "ai_interrupted");
+        Assert.Equal(oldGeneration, interrupted.Str("generationId"));
+        Assert.Equal("interrupted", interrupted.Str("reason"));
+        var shownOld = string.Concat(before.Concat(after.TakeWhile(e => e.Type() != "ai_interrupted"))
+            .Where(e => e.Type() == "ai_token" && e.Str("generationId") == oldGeneration).Select(e => e.Str("token")));
+        Assert.Equal(shownOld, interrupted.Str("partialContent"));
+        Assert.StartsWith(shownOld, string.Concat(FakeModelServer.ReplyTo(first)), StringComparison.Ordinal);
+        Assert.True(shownOld.Length < string.Concat(FakeModelServer.ReplyTo(first)).Length, "the first answer must have been cut short");
+
+        // The generation guard: nothing of the old answer after the interruption, and the new answer is complete.
+        var afterInterruption = after.SkipWhile(e => e.Type() != "ai_interrupted").Skip(1).ToList();
+        Assert.DoesNotContain(afterInterruption, e => e.TryGetProperty("generationId", out var id) && id.GetString() == oldGeneration);
+        Assert.Equal(["message_accepted", "ai_start"], afterInterruption.Select(e => e.Type()).Take(2));
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo("actually, stop")),
+            string.Concat(afterInterruption.Where(e => e.Type() == "ai_token").Select(e => e.Str("token"))));
+
+        await using var db = await stack.OpenDatabaseAsync();
+        var stored = await Eventually.GetAsync(() => ScalarAsync<string>(db,
+            "SELECT status || '|' || content FROM chat.messages WHERE id = @id", Guid.Parse(oldGeneration)), what: "the interrupted message");
+        Assert.Equal("interrupted|" + shownOld, stored);
+        // The worker really stopped: its own record of the call is an interruption, with fewer tokens than the full answer.
+        var logged = await Eventually.GetAsync(() => ScalarAsync<string>(db,
+            "SELECT status || '|' || output_tokens FROM telemetry.inference_logs WHERE generation_id = @id", Guid.Parse(oldGeneration)), what: "the inference log");
+        var parts = logged.Split('|');
+        Assert.Equal("interrupted", parts[0]);
+        Assert.True(int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) < FakeModelServer.ReplyTo(first).Count);
+    }
+
+    [Fact]
+    public async Task Cancel_mid_stream_ends_with_interrupted_then_done_cancelled()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        await socket.SendUserMessageAsync("write slowly [[delay:150]]");
+        var before = await socket.ReceiveUntilAsync("ai_token");
+        var generationId = before.First(e => e.Type() == "ai_start").Str("generationId");
+
+        await socket.SendAsync(new { type = "cancel" });
+        var after = await socket.ReceiveUntilAsync("ai_done");
+
+        var tail = after.SkipWhile(e => e.Type() != "ai_interrupted").Select(e => e.Type()).ToList();
+        Assert.Equal(["ai_interrupted", "ai_done"], tail);
+        Assert.Equal("cancelled", after[^2].Str("reason"));
+        Assert.Equal("cancelled", after[^1].Str("status"));
+        Assert.Equal(generationId, after[^1].Str("generationId"));
+
+        await using var db = await stack.OpenDatabaseAsync();
+        Assert.Equal("cancelled", await Eventually.GetAsync(() => ScalarAsync<string>(db,
+            "SELECT status FROM chat.generations WHERE id = @id", Guid.Parse(generationId)), what: "the job status"));
+    }
+
+    [Fact]
+    public async Task A_job_cancelled_while_queued_never_runs()
+    {
+        // Fill the worker's three slots with slow answers from other users, so the next job has to wait.
+        var blockers = new List<(TestUser User, ChatSocketClient Socket)>();
+        for (var i = 0; i < 3; i++)
+        {
+            var blocker = await TestUser.SignUpAsync(stack);
+            var blockerSocket = await blocker.ConnectAsync();
+            await blockerSocket.SendUserMessageAsync($"occupy slot {i} [[delay:250]]");
+            await blockerSocket.ReceiveUntilAsync("ai_token");
+            blockers.Add((blocker, blockerSocket));
+        }
+
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        var marker = $"queued-{Guid.NewGuid():N}";
+        await socket.SendUserMessageAsync(marker);
+        var accepted = (await socket.ReceiveUntilAsync("message_accepted"))[^1];
+        var generationId = accepted.Str("generationId");
+        await socket.SendAsync(new { type = "cancel" });
+        var ended = await socket.ReceiveUntilAsync("ai_done");
+        Assert.Equal("cancelled", ended[^1].Str("status"));
+        Assert.DoesNotContain(ended, e => e.Type() == "ai_token");
+
+        foreach (var (blocker, blockerSocket) in blockers)
+        {
+            await blockerSocket.ReceiveUntilAsync("ai_done");
+            await blockerSocket.DisposeAsync();
+            blocker.Dispose();
+        }
+
+        await using var db = await stack.OpenDatabaseAsync();
+        // Once a slot freed up the worker took the job, saw the cancel and only closed its stream.
+        using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        var entries = await Eventually.GetAsync(async () =>
+        {
+            var stream = await redis.GetDatabase().StreamRangeAsync($"taskflow:generation:{Guid.Parse(generationId):N}");
+            return stream.Length > 0 ? stream : null;
+        }, what: "the worker to take and skip the cancelled job");
+        Assert.Equal(["end"], entries.Select(e => e["kind"].ToString()));
+        Assert.Equal("cancelled", entries[0]["status"].ToString());
+        Assert.DoesNotContain(stack.Model.Requests, request => request.ToJsonString().Contains(marker, StringComparison.Ordinal));
+        Assert.Equal("cancelled", await ScalarAsync<string>(db, "SELECT status FROM chat.generations WHERE id = @id", Guid.Parse(generationId)));
+        Assert.Null(await ScalarAsync<string>(db, "SELECT content FROM chat.messages WHERE id = @id", Guid.Parse(generationId)));
+    }
+
+    [Fact]
+    public async Task Typing_indicators_lead_to_a_typing_nudge_after_a_long_spell()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        var clock = Stopwatch.StartNew();
+        await socket.SendAsync(new { type = "user_typing" });
+        var nudge = (await socket.ReceiveUntilAsync("typing_nudge"))[^1];
+        Assert.False(string.IsNullOrWhiteSpace(nudge.Str("message")));
+        Assert.True(clock.Elapsed >= TaskFlowStack.TypingNudgeAfter - TimeSpan.FromMilliseconds(100));
+        await socket.SendAsync(new { type = "user_stopped_typing" });
+    }
+
+    [Fact]
+    public async Task Silence_after_an_answer_brings_a_nudge_then_ends_the_conversation()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        await socket.SendUserMessageAsync("hello there");
+        var turn = await socket.ReceiveUntilAsync("ai_done");
+        var conversationId = Guid.Parse(turn[0].Str("conversationId"));
+
+        var nudge = await socket.ReceiveUntilAsync("ai_done");
+        Assert.Equal("nudge", nudge.Single(e => e.Type() == "ai_start").Str("kind"));
+        Assert.False(string.IsNullOrWhiteSpace(string.Concat(nudge.Where(e => e.Type() == "ai_token").Select(e => e.Str("token")))));
+
+        var ended = (await socket.ReceiveUntilAsync("conversation_ended"))[^1];
+        Assert.Equal("idle_timeout", ended.Str("reason"));
+        await using var db = await stack.OpenDatabaseAsync();
+        Assert.Equal("completed", await ScalarAsync<string>(db, "SELECT status FROM chat.conversations WHERE id = @id", conversationId));
+        // The canned nudge is not part of the conversation.
+        Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM chat.messages WHERE conversation_id = @id", conversationId));
+
+        // A new message reopens it.
+        await socket.SendUserMessageAsync("back again");
+        await socket.ReceiveUntilAsync("ai_done");
+        Assert.Equal("active", await ScalarAsync<string>(db, "SELECT status FROM chat.conversations WHERE id = @id", conversationId));
+    }
+
+    [Fact]
+    public async Task A_client_that_reconnects_mid_stream_gets_the_rest_without_loss_or_duplication()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        const string prompt = "stream this slowly so I can drop [[delay:120]]";
+        var expected = string.Concat(FakeModelServer.ReplyTo(prompt));
+        Guid conversationId;
+        var seen = new List<JsonElement>();
+        await using (var first = await user.ConnectAsync())
+        {
+            await first.SendUserMessageAsync(prompt);
+            var events = await first.ReceiveUntilAsync("ai_token");
+            events.AddRange(await first.ReceiveUntilAsync("ai_token"));
+            events.AddRange(await first.ReceiveUntilAsync("ai_token"));
+            conversationId = Guid.Parse(events[0].Str("conversationId"));
+            seen.AddRange(events.Where(e => e.Type() == "ai_token"));
+        }
+        var lastSeq = seen[^1].GetProperty("seq").GetInt64();
+
+        await using var again = await user.ConnectAsync($"conversationId={conversationId}&lastSeq={lastSeq}");
+        var rest = await again.ReceiveUntilAsync("ai_done");
+        Assert.Equal("conversation_resumed", rest[0].Type());
+        var replayed = rest.Where(e => e.Type() == "ai_token").ToList();
+        Assert.All(replayed, token => Assert.True(token.GetProperty("seq").GetInt64() > lastSeq));
+        Assert.Equal(expected, string.Concat(seen.Concat(replayed).Select(e => e.Str("token"))));
+        Assert.Equal("completed", rest[^1].Str("status"));
+    }
+
+    private static async Task<T?> ScalarAsync<T>(NpgsqlConnection db, string sql, Guid id)
+    {
+        await using var command = new NpgsqlCommand(sql, db);
+        command.Parameters.AddWithValue("id", id);
+        var value = await command.ExecuteScalarAsync();
+        return value is null or DBNull ? default : (T)value;
+    }
+}
