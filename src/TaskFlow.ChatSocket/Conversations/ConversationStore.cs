@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using TaskFlow.ChatSocket.Data;
+using TaskFlow.ChatSocket.Queue;
 using TaskFlow.Contracts.Chat;
 
 namespace TaskFlow.ChatSocket.Conversations;
@@ -59,6 +60,8 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
             CreatedAt = now,
         };
 
+        var waiting = await db.Generations.CountAsync(g => g.UserId == conversation.UserId && g.Status == GenerationStatus.Waiting, cancellationToken);
+        generation.QueuePriority = FairPriority.For(priority, waiting);
         var tracked = await db.Conversations.FirstAsync(c => c.Id == conversation.Id, cancellationToken);
         var isFirst = !await db.Messages.AnyAsync(m => m.ConversationId == conversation.Id && m.Role == "user", cancellationToken);
         var title = isFirst ? ConversationTitle.From(text) : null;
@@ -86,13 +89,22 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         return newestFirst;
     }
 
-    /// <summary>The newest job of a conversation that has not ended, if any: a reconnecting client is attached to it.</summary>
-    public Task<Guid?> UnfinishedGenerationAsync(Guid conversationId, CancellationToken cancellationToken) =>
-        db.Generations.AsNoTracking()
-            .Where(g => g.ConversationId == conversationId && g.FinishedAt == null)
+    /// <summary>A worker took the job: it is processing now (unless it already ended, e.g. cancelled meanwhile).</summary>
+    public Task MarkStartedAsync(Guid generationId, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
+        db.Generations
+            .Where(g => g.Id == generationId && g.Status == GenerationStatus.Waiting)
+            .ExecuteUpdateAsync(set => set.SetProperty(g => g.Status, GenerationStatus.Processing).SetProperty(g => g.StartedAt, startedAt), cancellationToken);
+
+    /// <summary>The newest job of a conversation, and whether it has ended: a reconnecting client is attached to it.</summary>
+    public async Task<(Guid Id, bool Finished)?> LatestGenerationAsync(Guid conversationId, CancellationToken cancellationToken)
+    {
+        var latest = await db.Generations.AsNoTracking()
+            .Where(g => g.ConversationId == conversationId)
             .OrderByDescending(g => g.CreatedAt)
-            .Select(g => (Guid?)g.Id)
+            .Select(g => new { g.Id, Finished = g.FinishedAt != null })
             .FirstOrDefaultAsync(cancellationToken);
+        return latest is null ? null : (latest.Id, latest.Finished);
+    }
 
     /// <summary>
     /// Stores the assistant's answer exactly once, whoever gets there first (the socket that streamed it or the

@@ -13,7 +13,11 @@ public sealed class Generation
 
     public required string Model { get; set; }
 
+    /// <summary>The priority the user chose (see <c>JobPriority</c>).</summary>
     public int Priority { get; set; }
+
+    /// <summary>The RabbitMQ priority it was queued with: the chosen priority adjusted for fairness between users.</summary>
+    public int QueuePriority { get; set; }
 
     /// <summary>waiting, processing, completed, interrupted, cancelled or failed.</summary>
     public required string Status { get; set; }
@@ -23,6 +27,8 @@ public sealed class Generation
     public string? ErrorMessage { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
 }

@@ -5,6 +5,7 @@ using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Messaging;
 using TaskFlow.ChatSocket.Models;
+using TaskFlow.ChatSocket.Queue;
 using TaskFlow.ChatSocket.Sockets;
 using TaskFlow.ChatSocket.Streaming;
 
@@ -23,13 +24,20 @@ internal static class ChatSocketServiceExtensions
 
         builder.AddTaskFlowDbContext<ChatDbContext>(ChatDbContext.Schema, options => options.UseSnakeCaseNamingConvention());
         builder.AddRedisClient();
-        builder.AddTaskFlowMessaging(bus => bus.AddConsumer<ReplyFinishedConsumer, ReplyFinishedConsumerDefinition>());
+        builder.AddTaskFlowMessaging(bus =>
+        {
+            bus.AddConsumer<ReplyFinishedConsumer, ReplyFinishedConsumerDefinition>();
+            bus.AddConsumer<GenerationStartedConsumer, GenerationStartedConsumerDefinition>();
+        });
 
         builder.Services.AddScoped<ConversationStore>();
         builder.Services.AddScoped<PromptBuilder>();
         builder.Services.AddSingleton<ModelCatalogReader>();
         builder.Services.AddSingleton<TokenStreamReader>();
         builder.Services.AddSingleton<GenerationCanceller>();
+        builder.Services.AddSingleton<JobDispatcher>();
+        builder.Services.AddSingleton<QueuePositions>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePositions>());
         builder.Services.AddOpenApi(OpenApiDocumentName);
     }
 

@@ -1,11 +1,11 @@
 using System.Data.Common;
 using System.Net.WebSockets;
-using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Models;
+using TaskFlow.ChatSocket.Queue;
 using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.ChatSocket.Streaming;
 using TaskFlow.Contracts.Chat;
@@ -28,7 +28,8 @@ public sealed class ChatSession : IDisposable
     private readonly ModelCatalogReader _catalog;
     private readonly TokenStreamReader _streams;
     private readonly GenerationCanceller _canceller;
-    private readonly IBus _bus;
+    private readonly JobDispatcher _queue;
+    private readonly QueuePositions _positions;
     private readonly ChatOptions _options;
     private readonly PacingOptions _pacing;
     private readonly EngagementOptions _engagement;
@@ -48,7 +49,8 @@ public sealed class ChatSession : IDisposable
         ModelCatalogReader catalog,
         TokenStreamReader streams,
         GenerationCanceller canceller,
-        IBus bus,
+        JobDispatcher queue,
+        QueuePositions positions,
         IOptions<ChatOptions> options,
         IOptions<PacingOptions> pacing,
         IOptions<EngagementOptions> engagement,
@@ -61,7 +63,8 @@ public sealed class ChatSession : IDisposable
         _catalog = catalog;
         _streams = streams;
         _canceller = canceller;
-        _bus = bus;
+        _queue = queue;
+        _positions = positions;
         _options = options.Value;
         _pacing = pacing.Value;
         _engagement = engagement.Value;
@@ -117,9 +120,12 @@ public sealed class ChatSession : IDisposable
         }
 
         _sender.Send(new ConversationResumed(_conversation.Id, _conversation.Model, _conversation.Title, _conversation.Status));
-        if (await store.UnfinishedGenerationAsync(_conversation.Id, _sessionToken) is { } inFlight)
+        // A client that was mid-answer (lastSeq > 0) gets the rest even if the answer finished while it was away,
+        // as long as the stream is still in Redis; an unfinished answer is relayed in any case.
+        var latest = await store.LatestGenerationAsync(_conversation.Id, _sessionToken);
+        if (latest is { Finished: false } || (latest is { } ended && _request.LastSequence > 0 && await _streams.ExistsAsync(ended.Id)))
         {
-            StartRelay(inFlight, _request.LastSequence);
+            StartRelay(latest.Value.Id, _request.LastSequence);
         }
         else
         {
@@ -242,7 +248,7 @@ public sealed class ChatSession : IDisposable
             conversation.Model, priority, prompt, _clock.GetUtcNow());
         try
         {
-            await _bus.Publish(job, context => context.SetPriority((byte)priority), _sessionToken);
+            await _queue.EnqueueAsync(job, accepted.Generation, _sessionToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -271,7 +277,7 @@ public sealed class ChatSession : IDisposable
     private void StartRelay(Guid generationId, long afterSequence)
     {
         _timers.Busy();
-        _active = new GenerationRelay(generationId, afterSequence, _sender, _streams, _pacing, OnRelayEndedAsync, _logger, _sessionToken);
+        _active = new GenerationRelay(generationId, afterSequence, _sender, _streams, _positions, _pacing, OnRelayEndedAsync, _logger, _sessionToken);
         _active.Start();
     }
 
@@ -287,6 +293,10 @@ public sealed class ChatSession : IDisposable
         }
         await relay.StopAsync();
         await _canceller.CancelAsync(relay.GenerationId, reason);
+        if (!relay.Started)
+        {
+            await _queue.RemoveFromBoardAsync(relay.GenerationId);
+        }
         await StoreAndAnnounceAsync(relay.ToReply(_conversation!.Id, _conversation.Model, reason, _clock.GetUtcNow()));
     }
 

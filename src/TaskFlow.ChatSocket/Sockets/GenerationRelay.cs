@@ -1,4 +1,5 @@
 using System.Text;
+using TaskFlow.ChatSocket.Queue;
 using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.ChatSocket.Streaming;
 using TaskFlow.Contracts.Chat;
@@ -15,6 +16,8 @@ public sealed class GenerationRelay
 {
     private readonly SocketSender _sender;
     private readonly TokenStreamReader _streams;
+    private readonly QueuePositions _positions;
+    private readonly ProgressEstimate _progress = new();
     private readonly PacingOptions _pacing;
     private readonly Func<GenerationRelay, TokenStreamEntry, Task> _onEnd;
     private readonly ILogger _logger;
@@ -28,6 +31,7 @@ public sealed class GenerationRelay
         long afterSequence,
         SocketSender sender,
         TokenStreamReader streams,
+        QueuePositions positions,
         PacingOptions pacing,
         Func<GenerationRelay, TokenStreamEntry, Task> onEnd,
         ILogger logger,
@@ -37,6 +41,7 @@ public sealed class GenerationRelay
         _afterSequence = afterSequence;
         _sender = sender;
         _streams = streams;
+        _positions = positions;
         _pacing = pacing;
         _onEnd = onEnd;
         _logger = logger;
@@ -66,6 +71,8 @@ public sealed class GenerationRelay
 
     private async Task RelayAsync(CancellationToken token)
     {
+        var waiting = _positions.Watch(GenerationId, ahead => _sender.Send(new QueuePosition(GenerationId, ahead + 1, ahead)));
+        SendProgress(0, "waiting");
         try
         {
             await foreach (var entry in _streams.ReadAsync(GenerationId, token))
@@ -76,6 +83,8 @@ public sealed class GenerationRelay
                     case TokenStreamKeys.Kinds.Start:
                         // A restarted job begins its answer again; what was shown before is void.
                         Started = true;
+                        waiting.Dispose();
+                        SendProgress(10, "processing");
                         _shown.Clear();
                         ShownTokens = 0;
                         if (isNew)
@@ -95,9 +104,21 @@ public sealed class GenerationRelay
                         }
                         _shown.Append(entry.Text);
                         ShownTokens++;
+                        SendProgress(ProgressEstimate.ForTokens(ShownTokens), "processing");
+                        break;
+                    case TokenStreamKeys.Kinds.Retry:
+                        _sender.Send(new JobStatus(GenerationId, "retrying", entry.Attempt, entry.DelayMs, entry.ErrorCode));
+                        break;
+                    case TokenStreamKeys.Kinds.Throttled:
+                        _sender.Send(new JobStatus(GenerationId, "throttled", null, entry.DelayMs, null));
                         break;
                     case TokenStreamKeys.Kinds.End:
                         token.ThrowIfCancellationRequested();
+                        waiting.Dispose();
+                        if (entry.Status == GenerationStatus.Completed)
+                        {
+                            SendProgress(100, "completed");
+                        }
                         await _onEnd(this, entry);
                         return;
                 }
@@ -111,6 +132,18 @@ public sealed class GenerationRelay
         {
             _logger.LogError(ex, "Relaying generation {GenerationId} failed", GenerationId);
             _sender.Send(new AiError(GenerationId, ErrorCodes.StreamFailed, "The live answer was interrupted. Reload the page to see it when it is finished."));
+        }
+        finally
+        {
+            waiting.Dispose();
+        }
+    }
+
+    private void SendProgress(int percent, string stage)
+    {
+        if (_progress.Next(percent) is { } next)
+        {
+            _sender.Send(new Progress(GenerationId, next, stage));
         }
     }
 

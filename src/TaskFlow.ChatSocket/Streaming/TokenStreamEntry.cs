@@ -9,4 +9,6 @@ public sealed record TokenStreamEntry(
     long? InputTokens,
     long? OutputTokens,
     string? ErrorCode,
-    string? ErrorMessage);
+    string? ErrorMessage,
+    int? Attempt,
+    long? DelayMs);

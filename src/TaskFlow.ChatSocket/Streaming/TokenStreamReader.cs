@@ -16,6 +16,8 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private const int BatchSize = 512;
 
+    public Task<bool> ExistsAsync(Guid generationId) => redis.GetDatabase().KeyExistsAsync(TokenStreamKeys.Key(generationId));
+
     public async IAsyncEnumerable<TokenStreamEntry> ReadAsync(Guid generationId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -109,6 +111,8 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
             Count(Fields.InputTokens),
             Count(Fields.OutputTokens),
             Get(Fields.ErrorCode) is { Length: > 0 } code ? code : null,
-            Get(Fields.ErrorMessage) is { Length: > 0 } message ? message : null);
+            Get(Fields.ErrorMessage) is { Length: > 0 } message ? message : null,
+            (int?)Count(Fields.Attempt),
+            Count(Fields.DelayMs));
     }
 }

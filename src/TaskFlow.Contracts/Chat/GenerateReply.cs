@@ -13,3 +13,6 @@ public sealed record GenerateReply(
     JobPriority Priority,
     IReadOnlyList<ChatTurn> Prompt,
     DateTimeOffset EnqueuedAt);
+
+/// <summary>Event: a worker took a generation job off the queue and is calling the model.</summary>
+public sealed record GenerationStarted(Guid GenerationId, Guid ConversationId, string UserId, DateTimeOffset StartedAt);

@@ -26,6 +26,8 @@ public static class TokenStreamKeys
         public const string OutputTokens = "out";
         public const string ErrorCode = "code";
         public const string ErrorMessage = "error";
+        public const string Attempt = "attempt";
+        public const string DelayMs = "delay";
     }
 
     public static class Kinds
@@ -33,6 +35,12 @@ public static class TokenStreamKeys
         /// <summary>The worker picked the job up.</summary>
         public const string Start = "start";
         public const string Token = "token";
+        /// <summary>A transient model failure: the worker waits <c>delay</c> ms, then tries again (a new start follows).</summary>
+        public const string Retry = "retry";
+
+        /// <summary>The model's rate limit is reached: the worker waits <c>delay</c> ms for a permit.</summary>
+        public const string Throttled = "throttled";
+
         /// <summary>Last entry: carries the final status, usage and error, if any.</summary>
         public const string End = "end";
     }

@@ -26,6 +26,9 @@ internal static class WorkerServiceExtensions
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddSingleton<TokenStreamWriter>();
         builder.Services.AddSingleton<GenerationCancellations>();
+        builder.Services.AddSingleton<ModelRateLimiter>();
+        builder.Services.AddSingleton<QueueBoardLeaver>();
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<GenerationCancellationListener>();
         builder.Services.AddSingleton<ModelAvailabilityMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelAvailabilityMonitor>());

@@ -17,14 +17,16 @@ public sealed class GenerateReplyConsumer(
     ModelRegistry models,
     TokenStreamWriter streams,
     GenerationCancellations cancellations,
+    ModelRateLimiter rateLimiter,
+    QueueBoardLeaver board,
     IOptions<InferenceOptions> options,
     ILogger<GenerateReplyConsumer> logger) : IConsumer<GenerateReply>
 {
     public async Task Consume(ConsumeContext<GenerateReply> context)
     {
         var job = context.Message;
-        ModelEntry? model = null;
         var stream = await streams.OpenAsync(job.GenerationId);
+        await board.LeaveAsync(job.GenerationId);
         if (stream.IsFinished)
         {
             logger.LogInformation("Generation {GenerationId} was already finished; skipping the redelivered job", job.GenerationId);
@@ -41,13 +43,14 @@ public sealed class GenerateReplyConsumer(
             return;
         }
 
-        await stream.StartAsync(restarted: stream.WasStarted);
+        await context.Publish(new GenerationStarted(job.GenerationId, job.ConversationId, job.UserId, DateTimeOffset.UtcNow));
+        models.TryGet(job.ModelId, out var model);
         GenerationOutcome outcome;
         using (var running = await cancellations.RegisterAsync(job.GenerationId, context.CancellationToken))
         {
-            outcome = models.TryGet(job.ModelId, out model)
-                ? await GenerateAsync(model, job, stream, running, context.CancellationToken)
-                : GenerationOutcome.Failed(ModelErrorClassifier.Describe(ModelError.ModelNotFound), model: null);
+            outcome = model is null
+                ? GenerationOutcome.Failed(ModelErrorClassifier.Describe(ModelError.ModelNotFound), model: null)
+                : await GenerateWithRetriesAsync(model, job, stream, running, context.CancellationToken);
         }
 
         await stream.EndAsync(outcome.Status, outcome.InputTokens, outcome.OutputTokens, outcome.Error);
@@ -58,6 +61,46 @@ public sealed class GenerateReplyConsumer(
             job.GenerationId, job.ConversationId, job.GenerationId, job.UserId, job.ModelId, model?.ProviderName ?? "unknown",
             outcome.Status, outcome.LatencyMs, outcome.TimeToFirstTokenMs, (int?)outcome.InputTokens, (int?)outcome.OutputTokens,
             outcome.Error?.Code, outcome.ErrorDetail, Preview(LastUserText(job)), Preview(outcome.Content), outcome.StartedAt));
+    }
+
+    /// <summary>
+    /// Transient failures (rate limited, unavailable, timeout, unknown) are tried again with exponential backoff, in
+    /// this consumer rather than by redelivery, so the client sees "retrying" and the job keeps its place and slot.
+    /// </summary>
+    private async Task<GenerationOutcome> GenerateWithRetriesAsync(
+        ModelEntry model, GenerateReply job, GenerationStreamSession stream, RunningGeneration running, CancellationToken consumeToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await stream.StartAsync(restarted: stream.WasStarted || attempt > 1);
+            try
+            {
+                await rateLimiter.AcquireAsync(model, stream.ThrottledAsync, running.Token);
+            }
+            catch (OperationCanceledException) when (running.Reason is { } reason && !consumeToken.IsCancellationRequested)
+            {
+                return GenerationOutcome.Stopped(reason);
+            }
+
+            var outcome = await GenerateAsync(model, job, stream, running, consumeToken);
+            if (outcome.Error is not { IsTransient: true } error || attempt > options.Value.MaxRetries)
+            {
+                return outcome;
+            }
+
+            var delay = options.Value.RetryDelay(attempt);
+            logger.LogWarning("Generation {GenerationId} attempt {Attempt} failed with {Code}; retrying in {Delay}",
+                job.GenerationId, attempt, error.Code, delay);
+            await stream.RetryAsync(attempt, delay, error.Code);
+            try
+            {
+                await Task.Delay(delay, running.Token);
+            }
+            catch (OperationCanceledException) when (running.Reason is { } reason && !consumeToken.IsCancellationRequested)
+            {
+                return GenerationOutcome.Stopped(reason);
+            }
+        }
     }
 
     private async Task<GenerationOutcome> GenerateAsync(

@@ -16,6 +16,10 @@ internal sealed record GenerationOutcome(
     long LatencyMs,
     long? TimeToFirstTokenMs)
 {
+    /// <summary>The user stopped the job before the model produced anything.</summary>
+    public static GenerationOutcome Stopped(string reason) =>
+        new(reason, "", 0, null, null, null, null, DateTimeOffset.UtcNow, 0, null);
+
     public static GenerationOutcome Failed(ModelError error, ModelEntry? model) =>
         new(GenerationStatus.Failed, "", 0, null, null, error, model is null ? "unknown model" : null, DateTimeOffset.UtcNow, 0, null);
 }

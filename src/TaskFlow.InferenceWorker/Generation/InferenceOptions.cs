@@ -14,6 +14,20 @@ public sealed class InferenceOptions
     [Range(typeof(TimeSpan), "00:00:05", "02:00:00")]
     public TimeSpan GenerationTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Retries after the first attempt for transient failures (rate limited, unavailable, timeout, unknown).</summary>
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>First retry delay; each further retry doubles it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Calls per minute to one model unless the model sets its own limit (the queue demo's 10/min).</summary>
+    [Range(1, 1_000_000)]
+    public int RateLimitPerMinute { get; set; } = 10;
+
+    public TimeSpan RetryDelay(int attempt) => RetryBaseDelay * Math.Pow(2, attempt - 1);
+
     /// <summary>Characters of prompt and answer sent to Telemetry as previews (redacted there).</summary>
     [Range(0, 4000)]
     public int PreviewLength { get; set; } = 500;

@@ -46,6 +46,15 @@ public sealed class GenerationStreamSession(IDatabase database, ISubscriber subs
         await database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd * 3);
     }
 
+    public Task RetryAsync(int attempt, TimeSpan delay, string errorCode) =>
+        AppendAsync(Kinds.Retry,
+            new NameValueEntry(Fields.Attempt, attempt),
+            new NameValueEntry(Fields.DelayMs, (long)delay.TotalMilliseconds),
+            new NameValueEntry(Fields.ErrorCode, errorCode));
+
+    public Task ThrottledAsync(TimeSpan wait) =>
+        AppendAsync(Kinds.Throttled, new NameValueEntry(Fields.DelayMs, (long)wait.TotalMilliseconds));
+
     public Task AppendTokenAsync(string text) => AppendAsync(Kinds.Token, new NameValueEntry(Fields.Text, text));
 
     public async Task EndAsync(string status, long? inputTokens, long? outputTokens, ModelError? error)

@@ -21,6 +21,10 @@ public sealed class ModelDefinition
 
     public string? Key { get; set; }
 
+    /// <summary>Calls per minute to this model across all workers; unset means <c>Inference:RateLimitPerMinute</c>.</summary>
+    [Range(1, 1_000_000)]
+    public int? RateLimitPerMinute { get; set; }
+
     public string ProviderModelName => string.IsNullOrWhiteSpace(Model) ? Id : Model;
 
     public string Label => string.IsNullOrWhiteSpace(DisplayName) ? Id : DisplayName;

@@ -19,7 +19,7 @@ public sealed class ChatTurnTests(TaskFlowStack stack)
         using var user = await TestUser.SignUpAsync(stack);
         await using var socket = await user.ConnectAsync();
         await socket.SendUserMessageAsync(prompt);
-        var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+        var events = (await socket.ReceiveUntilAsync("ai_done", "ai_error")).WithoutQueueEvents();
 
         var types = events.Select(e => e.Type()).ToList();
         Assert.Equal(["conversation_created", "title_updated", "message_accepted", "ai_start"], types.Take(4));

@@ -94,4 +94,10 @@ public static class EventExtensions
     public static string Type(this JsonElement e) => e.GetProperty("type").GetString()!;
 
     public static string Str(this JsonElement e, string name) => e.GetProperty(name).GetString()!;
+
+    private static readonly string[] QueueEventTypes = ["queue_position", "progress", "job_status"];
+
+    /// <summary>The conversation events without the queue's position, progress and status reports, which interleave freely.</summary>
+    public static List<JsonElement> WithoutQueueEvents(this IEnumerable<JsonElement> events) =>
+        [.. events.Where(e => !QueueEventTypes.Contains(e.Type()))];
 }

@@ -50,6 +50,9 @@ public sealed class TaskFlowStack : IAsyncLifetime
             {
                 // Tests want a model server noticed quickly, and the idle phases short enough to observe.
                 ["Models__ProbeInterval"] = "00:00:02",
+                // The queue demo's 10 calls a minute would throttle the suite; the rate-limit test uses its own model.
+                ["Inference__RateLimitPerMinute"] = "100000",
+                ["Inference__RetryBaseDelay"] = "00:00:00.200",
                 ["Chat__Engagement__IdleNudgeAfter"] = IdleNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
                 ["Chat__Engagement__IdleEndAfter"] = IdleEndAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
                 ["Chat__Engagement__TypingNudgeAfter"] = TypingNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),

@@ -109,6 +109,14 @@ namespace TaskFlow.ChatSocket.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("priority");
 
+                    b.Property<int>("QueuePriority")
+                        .HasColumnType("integer")
+                        .HasColumnName("queue_priority");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("text")

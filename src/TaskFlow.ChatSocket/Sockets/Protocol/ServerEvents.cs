@@ -33,6 +33,15 @@ public sealed record AiDone(Guid GenerationId, Guid? MessageId, string Status, l
 public sealed record AiInterrupted(Guid GenerationId, string PartialContent, int InterruptedAtToken, string Reason)
     : ServerEvent("ai_interrupted");
 
+/// <summary>The job waits in the queue: <see cref="Ahead"/> jobs will start before it.</summary>
+public sealed record QueuePosition(Guid GenerationId, long Position, long Ahead) : ServerEvent("queue_position");
+
+/// <summary>An estimate from 0 to 100; <see cref="Stage"/> is waiting, processing or completed.</summary>
+public sealed record Progress(Guid GenerationId, int Percent, string Stage) : ServerEvent("progress");
+
+/// <summary>The job is held up: "retrying" after a transient model failure, or "throttled" by the model's rate limit.</summary>
+public sealed record JobStatus(Guid GenerationId, string Status, int? Attempt, long? RetryInMs, string? Code) : ServerEvent("job_status");
+
 public sealed record TypingNudge(string Message) : ServerEvent("typing_nudge");
 
 public sealed record ConversationEnded(Guid ConversationId, string Reason) : ServerEvent("conversation_ended")

@@ -1,0 +1,18 @@
+namespace TaskFlow.Contracts.Streaming;
+
+/// <summary>
+/// The waiting jobs, in the order workers will take them, as a Redis sorted set: ChatSocket adds a job when it
+/// queues it, the worker removes it when it starts (or skips) it, and each change is announced so positions can be
+/// pushed to clients as they change. The score mirrors RabbitMQ's order: higher priority first, then first come.
+/// </summary>
+public static class QueueBoard
+{
+    public const string WaitingKey = "taskflow:queue:waiting";
+    public const string ChangedChannel = "taskflow:queue:changed";
+
+    /// <summary>Lower scores are taken first.</summary>
+    public static double Score(byte queuePriority, DateTimeOffset enqueuedAt) =>
+        ((10 - queuePriority) * 1e13) + enqueuedAt.ToUnixTimeMilliseconds();
+
+    public static string Member(Guid generationId) => generationId.ToString("N");
+}
