@@ -36,6 +36,7 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddSingleton<TokenStreamReader>();
         builder.Services.AddSingleton<GenerationCanceller>();
         builder.Services.AddSingleton<JobDispatcher>();
+        builder.Services.AddScoped<TurnSubmitter>();
         builder.Services.AddSingleton<QueuePositions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePositions>());
         builder.Services.AddOpenApi(OpenApiDocumentName);
@@ -48,5 +49,6 @@ internal static class ChatSocketServiceExtensions
         app.MapChatSocket();
         app.MapConversationsApi();
         app.MapModelsApi();
+        app.MapQueueApi();
     }
 }

@@ -25,10 +25,9 @@ public sealed class ChatSession : IDisposable
     private readonly WebSocket _socket;
     private readonly SessionRequest _request;
     private readonly IServiceScopeFactory _scopes;
-    private readonly ModelCatalogReader _catalog;
     private readonly TokenStreamReader _streams;
     private readonly GenerationCanceller _canceller;
-    private readonly JobDispatcher _queue;
+    private readonly JobDispatcher _dispatcher;
     private readonly QueuePositions _positions;
     private readonly ChatOptions _options;
     private readonly PacingOptions _pacing;
@@ -46,10 +45,9 @@ public sealed class ChatSession : IDisposable
         WebSocket socket,
         SessionRequest request,
         IServiceScopeFactory scopes,
-        ModelCatalogReader catalog,
         TokenStreamReader streams,
         GenerationCanceller canceller,
-        JobDispatcher queue,
+        JobDispatcher dispatcher,
         QueuePositions positions,
         IOptions<ChatOptions> options,
         IOptions<PacingOptions> pacing,
@@ -60,10 +58,9 @@ public sealed class ChatSession : IDisposable
         _socket = socket;
         _request = request;
         _scopes = scopes;
-        _catalog = catalog;
         _streams = streams;
         _canceller = canceller;
-        _queue = queue;
+        _dispatcher = dispatcher;
         _positions = positions;
         _options = options.Value;
         _pacing = pacing.Value;
@@ -194,21 +191,11 @@ public sealed class ChatSession : IDisposable
 
     private async Task AcceptUserMessageAsync(ClientEvent clientEvent)
     {
-        var text = clientEvent.Text?.Trim();
-        if (string.IsNullOrEmpty(text))
+        await using var scope = _scopes.CreateAsyncScope();
+        var submitter = scope.ServiceProvider.GetRequiredService<TurnSubmitter>();
+        if (submitter.Validate(clientEvent.Text, clientEvent.Priority, out var text, out var priority) is { } invalid)
         {
-            _sender.Send(new AiError(null, ErrorCodes.InvalidMessage, "user_message needs a non-empty \"text\"."));
-            return;
-        }
-        if (text.Length > _options.MaxMessageChars)
-        {
-            _sender.Send(new AiError(null, ErrorCodes.MessageTooLarge,
-                $"Messages are limited to {_options.MaxMessageChars:N0} characters; yours has {text.Length:N0}. Shorten it and send again."));
-            return;
-        }
-        if (!JobPriorities.TryParse(clientEvent.Priority, out var priority))
-        {
-            _sender.Send(new AiError(null, ErrorCodes.InvalidMessage, "\"priority\" must be high, medium or low."));
+            _sender.Send(new AiError(null, invalid.Code, invalid.Message));
             return;
         }
 
@@ -216,62 +203,30 @@ public sealed class ChatSession : IDisposable
         // A message during an answer interrupts it: the partial answer is stored first, so the new prompt can quote it.
         await StopActiveAsync(GenerationControl.ReasonInterrupted);
 
-        AcceptedMessage accepted;
-        IReadOnlyList<ChatTurn> prompt;
-        try
+        var result = await submitter.SubmitAsync(_request.UserId, _conversation, _request.RequestedModel, text, priority, _sessionToken);
+        _conversation = result.Conversation ?? _conversation;
+        if (result.NewConversationModel is { } model)
         {
-            await using var scope = _scopes.CreateAsyncScope();
-            var store = scope.ServiceProvider.GetRequiredService<ConversationStore>();
-            if (_conversation is null && !await StartConversationAsync(store))
-            {
-                return;
-            }
-            accepted = await store.AcceptUserMessageAsync(_conversation!, text, priority, _sessionToken);
-            prompt = await scope.ServiceProvider.GetRequiredService<PromptBuilder>().BuildAsync(_conversation!.Id, _sessionToken);
+            _sender.Send(new ConversationCreated(_conversation!.Id, model.Id, model.DisplayName, model.IsOffline));
         }
-        catch (DbException ex)
+        if (result.Error is { } error)
         {
-            _logger.LogError(ex, "Storing a message failed");
-            _sender.Send(new AiError(null, ErrorCodes.StorageUnavailable,
-                "Your message was not saved because the database is unreachable. Send it again in a moment."));
+            _sender.Send(new AiError(null, error.Code, error.Message));
             return;
         }
 
-        var conversation = _conversation!;
+        var accepted = result.Accepted!;
         if (accepted.NewTitle is { } title)
         {
-            _sender.Send(new TitleUpdated(conversation.Id, title));
+            _sender.Send(new TitleUpdated(_conversation!.Id, title));
         }
-        _sender.Send(new MessageAccepted(conversation.Id, accepted.Message.Id, accepted.Generation.Id, JobPriorities.Name(priority)));
-
-        var job = new GenerateReply(accepted.Generation.Id, conversation.Id, accepted.Message.Id, _request.UserId,
-            conversation.Model, priority, prompt, _clock.GetUtcNow());
-        try
+        _sender.Send(new MessageAccepted(_conversation!.Id, accepted.Message.Id, accepted.Generation.Id, JobPriorities.Name(priority)));
+        if (result.QueueFailure is { } failure)
         {
-            await _queue.EnqueueAsync(job, accepted.Generation, _sessionToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _logger.LogError(ex, "Queueing generation {GenerationId} failed", job.GenerationId);
-            await StoreAndAnnounceAsync(new ReplyFinished(job.GenerationId, conversation.Id, conversation.Model, GenerationStatus.Failed, "", 0, null, null,
-                ErrorCodes.QueueUnavailable, "The job queue is unreachable; your message is saved. Send it again in a moment.", _clock.GetUtcNow()));
+            Announce(failure);
             return;
         }
         StartRelay(accepted.Generation.Id, 0);
-    }
-
-    private async Task<bool> StartConversationAsync(ConversationStore store)
-    {
-        var choice = await _catalog.ChooseAsync(_request.RequestedModel);
-        if (choice.Model is not { } model)
-        {
-            var code = _request.RequestedModel is null ? ErrorCodes.NoWorker : ErrorCodes.ModelNotFound;
-            _sender.Send(new AiError(null, code, choice.Error!));
-            return false;
-        }
-        _conversation = await store.CreateAsync(_request.UserId, model.Id, model.Provider, _sessionToken);
-        _sender.Send(new ConversationCreated(_conversation.Id, model.Id, model.DisplayName, model.IsOffline));
-        return true;
     }
 
     private void StartRelay(Guid generationId, long afterSequence)
@@ -295,7 +250,7 @@ public sealed class ChatSession : IDisposable
         await _canceller.CancelAsync(relay.GenerationId, reason);
         if (!relay.Started)
         {
-            await _queue.RemoveFromBoardAsync(relay.GenerationId);
+            await _dispatcher.RemoveFromBoardAsync(relay.GenerationId);
         }
         await StoreAndAnnounceAsync(relay.ToReply(_conversation!.Id, _conversation.Model, reason, _clock.GetUtcNow()));
     }
@@ -321,7 +276,11 @@ public sealed class ChatSession : IDisposable
             // The result consumer stores it when the database is back; the client still gets its answer now.
             _logger.LogWarning("Storing generation {GenerationId} from the socket failed ({Message}); the result consumer will retry", reply.GenerationId, ex.Message);
         }
+        Announce(reply);
+    }
 
+    private void Announce(ReplyFinished reply)
+    {
         switch (reply.Status)
         {
             case GenerationStatus.Failed:

@@ -14,7 +14,7 @@ namespace TaskFlow.ChatSocket.Sockets;
 /// </summary>
 public sealed class GenerationRelay
 {
-    private readonly SocketSender _sender;
+    private readonly IEventSink _sender;
     private readonly TokenStreamReader _streams;
     private readonly QueuePositions _positions;
     private readonly ProgressEstimate _progress = new();
@@ -29,7 +29,7 @@ public sealed class GenerationRelay
     public GenerationRelay(
         Guid generationId,
         long afterSequence,
-        SocketSender sender,
+        IEventSink sender,
         TokenStreamReader streams,
         QueuePositions positions,
         PacingOptions pacing,

@@ -9,7 +9,7 @@ namespace TaskFlow.ChatSocket.Sockets;
 /// A WebSocket allows one send at a time; the session's reader, forwarders and timers all queue events here
 /// and one loop writes them in order.
 /// </summary>
-public sealed class SocketSender(WebSocket socket) : IAsyncDisposable
+public sealed class SocketSender(WebSocket socket) : IEventSink, IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -25,6 +25,9 @@ public sealed partial class FakeModelServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<JsonObject> _requests = new();
+    private readonly ConcurrentDictionary<string, int> _attemptsByMessage = new();
+    private int _inFlight;
+    private int _maxInFlight;
 
     private FakeModelServer(WebApplication app) => _app = app;
 
@@ -32,6 +35,14 @@ public sealed partial class FakeModelServer : IAsyncDisposable
 
     /// <summary>The Ollama connection string in the contract's shape.</summary>
     public string ConnectionString => $"Endpoint={BaseAddress.ToString().TrimEnd('/')};Model={ModelName}";
+
+    /// <summary>The most chat requests that were being answered at the same moment since the last reset.</summary>
+    public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
+
+    public void ResetConcurrency() => Interlocked.Exchange(ref _maxInFlight, Volatile.Read(ref _inFlight));
+
+    /// <summary>How many requests carried exactly this last user message.</summary>
+    public int AttemptsFor(string userMessage) => _attemptsByMessage.GetValueOrDefault(userMessage);
 
     /// <summary>Every /api/chat request body received, in arrival order.</summary>
     public IReadOnlyList<JsonObject> Requests => [.. _requests];
@@ -62,9 +73,41 @@ public sealed partial class FakeModelServer : IAsyncDisposable
 
     private async Task ChatAsync(HttpContext context)
     {
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        InterlockedMax(ref _maxInFlight, inFlight);
+        try
+        {
+            await AnswerAsync(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+
+    private async Task AnswerAsync(HttpContext context)
+    {
         var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
         _requests.Enqueue(body);
         var lastUser = body["messages"]!.AsArray().LastOrDefault(m => (string?)m!["role"] == "user")?["content"]?.GetValue<string>() ?? "";
+        var attempt = _attemptsByMessage.AddOrUpdate(lastUser, 1, (_, count) => count + 1);
+
+        // [[fail-times:N:STATUS]]: the first N attempts for this message fail with STATUS, later ones succeed.
+        var failTimes = Regex.Match(lastUser, @"\[\[fail-times:(\d+):(\d+)\]\]");
+        if (failTimes.Success && attempt <= int.Parse(failTimes.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+        {
+            context.Response.StatusCode = int.Parse(failTimes.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+            await context.Response.WriteAsJsonAsync(new { error = "fake transient failure: server overloaded" });
+            return;
+        }
 
         if (Marker(lastUser, "fail") is { } status)
         {
@@ -109,7 +152,7 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
-    [GeneratedRegex(@"\[\[\w+:\d+\]\]")]
+    [GeneratedRegex(@"\[\[[\w-]+(:\d+)+\]\]")]
     private static partial Regex Markers();
 
     public async ValueTask DisposeAsync()

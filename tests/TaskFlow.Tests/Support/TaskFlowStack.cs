@@ -13,6 +13,9 @@ public sealed class TaskFlowStack : IAsyncLifetime
 {
     private static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(120);
 
+    public const string RateLimitedModel = "fake-limited";
+    public const int RateLimitedModelPerMinute = 3;
+
     public static readonly TimeSpan IdleNudgeAfter = TimeSpan.FromSeconds(2.5);
     public static readonly TimeSpan IdleEndAfter = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan TypingNudgeAfter = TimeSpan.FromSeconds(1.5);
@@ -53,6 +56,13 @@ public sealed class TaskFlowStack : IAsyncLifetime
                 // The queue demo's 10 calls a minute would throttle the suite; the rate-limit test uses its own model.
                 ["Inference__RateLimitPerMinute"] = "100000",
                 ["Inference__RetryBaseDelay"] = "00:00:00.200",
+                // A second model on the same fake server with the queue demo's kind of limit, for the rate-limit test.
+                ["Models__Catalog__0__Id"] = RateLimitedModel,
+                ["Models__Catalog__0__DisplayName"] = "Fake model, 3 calls a minute",
+                ["Models__Catalog__0__Provider"] = "Ollama",
+                ["Models__Catalog__0__Endpoint"] = Model.BaseAddress.ToString(),
+                ["Models__Catalog__0__Model"] = FakeModelServer.ModelName,
+                ["Models__Catalog__0__RateLimitPerMinute"] = RateLimitedModelPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Chat__Engagement__IdleNudgeAfter"] = IdleNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
                 ["Chat__Engagement__IdleEndAfter"] = IdleEndAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
                 ["Chat__Engagement__TypingNudgeAfter"] = TypingNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),

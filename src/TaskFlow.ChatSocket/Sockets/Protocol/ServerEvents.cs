@@ -49,5 +49,9 @@ public sealed record ConversationEnded(Guid ConversationId, string Reason) : Ser
     public const string IdleTimeout = "idle_timeout";
 }
 
+/// <summary>The final result of a job, for clients of the HTTP API (the socket has the answer from its tokens already).</summary>
+public sealed record JobResult(Guid GenerationId, string Status, string Content, long? InputTokens, long? OutputTokens, string? ErrorCode, string? Error)
+    : ServerEvent("result");
+
 /// <summary>A failure the user should see: <see cref="Code"/> is stable for programs, <see cref="Error"/> says what to do.</summary>
 public sealed record AiError(Guid? GenerationId, string Code, string Error) : ServerEvent("ai_error");

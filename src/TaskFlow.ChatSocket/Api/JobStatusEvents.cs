@@ -1,0 +1,74 @@
+using Microsoft.EntityFrameworkCore;
+using TaskFlow.ChatSocket.Conversations;
+using TaskFlow.ChatSocket.Data;
+using TaskFlow.ChatSocket.Identity;
+using TaskFlow.ChatSocket.Queue;
+using TaskFlow.ChatSocket.Sockets;
+using TaskFlow.ChatSocket.Sockets.Protocol;
+using TaskFlow.ChatSocket.Streaming;
+using TaskFlow.Contracts.Chat;
+
+namespace TaskFlow.ChatSocket.Api;
+
+/// <summary>
+/// <c>GET /stream/status/{jobId}</c>: the same relay the socket uses, written as Server-Sent Events. A client that
+/// reconnects with Last-Event-ID (the last token sequence it saw) gets the rest, from any replica.
+/// </summary>
+public static class JobStatusEvents
+{
+    public static async Task StreamAsync(
+        Guid jobId,
+        HttpContext http,
+        ChatDbContext db,
+        ConversationStore store,
+        TokenStreamReader streams,
+        QueuePositions positions,
+        TimeProvider clock,
+        ILoggerFactory loggers)
+    {
+        var userId = CurrentUser.IdOf(http);
+        var job = await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == jobId && g.UserId == userId, http.RequestAborted);
+        if (job is null)
+        {
+            await TypedResults.NotFound(new ProblemMessage(false, "Job not found. List yours with GET /api/jobs.")).ExecuteAsync(http);
+            return;
+        }
+
+        var lastSequence = LastEventId(http.Request);
+        var events = new ServerSentEvents(http.Response);
+        var writing = events.WriteAsync(lastSequence, http.RequestAborted);
+
+        if (job.FinishedAt is not null && !await streams.ExistsAsync(job.Id))
+        {
+            // Finished long enough ago that its token stream expired: the stored answer is the result.
+            var answer = await db.Messages.AsNoTracking().Where(m => m.Id == job.Id).Select(m => m.Content).FirstOrDefaultAsync(http.RequestAborted);
+            events.Send(new JobResult(job.Id, job.Status, answer ?? "", null, null, job.ErrorCode, job.ErrorMessage));
+            events.Complete();
+            await writing;
+            return;
+        }
+
+        // API clients get tokens as fast as they come: pacing is for people reading along.
+        var relay = new GenerationRelay(job.Id, lastSequence, events, streams, positions, new PacingOptions(), async (finished, end) =>
+        {
+            var reply = new ReplyFinished(finished.GenerationId, job.ConversationId, job.Model, end.Status, finished.ShownContent, finished.ShownTokens,
+                (int?)end.InputTokens, (int?)end.OutputTokens, end.ErrorCode, end.ErrorMessage, clock.GetUtcNow());
+            await store.SaveReplyAsync(reply, CancellationToken.None);
+            events.Send(end.Status == GenerationStatus.Failed
+                ? new AiError(job.Id, end.ErrorCode ?? "UNKNOWN", end.ErrorMessage ?? "Something went wrong. Please try again.")
+                : new AiDone(job.Id, reply.Content.Length > 0 ? job.Id : null, end.Status, end.InputTokens + end.OutputTokens, end.InputTokens, end.OutputTokens));
+            events.Send(new JobResult(job.Id, end.Status, reply.Content, end.InputTokens, end.OutputTokens, end.ErrorCode, end.ErrorMessage));
+            events.Complete();
+        }, loggers.CreateLogger(nameof(JobStatusEvents)), http.RequestAborted);
+        relay.Start();
+        await writing;
+        await relay.StopAsync();
+    }
+
+    /// <summary>The Last-Event-ID header, or the <c>lastEventId</c> query parameter for clients that cannot set headers.</summary>
+    private static long LastEventId(HttpRequest request)
+    {
+        var raw = request.Headers["Last-Event-ID"].FirstOrDefault() ?? request.Query["lastEventId"].FirstOrDefault();
+        return long.TryParse(raw, out var sequence) && sequence > 0 ? sequence : 0;
+    }
+}

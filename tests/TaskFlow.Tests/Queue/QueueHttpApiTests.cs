@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TaskFlow.Tests.Fakes;
+using TaskFlow.Tests.Support;
+
+namespace TaskFlow.Tests.Queue;
+
+/// <summary>The queue demo's HTTP API through the gateway: submit, follow with SSE (and resume), stats, history.</summary>
+[Collection(StackCollection.Name)]
+public sealed class QueueHttpApiTests(TaskFlowStack stack)
+{
+    [Fact]
+    public async Task A_submitted_job_can_be_followed_to_its_result_over_server_sent_events()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        const string message = "queued over plain HTTP";
+        var submitted = await SubmitAsync(user, new { message, priority = "high" });
+        Assert.Equal("high", submitted.GetProperty("priority").GetString());
+        Assert.True(submitted.GetProperty("position").GetInt64() >= 1);
+        var statusUrl = submitted.GetProperty("statusUrl").GetString()!;
+
+        var events = await SseClient.ReadAsync(user.Http, statusUrl);
+
+        var names = events.Select(e => e.Event).ToList();
+        Assert.Equal("result", names[^1]);
+        Assert.Contains("ai_done", names);
+        var tokens = events.Where(e => e.Event == "ai_token").ToList();
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(message)), string.Concat(tokens.Select(t => t.Data.GetProperty("token").GetString())));
+        Assert.All(tokens, t => Assert.Equal(t.Data.GetProperty("seq").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), t.Id));
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(message)), events[^1].Data.GetProperty("content").GetString());
+        Assert.Equal("completed", events[^1].Data.GetProperty("status").GetString());
+        var progress = events.Where(e => e.Event == "progress").Select(e => e.Data.GetProperty("percent").GetInt32()).ToList();
+        Assert.Equal(progress.Order(), progress);
+        Assert.Equal(100, progress[^1]);
+    }
+
+    [Fact]
+    public async Task Reconnecting_with_last_event_id_resumes_after_that_token()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        const string message = "resume my event stream please [[delay:100]]";
+        var statusUrl = (await SubmitAsync(user, new { message })).GetProperty("statusUrl").GetString()!;
+
+        var first = await SseClient.ReadAsync(user.Http, statusUrl, stopAfter: e => e.Event == "ai_token" && e.Data.GetProperty("seq").GetInt64() >= 4);
+        var lastId = first[^1].Id!;
+        var rest = await SseClient.ReadAsync(user.Http, statusUrl, lastEventId: lastId);
+
+        var seen = first.Concat(rest).Where(e => e.Event == "ai_token").Select(e => e.Data.GetProperty("token").GetString());
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(message)), string.Concat(seen));
+        Assert.All(rest.Where(e => e.Event == "ai_token"), e => Assert.True(long.Parse(e.Id!, System.Globalization.CultureInfo.InvariantCulture) > long.Parse(lastId, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task Jobs_of_another_user_and_bad_submissions_are_refused_clearly()
+    {
+        using var owner = await TestUser.SignUpAsync(stack);
+        using var stranger = await TestUser.SignUpAsync(stack);
+        var job = await SubmitAsync(owner, new { message = "mine" });
+        await SseClient.ReadAsync(owner.Http, job.GetProperty("statusUrl").GetString()!);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.Http.GetAsync($"/stream/status/{Guid.NewGuid()}")).StatusCode);
+        var empty = await owner.Http.PostAsJsonAsync("/api/chat", new { message = "  " });
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        var badPriority = await owner.Http.PostAsJsonAsync("/api/chat", new { message = "hi", priority = "urgent" });
+        Assert.Equal(HttpStatusCode.BadRequest, badPriority.StatusCode);
+        Assert.Contains("priority", await badPriority.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var unknownConversation = await owner.Http.PostAsJsonAsync("/api/chat", new { message = "hi", conversationId = Guid.NewGuid() });
+        Assert.Equal(HttpStatusCode.NotFound, unknownConversation.StatusCode);
+    }
+
+    [Fact]
+    public async Task History_keeps_the_last_fifty_jobs_newest_first_and_stats_count_them()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        var submitted = new List<Guid>();
+        for (var i = 0; i < 52; i++)
+        {
+            submitted.Add((await SubmitAsync(user, new { message = $"history item {i}", priority = "low" })).GetProperty("jobId").GetGuid());
+        }
+        var history = await Eventually.GetAsync(async () =>
+        {
+            var body = await user.Http.GetFromJsonAsync<JsonElement>("/api/jobs");
+            var jobs = body.GetProperty("jobs").EnumerateArray().ToList();
+            return jobs.All(j => j.GetProperty("status").GetString() == "completed") ? jobs : null;
+        }, TimeSpan.FromSeconds(60), "all 52 jobs to complete");
+
+        Assert.Equal(50, history.Count);
+        Assert.Equal(submitted.AsEnumerable().Reverse().Take(50), history.Select(j => j.GetProperty("jobId").GetGuid()));
+        Assert.All(history, j =>
+        {
+            Assert.Equal(FakeModelServer.ModelName, j.GetProperty("model").GetString());
+            Assert.Equal("low", j.GetProperty("priority").GetString());
+            Assert.True(j.GetProperty("waitMs").GetInt64() >= 0);
+            Assert.True(j.GetProperty("durationMs").GetInt64() >= 0);
+        });
+
+        var stats = await user.Http.GetFromJsonAsync<JsonElement>("/api/queue/stats");
+        Assert.True(stats.GetProperty("completed").GetInt32() >= 52);
+        Assert.True(stats.GetProperty("throughputPerMinute").GetDouble() > 0);
+    }
+
+    private static async Task<JsonElement> SubmitAsync(TestUser user, object body)
+    {
+        var response = await user.Http.PostAsJsonAsync("/api/chat", body);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+}
