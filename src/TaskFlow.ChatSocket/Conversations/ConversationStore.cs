@@ -89,11 +89,16 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         return newestFirst;
     }
 
-    /// <summary>A worker took the job: it is processing now (unless it already ended, e.g. cancelled meanwhile).</summary>
+    /// <summary>
+    /// A worker took the job. The start and the result travel on different queues, so the result may already be
+    /// stored: then only the start time is filled in and the final status stays.
+    /// </summary>
     public Task MarkStartedAsync(Guid generationId, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
         db.Generations
-            .Where(g => g.Id == generationId && g.Status == GenerationStatus.Waiting)
-            .ExecuteUpdateAsync(set => set.SetProperty(g => g.Status, GenerationStatus.Processing).SetProperty(g => g.StartedAt, startedAt), cancellationToken);
+            .Where(g => g.Id == generationId && g.StartedAt == null)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(g => g.Status, g => g.Status == GenerationStatus.Waiting ? GenerationStatus.Processing : g.Status)
+                .SetProperty(g => g.StartedAt, startedAt), cancellationToken);
 
     /// <summary>The newest job of a conversation, and whether it has ended: a reconnecting client is attached to it.</summary>
     public async Task<(Guid Id, bool Finished)?> LatestGenerationAsync(Guid conversationId, CancellationToken cancellationToken)

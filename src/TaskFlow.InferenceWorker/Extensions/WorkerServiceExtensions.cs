@@ -12,7 +12,10 @@ internal static class WorkerServiceExtensions
         builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         builder.AddRedisClient();
-        builder.AddTaskFlowMessaging(bus => bus.AddConsumer<GenerateReplyConsumer, GenerateReplyConsumerDefinition>());
+        var concurrency = builder.Configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>()?.MaxConcurrentJobs ?? new InferenceOptions().MaxConcurrentJobs;
+        builder.AddTaskFlowMessaging(
+            bus => bus.AddConsumer<GenerateReplyConsumer>().ExcludeFromConfigureEndpoints(),
+            (context, rabbit) => GenerateReplyEndpoint.Configure(context, rabbit, concurrency));
 
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
         // A model answer can take minutes: this client gets no standard resilience timeout; cancellation and the

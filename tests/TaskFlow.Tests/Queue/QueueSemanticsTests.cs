@@ -1,0 +1,214 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Npgsql;
+using TaskFlow.Tests.Fakes;
+using TaskFlow.Tests.Support;
+
+namespace TaskFlow.Tests.Queue;
+
+/// <summary>Priority, fairness, concurrency, retries and rate limits on the real RabbitMQ queue.</summary>
+[Collection(StackCollection.Name)]
+public sealed class QueueSemanticsTests(TaskFlowStack stack)
+{
+    private const int WorkerConcurrency = 3;
+
+    [Fact]
+    public async Task A_high_priority_job_behind_a_backlog_of_low_ones_starts_first()
+    {
+        using var blockers = await OccupyWorkerAsync();
+        using var bulk = await TestUser.SignUpAsync(stack);
+        using var urgent = await TestUser.SignUpAsync(stack);
+        var lows = new List<Guid>();
+        for (var i = 0; i < 6; i++)
+        {
+            lows.Add(await SubmitAsync(bulk, $"low {i}", "low"));
+        }
+        var high = await SubmitAsync(urgent, "the urgent one", "high");
+
+        var started = await StartTimesAsync([.. lows, high]);
+        Assert.All(lows, low => Assert.True(started[high] <= started[low], "the High job must start before every Low job queued before it"));
+    }
+
+    [Fact(Skip = "Needs distinct signed-in users: until sign-in lands every TestUser is the same anonymous user.")]
+    public async Task One_users_backlog_does_not_starve_another_users_single_job()
+    {
+        using var blockers = await OccupyWorkerAsync();
+        using var heavy = await TestUser.SignUpAsync(stack);
+        using var light = await TestUser.SignUpAsync(stack);
+        var backlog = new List<Guid>();
+        for (var i = 0; i < 8; i++)
+        {
+            backlog.Add(await SubmitAsync(heavy, $"heavy {i}", "medium"));
+        }
+        var single = await SubmitAsync(light, "just one question", "medium");
+
+        var started = await StartTimesAsync([.. backlog, single]);
+        var heavyBefore = backlog.Count(job => started[job] < started[single]);
+        // Policy (docs/queue.md): a user's first two waiting jobs are "fresh", the rest queue below other users' fresh jobs.
+        Assert.True(heavyBefore <= 2, $"{heavyBefore} of the heavy user's jobs started before the light user's single job: " +
+            await DescribeAsync([.. backlog, single]));
+    }
+
+    [Fact]
+    public async Task A_worker_never_runs_more_jobs_at_once_than_its_concurrency()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        stack.Model.ResetConcurrency();
+        var jobs = new List<Guid>();
+        for (var i = 0; i < 9; i++)
+        {
+            jobs.Add(await SubmitAsync(user, $"parallel {i} [[delay:60]]", "medium"));
+        }
+        await StartTimesAsync(jobs);
+        await WaitFinishedAsync(jobs);
+        Assert.Equal(WorkerConcurrency, stack.Model.MaxConcurrentRequests);
+    }
+
+    [Fact]
+    public async Task Transient_failures_are_retried_with_growing_delays_then_succeed()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        const string message = "flaky model [[fail-times:2:503]]";
+        await socket.SendUserMessageAsync(message);
+        var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+
+        Assert.Equal("ai_done", events[^1].Type());
+        var retries = events.Where(e => e.Type() == "job_status").ToList();
+        Assert.Equal([1, 2], retries.Select(r => r.GetProperty("attempt").GetInt32()));
+        Assert.All(retries, r => Assert.Equal("SERVICE_UNAVAILABLE", r.Str("code")));
+        var delays = retries.Select(r => r.GetProperty("retryInMs").GetInt64()).ToList();
+        Assert.Equal(delays[0] * 2, delays[1]);
+        Assert.Equal(3, stack.Model.AttemptsFor(message));
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(message)),
+            string.Concat(events.SkipWhile(e => e.Type() != "job_status").Where(e => e.Type() == "ai_token").Select(e => e.Str("token"))));
+    }
+
+    [Fact]
+    public async Task After_the_last_retry_the_job_fails_and_the_user_is_told_why()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        const string message = "always down [[fail-times:9:503]]";
+        await socket.SendUserMessageAsync(message);
+        var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+
+        Assert.Equal("ai_error", events[^1].Type());
+        Assert.Equal("SERVICE_UNAVAILABLE", events[^1].Str("code"));
+        Assert.Contains("try again", events[^1].Str("error"), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(3, events.Count(e => e.Type() == "job_status"));
+        Assert.Equal(4, stack.Model.AttemptsFor(message));
+    }
+
+    [Fact]
+    public async Task Permanent_failures_are_not_retried()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        const string message = "no such thing [[fail:404]]";
+        await socket.SendUserMessageAsync(message);
+        var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+
+        Assert.Equal("MODEL_NOT_FOUND", events[^1].Str("code"));
+        Assert.DoesNotContain(events, e => e.Type() == "job_status");
+        Assert.Equal(1, stack.Model.AttemptsFor(message));
+    }
+
+    [Fact]
+    public async Task The_models_rate_limit_holds_and_waiting_jobs_say_they_are_throttled()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        var sockets = new List<ChatSocketClient>();
+        try
+        {
+            for (var i = 0; i < TaskFlowStack.RateLimitedModelPerMinute + 1; i++)
+            {
+                var socket = await user.ConnectAsync($"model={TaskFlowStack.RateLimitedModel}");
+                sockets.Add(socket);
+                await socket.SendUserMessageAsync($"limited call {i}");
+            }
+            var outcomes = new List<string>();
+            foreach (var socket in sockets)
+            {
+                var last = (await socket.ReceiveUntilAsync("ai_done", "job_status"))[^1];
+                outcomes.Add(last.Type() == "ai_done" ? "done" : last.Str("status"));
+            }
+            Assert.Equal(TaskFlowStack.RateLimitedModelPerMinute, outcomes.Count(o => o == "done"));
+            Assert.Equal(1, outcomes.Count(o => o == "throttled"));
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                // Frees the worker slot the throttled job holds while it waits for a permit.
+                await socket.SendAsync(new { type = "cancel" });
+                await socket.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Fills the worker's slots with slow answers so later jobs queue up in RabbitMQ.</summary>
+    private async Task<Blockers> OccupyWorkerAsync()
+    {
+        var user = await TestUser.SignUpAsync(stack);
+        var jobs = new List<Guid>();
+        for (var i = 0; i < WorkerConcurrency; i++)
+        {
+            jobs.Add(await SubmitAsync(user, $"blocker {i} [[delay:120]]", "high"));
+        }
+        await StartTimesAsync(jobs);
+        return new Blockers(user);
+    }
+
+    private async Task<Guid> SubmitAsync(TestUser user, string message, string priority)
+    {
+        var response = await user.Http.PostAsJsonAsync("/api/chat", new { message, priority });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetGuid();
+    }
+
+    private async Task<Dictionary<Guid, DateTime>> StartTimesAsync(IReadOnlyList<Guid> jobs) =>
+        await Eventually.GetAsync(async () =>
+        {
+            await using var db = await stack.OpenDatabaseAsync();
+            await using var command = new NpgsqlCommand("SELECT id, started_at FROM chat.generations WHERE id = ANY(@ids) AND started_at IS NOT NULL", db);
+            command.Parameters.AddWithValue("ids", jobs.ToArray());
+            var started = new Dictionary<Guid, DateTime>();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                started[reader.GetGuid(0)] = reader.GetDateTime(1);
+            }
+            return started.Count == jobs.Count ? started : null;
+        }, TimeSpan.FromSeconds(90), "every job to start");
+
+    private async Task<string> DescribeAsync(IReadOnlyList<Guid> jobs)
+    {
+        await using var db = await stack.OpenDatabaseAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT id, priority, queue_priority, created_at, started_at, finished_at FROM chat.generations WHERE id = ANY(@ids) ORDER BY started_at", db);
+        command.Parameters.AddWithValue("ids", jobs.ToArray());
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add($"{jobs.ToList().IndexOf(reader.GetGuid(0))}: p{reader.GetInt32(1)} q{reader.GetInt32(2)} created {reader.GetDateTime(3):HH:mm:ss.fff} started {reader.GetDateTime(4):HH:mm:ss.fff}");
+        }
+        return string.Join("; ", lines);
+    }
+
+    private async Task WaitFinishedAsync(IReadOnlyList<Guid> jobs) =>
+        await Eventually.GetAsync(async () =>
+        {
+            await using var db = await stack.OpenDatabaseAsync();
+            await using var command = new NpgsqlCommand("SELECT count(*) FROM chat.generations WHERE id = ANY(@ids) AND finished_at IS NOT NULL", db);
+            command.Parameters.AddWithValue("ids", jobs.ToArray());
+            return (long)(await command.ExecuteScalarAsync())! == jobs.Count ? (object)true : null;
+        }, TimeSpan.FromSeconds(90), "every job to finish");
+
+    private sealed class Blockers(TestUser user) : IDisposable
+    {
+        public void Dispose() => user.Dispose();
+    }
+}
