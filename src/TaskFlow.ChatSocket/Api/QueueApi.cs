@@ -106,7 +106,7 @@ public static class QueueApi
             .Take(Math.Clamp(limit, 1, MaxHistory))
             .Select(g => new JobView(
                 g.Id, g.ConversationId, db.Conversations.Where(c => c.Id == g.ConversationId).Select(c => c.Title).FirstOrDefault(),
-                g.Model, JobPriorities.Name((JobPriority)g.Priority), g.Status, g.ErrorCode, g.CreatedAt, g.StartedAt, g.FinishedAt))
+                g.Kind, g.Model, JobPriorities.Name((JobPriority)g.Priority), g.Status, g.ErrorCode, g.CreatedAt, g.StartedAt, g.FinishedAt))
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new JobHistory(jobs));
     }
@@ -123,7 +123,7 @@ public sealed record PriorityCounts(int High, int Medium, int Low);
 public sealed record JobHistory(IReadOnlyList<JobView> Jobs);
 
 public sealed record JobView(
-    Guid JobId, Guid ConversationId, string? ConversationTitle, string Model, string Priority, string Status, string? ErrorCode,
+    Guid JobId, Guid? ConversationId, string? ConversationTitle, string Kind, string Model, string Priority, string Status, string? ErrorCode,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt)
 {
     public long? WaitMs => StartedAt is { } started ? (long)(started - CreatedAt).TotalMilliseconds : null;

@@ -77,6 +77,28 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         return new AcceptedMessage(message, generation, title);
     }
 
+    /// <summary>Stores a suggested-question job; it belongs to no conversation and has no user message.</summary>
+    public async Task<Generation> AcceptQuestionJobAsync(string userId, string model, JobPriority priority, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var waiting = await db.Generations.CountAsync(g => g.UserId == userId && g.Status == GenerationStatus.Waiting, cancellationToken);
+        var generation = new Generation
+        {
+            Id = Guid.CreateVersion7(now),
+            UserId = userId,
+            Kind = "question",
+            Model = model,
+            Priority = (int)priority,
+            QueuePriority = FairPriority.For(priority, waiting),
+            Status = GenerationStatus.Waiting,
+            CreatedAt = now,
+        };
+        db.Generations.Add(generation);
+        await db.SaveChangesAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        return generation;
+    }
+
     /// <summary>The most recent messages of a conversation, oldest first.</summary>
     public async Task<IReadOnlyList<Message>> RecentMessagesAsync(Guid conversationId, int count, CancellationToken cancellationToken)
     {

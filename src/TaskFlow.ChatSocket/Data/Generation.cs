@@ -5,9 +5,14 @@ public sealed class Generation
 {
     public Guid Id { get; set; }
 
-    public Guid ConversationId { get; set; }
+    /// <summary>Empty for a suggested-question job, which belongs to no conversation.</summary>
+    public Guid? ConversationId { get; set; }
 
+    /// <summary>Empty for a suggested-question job.</summary>
     public Guid UserMessageId { get; set; }
+
+    /// <summary>answer or question (see <c>JobKind</c>).</summary>
+    public string Kind { get; set; } = "answer";
 
     public required string UserId { get; set; }
 

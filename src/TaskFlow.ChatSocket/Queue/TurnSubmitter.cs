@@ -42,6 +42,56 @@ public sealed class TurnSubmitter(
             : new(ErrorCodes.InvalidMessage, "\"priority\" must be high, medium or low.");
     }
 
+    /// <summary>
+    /// "AI generate question": asks the model, through the same queue, for a question the user could ask, with the
+    /// conversation's model and topic when there is one.
+    /// </summary>
+    public async Task<QuestionJob> SubmitQuestionAsync(
+        string userId, Conversation? conversation, string? requestedModel, JobPriority priority, CancellationToken cancellationToken)
+    {
+        var model = conversation?.Model;
+        if (model is null)
+        {
+            var choice = await catalog.ChooseAsync(requestedModel);
+            if (choice.Model is null)
+            {
+                return new QuestionJob(null, new(requestedModel is null ? ErrorCodes.NoWorker : ErrorCodes.ModelNotFound, choice.Error!));
+            }
+            model = choice.Model.Id;
+        }
+
+        Generation generation;
+        try
+        {
+            generation = await store.AcceptQuestionJobAsync(userId, model, priority, cancellationToken);
+        }
+        catch (DbException ex)
+        {
+            logger.LogError(ex, "Storing a question job failed");
+            return new QuestionJob(null, new(ErrorCodes.StorageUnavailable, "The database is unreachable. Try again in a moment."));
+        }
+
+        var topic = conversation is null ? "" : $" that continues a conversation titled \"{conversation.Title}\"";
+        IReadOnlyList<ChatTurn> prompt =
+        [
+            new("system", "You suggest questions people can ask an AI assistant. Reply with exactly one question and nothing else."),
+            new("user", $"Suggest one interesting, specific question I could ask you{topic}."),
+        ];
+        var job = new GenerateReply(generation.Id, Guid.Empty, Guid.Empty, userId, model, priority, prompt, clock.GetUtcNow(), JobKind.Question);
+        try
+        {
+            await dispatcher.EnqueueAsync(job, generation, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Queueing question job {GenerationId} failed", job.GenerationId);
+            await store.SaveReplyAsync(new ReplyFinished(job.GenerationId, Guid.Empty, model, GenerationStatus.Failed, "", 0, null, null,
+                ErrorCodes.QueueUnavailable, "The job queue is unreachable.", clock.GetUtcNow()), CancellationToken.None);
+            return new QuestionJob(null, new(ErrorCodes.QueueUnavailable, "The job queue is unreachable. Try again in a moment."));
+        }
+        return new QuestionJob(generation, null);
+    }
+
     public async Task<SubmitResult> SubmitAsync(
         string userId, Conversation? conversation, string? requestedModel, string text, JobPriority priority, CancellationToken cancellationToken)
     {
@@ -89,6 +139,9 @@ public sealed class TurnSubmitter(
 }
 
 public sealed record SubmitError(string Code, string Message);
+
+/// <summary>A queued suggested-question job, or why it could not be queued.</summary>
+public sealed record QuestionJob(Generation? Generation, SubmitError? Error);
 
 /// <summary>
 /// <see cref="NewConversationModel"/> is set when the conversation was created by this submission;

@@ -171,6 +171,8 @@ public sealed class ChatSession : IDisposable
         {
             case ClientEvent.UserMessage:
                 return AcceptUserMessageAsync(clientEvent);
+            case ClientEvent.GenerateQuestion:
+                return SuggestQuestionAsync(clientEvent);
             case ClientEvent.Cancel:
                 return StopActiveAsync(GenerationControl.ReasonCancelled);
             case ClientEvent.UserTyping:
@@ -184,7 +186,7 @@ public sealed class ChatSession : IDisposable
                 return Task.CompletedTask;
             default:
                 _sender.Send(new AiError(null, ErrorCodes.UnknownEvent,
-                    $"Unknown event type '{Truncate(clientEvent.Type, 40)}'. Known: user_message, cancel, user_typing, user_stopped_typing."));
+                    $"Unknown event type '{Truncate(clientEvent.Type, 40)}'. Known: user_message, cancel, user_typing, user_stopped_typing, generate_question."));
                 return Task.CompletedTask;
         }
     }
@@ -227,6 +229,41 @@ public sealed class ChatSession : IDisposable
             return;
         }
         StartRelay(accepted.Generation.Id, 0);
+    }
+
+    /// <summary>Runs next to any answer being generated; it neither interrupts it nor is interrupted by it.</summary>
+    private async Task SuggestQuestionAsync(ClientEvent clientEvent)
+    {
+        if (!JobPriorities.TryParse(clientEvent.Priority, out var priority))
+        {
+            _sender.Send(new AiError(null, ErrorCodes.InvalidMessage, "\"priority\" must be high, medium or low."));
+            return;
+        }
+        await using var scope = _scopes.CreateAsyncScope();
+        var job = await scope.ServiceProvider.GetRequiredService<TurnSubmitter>()
+            .SubmitQuestionAsync(_request.UserId, _conversation, _request.RequestedModel, priority, _sessionToken);
+        if (job.Error is { } error)
+        {
+            _sender.Send(new AiError(null, error.Code, error.Message));
+            return;
+        }
+        var relay = new GenerationRelay(job.Generation!.Id, 0, new QuestionEventSink(_sender), _streams, _positions, new PacingOptions(),
+            async (finished, end) =>
+            {
+                await using var endScope = _scopes.CreateAsyncScope();
+                await endScope.ServiceProvider.GetRequiredService<ConversationStore>().SaveReplyAsync(new ReplyFinished(
+                    finished.GenerationId, Guid.Empty, job.Generation.Model, end.Status, finished.ShownContent, finished.ShownTokens,
+                    (int?)end.InputTokens, (int?)end.OutputTokens, end.ErrorCode, end.ErrorMessage, _clock.GetUtcNow()), CancellationToken.None);
+                if (end.Status == GenerationStatus.Failed)
+                {
+                    _sender.Send(new AiError(finished.GenerationId, end.ErrorCode ?? "UNKNOWN", end.ErrorMessage ?? "No question could be generated. Try again."));
+                }
+                else if (end.Status == GenerationStatus.Completed)
+                {
+                    _sender.Send(new QuestionSuggested(finished.GenerationId, finished.ShownContent.Trim()));
+                }
+            }, _logger, _sessionToken);
+        relay.Start();
     }
 
     private void StartRelay(Guid generationId, long afterSequence)

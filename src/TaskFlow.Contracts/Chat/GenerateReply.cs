@@ -1,7 +1,15 @@
 namespace TaskFlow.Contracts.Chat;
 
+/// <summary>What a job produces: the assistant's answer in a conversation, or a suggested question for the user to ask.</summary>
+public enum JobKind
+{
+    Answer,
+    Question,
+}
+
 /// <summary>
-/// Command: produce the assistant's answer for one user message. Carries everything the worker needs,
+/// Command: produce the assistant's answer for one user message (or, for <see cref="JobKind.Question"/>, a question
+/// to ask; such jobs belong to no conversation and their <c>ConversationId</c> is empty). Carries everything the worker needs,
 /// so the worker never reads the chat schema.
 /// </summary>
 public sealed record GenerateReply(
@@ -12,7 +20,8 @@ public sealed record GenerateReply(
     string ModelId,
     JobPriority Priority,
     IReadOnlyList<ChatTurn> Prompt,
-    DateTimeOffset EnqueuedAt);
+    DateTimeOffset EnqueuedAt,
+    JobKind Kind = JobKind.Answer);
 
 /// <summary>Event: a worker took a generation job off the queue and is calling the model.</summary>
 public sealed record GenerationStarted(Guid GenerationId, Guid ConversationId, string UserId, DateTimeOffset StartedAt);

@@ -42,6 +42,9 @@ public sealed record Progress(Guid GenerationId, int Percent, string Stage) : Se
 /// <summary>The job is held up: "retrying" after a transient model failure, or "throttled" by the model's rate limit.</summary>
 public sealed record JobStatus(Guid GenerationId, string Status, int? Attempt, long? RetryInMs, string? Code) : ServerEvent("job_status");
 
+/// <summary>The answer to "AI generate question": a question the user may send (it is not sent for them).</summary>
+public sealed record QuestionSuggested(Guid GenerationId, string Question) : ServerEvent("question_suggested");
+
 public sealed record TypingNudge(string Message) : ServerEvent("typing_nudge");
 
 public sealed record ConversationEnded(Guid ConversationId, string Reason) : ServerEvent("conversation_ended")
