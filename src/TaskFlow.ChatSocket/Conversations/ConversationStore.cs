@@ -77,8 +77,11 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         return new AcceptedMessage(message, generation, title);
     }
 
-    /// <summary>Stores a suggested-question job; it belongs to no conversation and has no user message.</summary>
-    public async Task<Generation> AcceptQuestionJobAsync(string userId, string model, JobPriority priority, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a job that belongs to no conversation: a suggested question, or an OpenAI-compatible completion whose
+    /// messages the client sent itself.
+    /// </summary>
+    public async Task<Generation> AcceptDetachedJobAsync(string userId, string model, JobPriority priority, JobKind kind, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var waiting = await db.Generations.CountAsync(g => g.UserId == userId && g.Status == GenerationStatus.Waiting, cancellationToken);
@@ -86,7 +89,7 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         {
             Id = Guid.CreateVersion7(now),
             UserId = userId,
-            Kind = "question",
+            Kind = kind.ToString().ToLowerInvariant(),
             Model = model,
             Priority = (int)priority,
             QueuePriority = FairPriority.For(priority, waiting),

@@ -12,6 +12,8 @@ public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbC
 
     public DbSet<Generation> Generations => Set<Generation>();
 
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
@@ -28,6 +30,14 @@ public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbC
         {
             message.ToTable("messages");
             message.HasIndex(m => new { m.ConversationId, m.CreatedAt });
+        });
+
+        modelBuilder.Entity<ApiKey>(key =>
+        {
+            key.ToTable("api_keys");
+            key.HasIndex(k => k.Hash).IsUnique();
+            key.HasIndex(k => k.UserId);
+            key.Property(k => k.Name).HasMaxLength(100);
         });
 
         modelBuilder.Entity<Generation>(generation =>

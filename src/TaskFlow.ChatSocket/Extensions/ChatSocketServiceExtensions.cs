@@ -1,4 +1,7 @@
 using MassTransit;
+using Microsoft.AspNetCore.Authentication;
+using TaskFlow.ChatSocket.ApiKeys;
+using TaskFlow.ChatSocket.OpenAi;
 using Microsoft.EntityFrameworkCore;
 using TaskFlow.ChatSocket.Api;
 using TaskFlow.ChatSocket.Conversations;
@@ -40,6 +43,11 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddSingleton<QueuePositions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePositions>());
         builder.Services.AddOpenApi(OpenApiDocumentName);
+
+        builder.Services.AddScoped<ApiKeyService>();
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization(options => options.AddChatCompletionsAuthorization());
     }
 
     public static void MapApplicationEndpoints(this WebApplication app)
@@ -50,5 +58,7 @@ internal static class ChatSocketServiceExtensions
         app.MapConversationsApi();
         app.MapModelsApi();
         app.MapQueueApi();
+        app.MapApiKeysApi();
+        app.MapChatCompletionsApi();
     }
 }

@@ -46,7 +46,7 @@ public sealed class TurnSubmitter(
     /// "AI generate question": asks the model, through the same queue, for a question the user could ask, with the
     /// conversation's model and topic when there is one.
     /// </summary>
-    public async Task<QuestionJob> SubmitQuestionAsync(
+    public async Task<DetachedJob> SubmitQuestionAsync(
         string userId, Conversation? conversation, string? requestedModel, JobPriority priority, CancellationToken cancellationToken)
     {
         var model = conversation?.Model;
@@ -55,20 +55,9 @@ public sealed class TurnSubmitter(
             var choice = await catalog.ChooseAsync(requestedModel);
             if (choice.Model is null)
             {
-                return new QuestionJob(null, new(requestedModel is null ? ErrorCodes.NoWorker : ErrorCodes.ModelNotFound, choice.Error!));
+                return new DetachedJob(null, new(requestedModel is null ? ErrorCodes.NoWorker : ErrorCodes.ModelNotFound, choice.Error!));
             }
             model = choice.Model.Id;
-        }
-
-        Generation generation;
-        try
-        {
-            generation = await store.AcceptQuestionJobAsync(userId, model, priority, cancellationToken);
-        }
-        catch (DbException ex)
-        {
-            logger.LogError(ex, "Storing a question job failed");
-            return new QuestionJob(null, new(ErrorCodes.StorageUnavailable, "The database is unreachable. Try again in a moment."));
         }
 
         var topic = conversation is null ? "" : $" that continues a conversation titled \"{conversation.Title}\"";
@@ -77,19 +66,37 @@ public sealed class TurnSubmitter(
             new("system", "You suggest questions people can ask an AI assistant. Reply with exactly one question and nothing else."),
             new("user", $"Suggest one interesting, specific question I could ask you{topic}."),
         ];
-        var job = new GenerateReply(generation.Id, Guid.Empty, Guid.Empty, userId, model, priority, prompt, clock.GetUtcNow(), JobKind.Question);
+        return await SubmitDetachedAsync(userId, model, priority, JobKind.Question, prompt, cancellationToken);
+    }
+
+    /// <summary>Queues a job outside any conversation with a prompt given as is.</summary>
+    public async Task<DetachedJob> SubmitDetachedAsync(
+        string userId, string model, JobPriority priority, JobKind kind, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken)
+    {
+        Generation generation;
+        try
+        {
+            generation = await store.AcceptDetachedJobAsync(userId, model, priority, kind, cancellationToken);
+        }
+        catch (DbException ex)
+        {
+            logger.LogError(ex, "Storing a {Kind} job failed", kind);
+            return new DetachedJob(null, new(ErrorCodes.StorageUnavailable, "The database is unreachable. Try again in a moment."));
+        }
+
+        var job = new GenerateReply(generation.Id, Guid.Empty, Guid.Empty, userId, model, priority, prompt, clock.GetUtcNow(), kind);
         try
         {
             await dispatcher.EnqueueAsync(job, generation, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogError(ex, "Queueing question job {GenerationId} failed", job.GenerationId);
+            logger.LogError(ex, "Queueing {Kind} job {GenerationId} failed", kind, job.GenerationId);
             await store.SaveReplyAsync(new ReplyFinished(job.GenerationId, Guid.Empty, model, GenerationStatus.Failed, "", 0, null, null,
                 ErrorCodes.QueueUnavailable, "The job queue is unreachable.", clock.GetUtcNow()), CancellationToken.None);
-            return new QuestionJob(null, new(ErrorCodes.QueueUnavailable, "The job queue is unreachable. Try again in a moment."));
+            return new DetachedJob(null, new(ErrorCodes.QueueUnavailable, "The job queue is unreachable. Try again in a moment."));
         }
-        return new QuestionJob(generation, null);
+        return new DetachedJob(generation, null);
     }
 
     public async Task<SubmitResult> SubmitAsync(
@@ -140,8 +147,8 @@ public sealed class TurnSubmitter(
 
 public sealed record SubmitError(string Code, string Message);
 
-/// <summary>A queued suggested-question job, or why it could not be queued.</summary>
-public sealed record QuestionJob(Generation? Generation, SubmitError? Error);
+/// <summary>A queued job outside any conversation, or why it could not be queued.</summary>
+public sealed record DetachedJob(Generation? Generation, SubmitError? Error);
 
 /// <summary>
 /// <see cref="NewConversationModel"/> is set when the conversation was created by this submission;

@@ -5,6 +5,9 @@ public enum JobKind
 {
     Answer,
     Question,
+
+    /// <summary>An OpenAI-compatible chat completion: the client sends the whole prompt, nothing is stored as a conversation.</summary>
+    Completion,
 }
 
 /// <summary>

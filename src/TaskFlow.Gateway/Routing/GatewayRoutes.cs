@@ -24,6 +24,7 @@ internal static class GatewayRoutes
         ("queue-submit", "/api/chat", ChatSocket),
         ("queue", "/api/queue/{**rest}", ChatSocket),
         ("jobs", "/api/jobs/{**rest}", ChatSocket),
+        ("api-keys", "/api/keys/{**rest}", ChatSocket),
         ("job-status-stream", "/stream/{**rest}", ChatSocket),
         ("openai-compatible", "/v1/{**rest}", ChatSocket),
         ("chat-openapi", "/openapi/chatsocket.json", ChatSocket),

@@ -1,0 +1,91 @@
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using TaskFlow.Tests.Fakes;
+using TaskFlow.Tests.Support;
+
+namespace TaskFlow.Tests.Queue;
+
+/// <summary><c>/v1/chat/completions</c> driven by the real OpenAI .NET client through Microsoft.Extensions.AI.</summary>
+[Collection(StackCollection.Name)]
+public sealed class OpenAiCompatibleApiTests(TaskFlowStack stack)
+{
+    [Fact]
+    public async Task A_real_openai_client_gets_completions_streaming_and_not()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        var key = await CreateKeyAsync(user);
+        using var client = ClientFor(key);
+
+        const string question = "what is a priority queue?";
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.System, "Be brief."), new ChatMessage(ChatRole.User, question)]);
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(question)), response.Text);
+        Assert.Equal(FakeModelServer.ReplyTo(question).Count, response.Usage?.OutputTokenCount);
+
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync("and streaming?"))
+        {
+            updates.Add(update);
+        }
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo("and streaming?")), string.Concat(updates.Select(u => u.Text)));
+        Assert.True(updates.Count(u => u.Text.Length > 0) > 3, "tokens should arrive as separate chunks");
+        Assert.Contains(updates, u => u.FinishReason == ChatFinishReason.Stop);
+
+        var jobs = (await user.Http.GetFromJsonAsync<JsonElement>("/api/jobs")).GetProperty("jobs").EnumerateArray().ToList();
+        Assert.Equal(2, jobs.Count(j => j.GetProperty("kind").GetString() == "completion" && j.GetProperty("status").GetString() == "completed"));
+        // The system prompt the client sent reached the model unchanged.
+        Assert.Contains(stack.Model.Requests, r => r.ToJsonString().Contains("Be brief.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Unknown_and_revoked_keys_are_refused_with_openai_style_errors()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        using (var stranger = ClientFor("tf_not-a-real-key"))
+        {
+            var refused = await Assert.ThrowsAsync<ClientResultException>(() => stranger.GetResponseAsync("hi"));
+            Assert.Equal(401, refused.Status);
+        }
+
+        var key = await CreateKeyAsync(user);
+        var keys = await user.Http.GetFromJsonAsync<JsonElement>("/api/keys");
+        var id = keys.EnumerateArray().Single().GetProperty("id").GetString();
+        Assert.DoesNotContain(key, keys.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NoContent, (await user.Http.DeleteAsync($"/api/keys/{id}")).StatusCode);
+
+        using var revoked = ClientFor(key);
+        var afterRevoke = await Assert.ThrowsAsync<ClientResultException>(() => revoked.GetResponseAsync("hi"));
+        Assert.Equal(401, afterRevoke.Status);
+    }
+
+    [Fact]
+    public async Task An_unknown_model_is_a_404_with_the_available_ones_listed()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        var key = await CreateKeyAsync(user);
+        using var http = new HttpClient { BaseAddress = stack.Gateway };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        var response = await http.PostAsJsonAsync("/v1/chat/completions", new { model = "gpt-17", messages = new[] { new { role = "user", content = "hi" } } });
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+        Assert.Equal("model_not_found", error.GetProperty("code").GetString());
+        Assert.Contains(FakeModelServer.ModelName, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var models = await http.GetFromJsonAsync<JsonElement>("/v1/models");
+        Assert.Contains(models.GetProperty("data").EnumerateArray(), m => m.GetProperty("id").GetString() == FakeModelServer.ModelName);
+    }
+
+    private IChatClient ClientFor(string key) =>
+        new OpenAI.Chat.ChatClient(FakeModelServer.ModelName, new ApiKeyCredential(key),
+            new OpenAIClientOptions { Endpoint = new Uri(stack.Gateway, "/v1") }).AsIChatClient();
+
+    private static async Task<string> CreateKeyAsync(TestUser user)
+    {
+        var response = await user.Http.PostAsJsonAsync("/api/keys", new { name = "test script" });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+    }
+}
