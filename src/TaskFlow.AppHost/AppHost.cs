@@ -86,8 +86,10 @@ if (modelServer is not null)
     inferenceWorker.WaitFor(modelServer);
 }
 
+// Telemetry reads the site's sign-in cookie, whose Data Protection keys live in Redis.
 var telemetry = builder.AddProject<Projects.TaskFlow_Telemetry>("telemetry")
     .WithHttpHealthCheck("/health")
+    .WithReference(redis).WaitFor(redis)
     .WithReference(taskflowDb).WaitFor(taskflowDb)
     .WithReference(messaging).WaitFor(messaging);
 

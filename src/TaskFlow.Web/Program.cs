@@ -7,6 +7,8 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapRazorPages();
 
 app.Run();

@@ -46,7 +46,7 @@ public static class TaskFlowTopology
     /// <summary>
     /// A port per service (from <paramref name="ports"/> where given and non-zero, else a free one) and the contract's
     /// variables: gateway → services__{web,chatsocket,telemetry}__http__0; web → redis, taskflowdb; chatsocket → redis,
-    /// taskflowdb, messaging; inferenceworker → redis, messaging, chat; telemetry → taskflowdb, messaging.
+    /// taskflowdb, messaging; inferenceworker → redis, messaging, chat; telemetry → redis, taskflowdb, messaging.
     /// </summary>
     public static IReadOnlyList<ServiceDefinition> Create(InfraConnections infra, IReadOnlyDictionary<string, int>? ports = null)
     {
@@ -66,7 +66,7 @@ public static class TaskFlowTopology
             [Web] = [redis, db],
             [ChatSocket] = [redis, db, messaging],
             [InferenceWorker] = [redis, messaging, chat],
-            [Telemetry] = [db, messaging],
+            [Telemetry] = [redis, db, messaging],
         };
 
         return [.. ServiceNames.Select(n => new ServiceDefinition(n, ProjectName(n), port[n], new Dictionary<string, string>(env[n])))];

@@ -12,7 +12,7 @@ public static class ConversationsApi
 
     public static IEndpointRouteBuilder MapConversationsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/conversations").WithTags("Conversations");
+        var api = app.MapGroup("/api/conversations").WithTags("Conversations").RequireAuthorization();
         api.MapGet("/", ListAsync).WithSummary("The caller's conversations, newest activity first, with message count and last preview.");
         api.MapGet("/{id:guid}", GetAsync).WithSummary("One conversation with all its messages, oldest first.");
         api.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Deletes a conversation and its messages.");

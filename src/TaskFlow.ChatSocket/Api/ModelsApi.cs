@@ -10,6 +10,7 @@ public static class ModelsApi
     {
         app.MapGet("/api/models", ListAsync)
             .WithTags("Models")
+            .RequireAuthorization()
             .WithSummary("Models the running workers serve; the default comes first. An offline default means no real model is connected.");
         return app;
     }

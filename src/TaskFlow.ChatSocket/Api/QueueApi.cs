@@ -19,13 +19,13 @@ public static class QueueApi
 
     public static IEndpointRouteBuilder MapQueueApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/chat", SubmitAsync).WithTags("Queue")
+        app.MapPost("/api/chat", SubmitAsync).WithTags("Queue").RequireAuthorization()
             .WithSummary("Queues a chat message; answers with the job id, its queue position and where to follow it.");
-        app.MapGet("/api/queue/stats", StatsAsync).WithTags("Queue")
+        app.MapGet("/api/queue/stats", StatsAsync).WithTags("Queue").RequireAuthorization()
             .WithSummary("Jobs waiting and processing now (by priority), finished in the last 24 hours, and throughput.");
-        app.MapGet("/api/jobs", HistoryAsync).WithTags("Queue")
+        app.MapGet("/api/jobs", HistoryAsync).WithTags("Queue").RequireAuthorization()
             .WithSummary("The caller's most recent jobs (at most 50) with status, model and timings.");
-        app.MapGet("/stream/status/{jobId:guid}", JobStatusEvents.StreamAsync).WithTags("Queue")
+        app.MapGet("/stream/status/{jobId:guid}", JobStatusEvents.StreamAsync).WithTags("Queue").RequireAuthorization()
             .WithSummary("Server-Sent Events for one job: queue_position, progress, job_status, ai_start, ai_token (id = sequence), ai_done or ai_error, result. Send Last-Event-ID to resume.");
         return app;
     }

@@ -10,7 +10,7 @@ public static class ApiKeysApi
 {
     public static IEndpointRouteBuilder MapApiKeysApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/keys").WithTags("API keys");
+        var api = app.MapGroup("/api/keys").WithTags("API keys").RequireAuthorization();
         api.MapGet("/", ListAsync).WithSummary("The caller's API keys (never their secrets).");
         api.MapPost("/", CreateAsync).WithSummary("Creates a key for the OpenAI-compatible API; the response holds the secret, shown this once.");
         api.MapDelete("/{id:guid}", RevokeAsync).WithSummary("Revokes a key at once.");

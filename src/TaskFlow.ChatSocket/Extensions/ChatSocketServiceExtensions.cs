@@ -45,6 +45,8 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddOpenApi(OpenApiDocumentName);
 
         builder.Services.AddScoped<ApiKeyService>();
+        // The site's cookie for the page's calls and the socket; API keys for OpenAI-compatible clients.
+        builder.AddSharedSignIn();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization(options => options.AddChatCompletionsAuthorization());

@@ -4,9 +4,8 @@ namespace TaskFlow.ChatSocket.Identity;
 
 public static class CurrentUser
 {
-    /// <summary>Until sign-in lands, every visitor shares this identity.</summary>
-    public const string Anonymous = "anonymous";
-
+    /// <summary>The signed-in user's id. Every endpoint that calls this requires an authenticated user.</summary>
     public static string IdOf(HttpContext context) =>
-        context.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? Anonymous;
+        context.User.FindFirstValue(ClaimTypes.NameIdentifier)
+        ?? throw new InvalidOperationException("No signed-in user: the endpoint must require authorization.");
 }

@@ -10,7 +10,7 @@ public static class ChatSocketEndpoint
 
     public static IEndpointRouteBuilder MapChatSocket(this IEndpointRouteBuilder app)
     {
-        app.Map(Path, HandleAsync).ExcludeFromDescription();
+        app.Map(Path, HandleAsync).RequireAuthorization().ExcludeFromDescription();
         return app;
     }
 

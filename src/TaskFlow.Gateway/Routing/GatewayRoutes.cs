@@ -40,6 +40,8 @@ internal static class GatewayRoutes
             // The catch-all for pages must lose against every specific route.
             Order = entry.Cluster == Web ? int.MaxValue : index,
             Match = new RouteMatch { Path = entry.Path },
+            // Services build absolute URLs (sign-in redirects) and check Origin against the host the browser used.
+            Transforms = [new Dictionary<string, string> { ["RequestHeaderOriginalHost"] = "true" }],
         })];
 
     public static IReadOnlyList<ClusterConfig> Clusters(IConfiguration configuration) =>

@@ -16,6 +16,9 @@ internal static class Extensions
             .ValidateOnStart();
 
         builder.AddTaskFlowDbContext<TelemetryDbContext>(TelemetryDbContext.Schema);
+        // Redis holds the shared Data Protection keys that let this service read the site's sign-in cookie.
+        builder.AddRedisClient();
+        builder.AddSharedSignIn();
 
         // Compiled patterns and lookup tables only: one instance serves every message.
         builder.Services.AddSingleton<PiiRedactor>();

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -9,9 +10,12 @@ namespace TaskFlow.Telemetry.Stats;
 /// </summary>
 public static class StatsApi
 {
+    private static string UserIdOf(ClaimsPrincipal user) =>
+        user.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("Stats require a signed-in user.");
+
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/stats").WithTags("Stats");
+        var api = app.MapGroup("/api/stats").WithTags("Stats").RequireAuthorization();
         api.MapGet("", GetStatsAsync);
         api.MapGet("/recent", GetRecentAsync);
         return app;
@@ -20,6 +24,7 @@ public static class StatsApi
     public static async Task<Results<Ok<StatsResponse>, ValidationProblem>> GetStatsAsync(
         [FromQuery] string? windowMinutes,
         StatsQueries queries,
+        ClaimsPrincipal user,
         CancellationToken cancellationToken)
     {
         if (!StatsRequest.TryParseWindow(windowMinutes, out var window, out var error))
@@ -27,12 +32,13 @@ public static class StatsApi
             return Invalid(nameof(windowMinutes), error);
         }
 
-        return TypedResults.Ok(await queries.GetStatsAsync(window, StatsRequest.DefaultRecentLimit, cancellationToken));
+        return TypedResults.Ok(await queries.GetStatsAsync(window, StatsRequest.DefaultRecentLimit, UserIdOf(user), cancellationToken));
     }
 
     public static async Task<Results<Ok<RecentResponse>, ValidationProblem>> GetRecentAsync(
         [FromQuery] string? limit,
         StatsQueries queries,
+        ClaimsPrincipal user,
         CancellationToken cancellationToken)
     {
         if (!StatsRequest.TryParseLimit(limit, out var count, out var error))
@@ -40,7 +46,7 @@ public static class StatsApi
             return Invalid(nameof(limit), error);
         }
 
-        return TypedResults.Ok(new RecentResponse(count, await queries.GetRecentAsync(since: null, count, cancellationToken)));
+        return TypedResults.Ok(new RecentResponse(count, await queries.GetRecentAsync(since: null, count, UserIdOf(user), cancellationToken)));
     }
 
     private static ValidationProblem Invalid(string parameter, string? error) =>

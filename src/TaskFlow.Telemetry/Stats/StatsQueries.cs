@@ -13,7 +13,7 @@ public sealed class StatsQueries(TelemetryDbContext db, TimeProvider time)
     /// <summary>Statuses that count as a successful call: the worker's "completed", and "success" from older producers.</summary>
     public static readonly string[] SuccessStatuses = [GenerationStatus.Completed, "success"];
 
-    public async Task<StatsResponse> GetStatsAsync(int windowMinutes, int recentLimit, CancellationToken cancellationToken)
+    public async Task<StatsResponse> GetStatsAsync(int windowMinutes, int recentLimit, string userId, CancellationToken cancellationToken)
     {
         var to = time.GetUtcNow();
         var from = to.AddMinutes(-windowMinutes);
@@ -55,7 +55,7 @@ public sealed class StatsQueries(TelemetryDbContext db, TimeProvider time)
             ORDER BY 1
             """).ToListAsync(cancellationToken);
 
-        var recent = await GetRecentAsync(from, recentLimit, cancellationToken);
+        var recent = await GetRecentAsync(from, recentLimit, userId, cancellationToken);
 
         var total = summary.FirstOrDefault(row => row.IsTotal) ?? SummaryRow.Empty;
         return new StatsResponse(
@@ -82,10 +82,13 @@ public sealed class StatsQueries(TelemetryDbContext db, TimeProvider time)
             recent);
     }
 
-    /// <summary>The newest rows, newest first; <paramref name="since"/> limits them to a window when given.</summary>
-    public async Task<IReadOnlyList<RecentInference>> GetRecentAsync(DateTimeOffset? since, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The caller's newest rows, newest first; <paramref name="since"/> limits them to a window when given. Previews are
+    /// other people's words even when redacted, so nobody sees anyone else's.
+    /// </summary>
+    public async Task<IReadOnlyList<RecentInference>> GetRecentAsync(DateTimeOffset? since, int limit, string userId, CancellationToken cancellationToken)
     {
-        var logs = db.InferenceLogs.AsNoTracking();
+        var logs = db.InferenceLogs.AsNoTracking().Where(log => log.UserId == userId);
         if (since is { } from)
         {
             logs = logs.Where(log => log.CreatedAt >= from);

@@ -1,9 +1,43 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using TaskFlow.Web.Data;
+
 namespace TaskFlow.Web.Extensions;
 
 internal static class WebServiceExtensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddRazorPages();
+        builder.AddRedisClient();
+        builder.AddSharedDataProtection();
+        builder.AddTaskFlowDbContext<IdentityDb>(IdentityDb.Schema, options => options.UseSnakeCaseNamingConvention());
+
+        builder.Services.AddIdentity<IdentityUser, IdentityRole>(options =>
+            {
+                // Length matters more than character classes (NIST SP 800-63B).
+                options.Password.RequiredLength = 8;
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireNonAlphanumeric = false;
+                options.User.RequireUniqueEmail = true;
+                options.Lockout.MaxFailedAccessAttempts = 10;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+            })
+            .AddEntityFrameworkStores<IdentityDb>()
+            .AddDefaultTokenProviders();
+        builder.Services.ConfigureApplicationCookie(options =>
+        {
+            SharedSignInExtensions.ConfigureCookie(options);
+            options.LoginPath = "/Account/Login";
+            options.LogoutPath = "/Account/Logout";
+            options.AccessDeniedPath = "/Account/Login";
+        });
+
+        builder.Services.AddRazorPages(options =>
+        {
+            options.Conventions.AuthorizeFolder("/");
+            options.Conventions.AllowAnonymousToFolder("/Account");
+        });
     }
 }

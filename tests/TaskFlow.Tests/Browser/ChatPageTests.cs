@@ -16,6 +16,7 @@ public sealed class ChatPageTests(TaskFlowStack stack)
         await using var browser = await BrowserSession.StartAsync();
         var page = browser.Page;
         await page.GotoAsync(stack.Gateway.ToString());
+        await BrowserAccounts.RegisterAsync(page);
         await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync("Connected");
         await Assertions.Expect(page.GetByTestId("model-picker")).ToHaveValueAsync(FakeModelServer.ModelName);
         await Assertions.Expect(page.GetByTestId("offline-banner")).ToBeHiddenAsync();

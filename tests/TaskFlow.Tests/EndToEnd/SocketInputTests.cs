@@ -66,10 +66,11 @@ public sealed class SocketInputTests(TaskFlowStack stack)
     }
 
     [Fact]
-    public async Task A_foreign_origin_cannot_open_the_socket()
+    public async Task A_foreign_origin_cannot_open_the_socket_even_with_a_valid_cookie()
     {
+        using var user = await TestUser.SignUpAsync(stack);
         var refused = await Assert.ThrowsAsync<WebSocketException>(() =>
-            ChatSocketClient.ConnectAsync(stack.Gateway, configure: options => options.SetRequestHeader("Origin", "https://evil.example")));
+            user.ConnectAsync(configure: options => options.SetRequestHeader("Origin", "https://evil.example")));
         Assert.Contains("403", refused.Message, StringComparison.Ordinal);
     }
 

@@ -213,7 +213,7 @@ public sealed class TopologyLocalInfraTests
         Assert.Equal(["ConnectionStrings__redis", "ConnectionStrings__taskflowdb"], topology["web"].Environment.Keys.Order());
         Assert.Equal(["ConnectionStrings__messaging", "ConnectionStrings__redis", "ConnectionStrings__taskflowdb"], topology["chatsocket"].Environment.Keys.Order());
         Assert.Equal(["ConnectionStrings__chat", "ConnectionStrings__messaging", "ConnectionStrings__redis"], topology["inferenceworker"].Environment.Keys.Order());
-        Assert.Equal(["ConnectionStrings__messaging", "ConnectionStrings__taskflowdb"], topology["telemetry"].Environment.Keys.Order());
+        Assert.Equal(["ConnectionStrings__messaging", "ConnectionStrings__redis", "ConnectionStrings__taskflowdb"], topology["telemetry"].Environment.Keys.Order());
         Assert.Equal(infra.Chat, topology["inferenceworker"].Environment["ConnectionStrings__chat"]);
         Assert.Equal("TaskFlow.InferenceWorker", topology["inferenceworker"].ProjectName);
     }

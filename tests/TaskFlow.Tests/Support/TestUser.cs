@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.WebSockets;
+using System.Text.RegularExpressions;
 
 namespace TaskFlow.Tests.Support;
 
@@ -6,7 +8,7 @@ namespace TaskFlow.Tests.Support;
 /// One signed-in user of the running system: an HTTP client and sockets that carry the user's auth cookie
 /// through the gateway. Every integration test acts as its own fresh user, so tests never see each other's data.
 /// </summary>
-public sealed class TestUser : IDisposable
+public sealed partial class TestUser : IDisposable
 {
     private readonly Uri _gateway;
 
@@ -25,17 +27,38 @@ public sealed class TestUser : IDisposable
     /// <summary>Talks to the gateway as this user.</summary>
     public HttpClient Http { get; }
 
-    /// <summary>Registers and signs in a new user through the gateway's pages.</summary>
-    public static Task<TestUser> SignUpAsync(TaskFlowStack stack)
+    public const string Password = "correct horse battery";
+
+    /// <summary>Registers and signs in a new user through the gateway's pages, as a browser would.</summary>
+    public static async Task<TestUser> SignUpAsync(TaskFlowStack stack)
     {
         var userName = $"user-{Guid.NewGuid():N}"[..17] + "@example.test";
-        // Sign-in arrives with issue 3's Identity pages; until then every visitor is the same anonymous user.
-        return Task.FromResult(new TestUser(stack.Gateway, userName, new CookieContainer()));
+        var user = new TestUser(stack.Gateway, userName, new CookieContainer());
+        var form = await user.Http.GetStringAsync("/Account/Register");
+        var token = AntiforgeryToken().Match(form);
+        Assert.True(token.Success, "the register page should carry an antiforgery token");
+        using var response = await user.Http.PostAsync("/Account/Register", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Input.Email"] = userName,
+            ["Input.Password"] = Password,
+            ["Input.ConfirmPassword"] = Password,
+            ["__RequestVerificationToken"] = token.Groups[1].Value,
+        }));
+        Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"registering should redirect to the chat, got {(int)response.StatusCode}");
+        Assert.Contains(user.Cookies.GetCookies(stack.Gateway).Cast<Cookie>(), cookie => cookie.Name == ".TaskFlow.Auth");
+        return user;
     }
 
     /// <summary>Opens the chat socket as this user, e.g. <c>ConnectAsync("conversationId=…")</c>.</summary>
-    public Task<ChatSocketClient> ConnectAsync(string query = "") =>
-        ChatSocketClient.ConnectAsync(_gateway, query, options => options.Cookies = Cookies);
+    public Task<ChatSocketClient> ConnectAsync(string query = "", Action<ClientWebSocketOptions>? configure = null) =>
+        ChatSocketClient.ConnectAsync(_gateway, query, options =>
+        {
+            options.Cookies = Cookies;
+            configure?.Invoke(options);
+        });
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryToken();
 
     public void Dispose() => Http.Dispose();
 }

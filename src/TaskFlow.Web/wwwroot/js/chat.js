@@ -11,6 +11,16 @@ const state = {
 
 function setStatus(text) { el("status").textContent = text; }
 
+// The session cookie may expire while the page is open: send the person to sign in and back.
+async function api(path, options) {
+  const response = await fetch(path, options);
+  if (response.status === 401) {
+    location.href = `/Account/Login?returnUrl=${encodeURIComponent(location.pathname + location.search)}`;
+    throw new Error("signed out");
+  }
+  return response;
+}
+
 function formatTime(value) {
   return new Date(value).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
@@ -47,7 +57,7 @@ function setBusy(busy) {
 async function loadModels() {
   const picker = el("model");
   try {
-    const response = await fetch("/api/models");
+    const response = await api("/api/models");
     const { models, defaultModel } = await response.json();
     picker.replaceChildren(...models.map((m) => new Option(m.displayName + (m.isReachable ? "" : " (unreachable)"), m.id, false, m.id === defaultModel)));
     const chosen = models.find((m) => m.id === defaultModel);
@@ -60,7 +70,7 @@ async function loadModels() {
 async function loadConversations() {
   const list = el("conversations");
   try {
-    const response = await fetch("/api/conversations");
+    const response = await api("/api/conversations");
     const { conversations } = await response.json();
     list.replaceChildren(...conversations.map((c) => {
       const item = document.createElement("li");
@@ -87,7 +97,7 @@ async function openConversation(id) {
   el("messages").replaceChildren();
   state.bubbles.clear();
   if (id) {
-    const response = await fetch(`/api/conversations/${id}`);
+    const response = await api(`/api/conversations/${id}`);
     if (response.ok) {
       const conversation = await response.json();
       for (const m of conversation.messages) {
