@@ -10,9 +10,21 @@ public sealed class ChatOptions
     public string SystemPrompt { get; set; } =
         "You are TaskFlow, a helpful assistant. Answer clearly and concisely. Use Markdown when it helps.";
 
-    /// <summary>Messages of history sent with each prompt.</summary>
+    /// <summary>Most history messages considered for a prompt (the token budget usually binds first).</summary>
     [Range(1, 500)]
-    public int ContextMessages { get; set; } = 20;
+    public int ContextMessages { get; set; } = 50;
+
+    /// <summary>Tokens (o200k_base) of system prompt, summary and history sent with each prompt.</summary>
+    [Range(256, 1_000_000)]
+    public int ContextTokenBudget { get; set; } = 6000;
+
+    /// <summary>A warning is logged when a conversation's whole history exceeds this many tokens.</summary>
+    [Range(256, 10_000_000)]
+    public int TokenWarningThreshold { get; set; } = 8000;
+
+    /// <summary>Tokens the running summary of dropped turns may use; its oldest lines go first.</summary>
+    [Range(0, 100_000)]
+    public int SummaryTokenBudget { get; set; } = 600;
 
     /// <summary>Longest user message accepted, in characters.</summary>
     [Range(1, 200_000)]

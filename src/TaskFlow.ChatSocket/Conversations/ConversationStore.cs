@@ -102,17 +102,29 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         return generation;
     }
 
-    /// <summary>The most recent messages of a conversation, oldest first.</summary>
-    public async Task<IReadOnlyList<Message>> RecentMessagesAsync(Guid conversationId, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// The running summary and the messages not yet folded into it (at most <paramref name="count"/>, the newest),
+    /// oldest first: everything a prompt can be built from.
+    /// </summary>
+    public async Task<(string? Summary, IReadOnlyList<Message> Messages)> PromptMaterialAsync(Guid conversationId, int count, CancellationToken cancellationToken)
     {
+        var conversation = await db.Conversations.AsNoTracking()
+            .Where(c => c.Id == conversationId)
+            .Select(c => new { c.Summary, c.SummarizedThrough })
+            .FirstAsync(cancellationToken);
+        var through = conversation.SummarizedThrough ?? DateTimeOffset.MinValue;
         var newestFirst = await db.Messages.AsNoTracking()
-            .Where(m => m.ConversationId == conversationId)
+            .Where(m => m.ConversationId == conversationId && m.CreatedAt > through)
             .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
             .Take(count)
             .ToListAsync(cancellationToken);
         newestFirst.Reverse();
-        return newestFirst;
+        return (conversation.Summary, newestFirst);
     }
+
+    public Task SaveSummaryAsync(Guid conversationId, string summary, DateTimeOffset through, CancellationToken cancellationToken) =>
+        db.Conversations.Where(c => c.Id == conversationId)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.Summary, summary).SetProperty(c => c.SummarizedThrough, through), cancellationToken);
 
     /// <summary>
     /// A worker took the job. The start and the result travel on different queues, so the result may already be

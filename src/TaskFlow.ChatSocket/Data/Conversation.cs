@@ -22,6 +22,12 @@ public sealed class Conversation
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>Extractive running summary of the turns that fell out of the context window.</summary>
+    public string? Summary { get; set; }
+
+    /// <summary>The creation time of the newest message folded into <see cref="Summary"/>.</summary>
+    public DateTimeOffset? SummarizedThrough { get; set; }
+
     public List<Message> Messages { get; set; } = [];
 }
 

@@ -1,11 +1,11 @@
 using MassTransit;
-using Microsoft.AspNetCore.Authentication;
 using TaskFlow.ChatSocket.ApiKeys;
 using TaskFlow.ChatSocket.OpenAi;
 using Microsoft.EntityFrameworkCore;
 using TaskFlow.ChatSocket.Api;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
+using TaskFlow.ChatSocket.Identity;
 using TaskFlow.ChatSocket.Messaging;
 using TaskFlow.ChatSocket.Models;
 using TaskFlow.ChatSocket.Queue;
@@ -35,6 +35,7 @@ internal static class ChatSocketServiceExtensions
 
         builder.Services.AddScoped<ConversationStore>();
         builder.Services.AddScoped<PromptBuilder>();
+        builder.Services.AddSingleton<TokenCounter>();
         builder.Services.AddSingleton<ModelCatalogReader>();
         builder.Services.AddSingleton<TokenStreamReader>();
         builder.Services.AddSingleton<GenerationCanceller>();
@@ -45,11 +46,7 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddOpenApi(OpenApiDocumentName);
 
         builder.Services.AddScoped<ApiKeyService>();
-        // The site's cookie for the page's calls and the socket; API keys for OpenAI-compatible clients.
-        builder.AddSharedSignIn();
-        builder.Services.AddAuthentication()
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorization(options => options.AddChatCompletionsAuthorization());
+        builder.AddChatSocketAuthentication();
     }
 
     public static void MapApplicationEndpoints(this WebApplication app)

@@ -23,14 +23,17 @@ public static class SharedSignInExtensions
     /// <summary>The scheme Identity signs in with; the other services authenticate with the same name.</summary>
     public static string Scheme => IdentityConstants.ApplicationScheme;
 
-    /// <summary>Keys in Redis (needs <c>AddRedisClient()</c>) so every replica of every service can read every cookie.</summary>
-    public static IHostApplicationBuilder AddSharedDataProtection(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// Keys in Redis (needs <c>AddRedisClient()</c>) so every replica of every service can read every cookie. Keys are
+    /// stored unencrypted: Redis is internal to the deployment and holds nothing a reader of the other data lacks.
+    /// </summary>
+    public static IDataProtectionBuilder AddTaskFlowDataProtection(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddDataProtection().SetApplicationName(ApplicationName);
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName(ApplicationName);
         builder.Services.AddOptions<KeyManagementOptions>()
             .Configure<IConnectionMultiplexer>((options, redis) =>
                 options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), KeyRingRedisKey));
-        return builder;
+        return dataProtection;
     }
 
     /// <summary>The cookie settings Web's Identity uses; applied there and by <see cref="AddSharedSignIn"/>.</summary>
@@ -50,23 +53,25 @@ public static class SharedSignInExtensions
     /// </summary>
     public static IHostApplicationBuilder AddSharedSignIn(this IHostApplicationBuilder builder)
     {
-        builder.AddSharedDataProtection();
+        // Only Web creates keys. Services starting together on an empty ring would otherwise each create their own and
+        // cache a ring without Web's key: after Data Protection's 2-minute refresh window every cookie would fail here
+        // until the next daily refresh. Without keys of its own a reader keeps re-reading Redis until Web's key is there.
+        builder.AddTaskFlowDataProtection().DisableAutomaticKeyGeneration();
         builder.Services.AddAuthentication(Scheme)
             .AddCookie(Scheme, options =>
             {
                 ConfigureCookie(options);
-                options.Events.OnRedirectToLogin = context => WriteProblemAsync(context.Response, StatusCodes.Status401Unauthorized,
-                    "Sign in first: open the TaskFlow page and sign in, then try again.");
-                options.Events.OnRedirectToAccessDenied = context => WriteProblemAsync(context.Response, StatusCodes.Status403Forbidden,
-                    "You are signed in but not allowed to do this.");
+                // Renewing would mean issuing cookies: that stays Web's job (the page renews it on every visit).
+                options.SlidingExpiration = false;
+                options.Events.OnRedirectToLogin = context => WriteProblemAsync(context.HttpContext, StatusCodes.Status401Unauthorized,
+                    "Sign in required", "Sign in first: open the TaskFlow page and sign in, then try again.");
+                options.Events.OnRedirectToAccessDenied = context => WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden,
+                    "Forbidden", "You are signed in but not allowed to do this.");
             });
         builder.Services.AddAuthorization();
         return builder;
     }
 
-    private static Task WriteProblemAsync(HttpResponse response, int status, string detail)
-    {
-        response.StatusCode = status;
-        return response.WriteAsJsonAsync(new { success = false, error = detail });
-    }
+    private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail) =>
+        Results.Problem(detail, statusCode: status, title: title).ExecuteAsync(context);
 }

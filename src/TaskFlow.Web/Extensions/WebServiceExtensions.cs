@@ -9,7 +9,8 @@ internal static class WebServiceExtensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddRedisClient();
-        builder.AddSharedDataProtection();
+        // Web is the one service that creates Data Protection keys; ChatSocket and Telemetry only read them.
+        builder.AddTaskFlowDataProtection();
         builder.AddTaskFlowDbContext<IdentityDb>(IdentityDb.Schema, options => options.UseSnakeCaseNamingConvention());
 
         builder.Services.AddIdentity<IdentityUser, IdentityRole>(options =>
@@ -21,6 +22,8 @@ internal static class WebServiceExtensions
                 options.Password.RequireUppercase = false;
                 options.Password.RequireNonAlphanumeric = false;
                 options.User.RequireUniqueEmail = true;
+                // The user name is the email (validated as one): Identity's default character list would refuse o'brien@….
+                options.User.AllowedUserNameCharacters = "";
                 options.Lockout.MaxFailedAccessAttempts = 10;
                 options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
             })

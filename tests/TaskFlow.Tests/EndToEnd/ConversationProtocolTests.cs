@@ -41,6 +41,13 @@ public sealed class ConversationProtocolTests(TaskFlowStack stack)
         Assert.Equal(string.Concat(FakeModelServer.ReplyTo("actually, stop")),
             string.Concat(afterInterruption.Where(e => e.Type() == "ai_token").Select(e => e.Str("token"))));
 
+        // The next prompt carried the interruption context: what was fully said, the cut-off sentence, the new message.
+        var secondPrompt = stack.Model.Requests.Last(r => r.ToJsonString().Contains("actually, stop", StringComparison.Ordinal));
+        var context = secondPrompt["messages"]!.AsArray().Select(m => m!["content"]!.GetValue<string>())
+            .Single(c => c.StartsWith("[INTERRUPTION CONTEXT]", StringComparison.Ordinal));
+        Assert.Contains("The user interrupted with: \"actually, stop\"", context, StringComparison.Ordinal);
+        Assert.Contains($"You were in the middle of saying: \"{shownOld.Trim()}\"", context, StringComparison.Ordinal);
+
         await using var db = await stack.OpenDatabaseAsync();
         var stored = await Eventually.GetAsync(() => ScalarAsync<string>(db,
             "SELECT status || '|' || content FROM chat.messages WHERE id = @id", Guid.Parse(oldGeneration)), what: "the interrupted message");

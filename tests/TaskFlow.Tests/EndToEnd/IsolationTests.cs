@@ -67,6 +67,11 @@ public sealed class IsolationTests(TaskFlowStack stack)
         var otherRecent = await other.Http.GetFromJsonAsync<JsonElement>("/api/stats/recent");
         Assert.DoesNotContain("my secret is 42", otherRecent.GetRawText(), StringComparison.Ordinal);
         Assert.Equal(0, otherRecent.GetProperty("items").GetArrayLength());
+        // The aggregates are system-wide, but the recent calls they carry are the caller's alone.
+        var otherStats = await other.Http.GetFromJsonAsync<JsonElement>("/api/stats");
+        Assert.DoesNotContain("my secret is 42", otherStats.GetRawText(), StringComparison.Ordinal);
+        var ownerStats = await owner.Http.GetFromJsonAsync<JsonElement>("/api/stats");
+        Assert.Contains("my secret is 42", ownerStats.GetRawText(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,6 +82,7 @@ public sealed class IsolationTests(TaskFlowStack stack)
         {
             var response = await anonymous.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{path}: {(int)response.StatusCode}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             Assert.Contains("Sign in", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/chat", new { message = "hi" })).StatusCode);

@@ -102,6 +102,14 @@ namespace TaskFlow.ChatSocket.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("status");
 
+                    b.Property<DateTimeOffset?>("SummarizedThrough")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("summarized_through");
+
+                    b.Property<string>("Summary")
+                        .HasColumnType("text")
+                        .HasColumnName("summary");
+
                     b.Property<string>("Title")
                         .IsRequired()
                         .HasMaxLength(80)

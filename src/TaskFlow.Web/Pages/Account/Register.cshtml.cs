@@ -23,15 +23,22 @@ public sealed class RegisterModel(UserManager<IdentityUser> users, SignInManager
         var result = await users.CreateAsync(user, Input.Password);
         if (!result.Succeeded)
         {
-            foreach (var error in result.Errors)
+            foreach (var message in Messages(result.Errors))
             {
-                ModelState.AddModelError(string.Empty, error.Description);
+                ModelState.AddModelError(string.Empty, message);
             }
             return Page();
         }
         await signIn.SignInAsync(user, isPersistent: true);
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
     }
+
+    /// <summary>The user name is the email, so a taken address fails twice (user name and email): say it once, plainly.</summary>
+    private static IEnumerable<string> Messages(IEnumerable<IdentityError> errors) =>
+        errors.Select(error => error.Code is nameof(IdentityErrorDescriber.DuplicateUserName) or nameof(IdentityErrorDescriber.DuplicateEmail)
+                ? "An account with this email already exists: sign in instead."
+                : error.Description)
+            .Distinct();
 }
 
 public sealed class RegisterInput
