@@ -9,10 +9,13 @@ namespace TaskFlow.InferenceWorker.Generation;
 /// </summary>
 public static class ModelErrorClassifier
 {
+    private static readonly string[] QuotaWords = ["quota", "billing", "payment", "insufficient_quota", "credits"];
+
+    // Order matters: quota errors usually come as 429 too, so their words are checked before the rate-limit ones.
     private static readonly (string Code, string[] Patterns)[] MessagePatterns =
     [
+        (ModelError.QuotaExceeded, QuotaWords),
         (ModelError.RateLimited, ["429", "rate limit", "rate_limit", "resource_exhausted", "too many requests"]),
-        (ModelError.QuotaExceeded, ["quota", "billing", "payment", "insufficient_quota", "credits"]),
         (ModelError.ModelNotFound, ["model not found", "does not exist", "not found, try pulling", "no such model", "unknown model"]),
         (ModelError.PermissionDenied, ["api key", "api_key", "unauthorized", "unauthenticated", "forbidden", "permission", "401", "403"]),
         (ModelError.ContentBlocked, ["safety", "content filter", "content_filter", "content policy", "content_policy", "blocked"]),
@@ -35,13 +38,13 @@ public static class ModelErrorClassifier
             HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => ModelError.PermissionDenied,
             HttpStatusCode.NotFound => ModelError.ModelNotFound,
             HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout => ModelError.Timeout,
-            HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway or HttpStatusCode.InternalServerError => ModelError.ServiceUnavailable,
+            HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway => ModelError.ServiceUnavailable,
             _ => null,
         };
 
         var text = Flatten(exception).ToLowerInvariant();
         // Quota and rate limits share 429; the words tell them apart.
-        if (byStatus == ModelError.RateLimited && MessagePatterns[1].Patterns.Any(text.Contains))
+        if (byStatus == ModelError.RateLimited && QuotaWords.Any(text.Contains))
         {
             byStatus = ModelError.QuotaExceeded;
         }

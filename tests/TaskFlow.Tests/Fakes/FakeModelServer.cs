@@ -111,8 +111,9 @@ public sealed partial class FakeModelServer : IAsyncDisposable
 
         if (Marker(lastUser, "fail") is { } status)
         {
+            // What real providers put in the body for each status, so classification by words is exercised too.
             context.Response.StatusCode = status;
-            await context.Response.WriteAsJsonAsync(new { error = $"fake failure {status}" });
+            await context.Response.WriteAsJsonAsync(new { error = ProviderMessage(status, lastUser) });
             return;
         }
 
@@ -140,6 +141,19 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         });
     }
 
+    private static string ProviderMessage(int status, string prompt) => status switch
+    {
+        429 => "rate limit exceeded, please slow down",
+        402 => "insufficient_quota: you exceeded your current quota, check your billing details",
+        404 => $"model '{ModelName}' not found, try pulling it first",
+        401 => "unauthorized: invalid api key",
+        403 => "forbidden: this key has no permission for the model",
+        503 => "server overloaded, try again later",
+        400 when prompt.Contains("[[blocked]]", StringComparison.Ordinal) => "the response was blocked by the content filter (safety system)",
+        400 => "bad request",
+        _ => "boom",
+    };
+
     private static async Task WriteLineAsync(HttpContext context, object line)
     {
         await context.Response.WriteAsync(JsonSerializer.Serialize(line) + "\n", context.RequestAborted);
@@ -152,7 +166,7 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
-    [GeneratedRegex(@"\[\[[\w-]+(:\d+)+\]\]")]
+    [GeneratedRegex(@"\[\[[\w-]+(:\d+)*\]\]")]
     private static partial Regex Markers();
 
     public async ValueTask DisposeAsync()
