@@ -26,7 +26,7 @@ public sealed class ChatPageTests(TaskFlowStack stack)
 
         var answer = page.Locator(".message.assistant").Last;
         // The slow fake model makes the answer visible while it is still being written.
-        await Assertions.Expect(answer).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("typing"));
+        await Assertions.Expect(answer).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("waiting|streaming"));
         await Assertions.Expect(answer.Locator(".body")).ToHaveTextAsync(expected, new() { Timeout = 30_000 });
         await Assertions.Expect(answer).ToHaveAttributeAsync("data-done", "true");
         await Assertions.Expect(page.Locator(".message.user").Last.Locator(".body")).ToHaveTextAsync(prompt);

@@ -1,0 +1,63 @@
+// Settings page: the signed-in user's API keys for the OpenAI-compatible endpoint.
+"use strict";
+
+const el = (id) => document.getElementById(id);
+el("base-url").textContent = `${location.origin}/v1`;
+
+function when(value) {
+  return value ? new Date(value).toLocaleString() : "never";
+}
+
+async function loadKeys() {
+  const response = await fetch("/api/keys");
+  if (response.status === 401) {
+    location.href = "/Account/Login?returnUrl=/Settings";
+    return;
+  }
+  const keys = await response.json();
+  el("keys").replaceChildren(...keys.map((key) => {
+    const row = document.createElement("tr");
+    row.className = key.revokedAt ? "revoked" : "";
+    for (const text of [key.name, key.prefix, when(key.createdAt), key.revokedAt ? `revoked ${when(key.revokedAt)}` : when(key.lastUsedAt)]) {
+      const cell = document.createElement("td");
+      cell.textContent = text;
+      row.appendChild(cell);
+    }
+    const action = document.createElement("td");
+    if (!key.revokedAt) {
+      const revoke = document.createElement("button");
+      revoke.type = "button";
+      revoke.className = "secondary";
+      revoke.textContent = "Revoke";
+      revoke.dataset.testid = "revoke-key";
+      revoke.addEventListener("click", async () => {
+        if (!confirm(`Revoke “${key.name}”? Programs using it stop working at once.`)) return;
+        await fetch(`/api/keys/${key.id}`, { method: "DELETE" });
+        loadKeys();
+      });
+      action.appendChild(revoke);
+    }
+    row.appendChild(action);
+    return row;
+  }));
+}
+
+el("new-key").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const response = await fetch("/api/keys", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: el("key-name").value }),
+  });
+  const body = await response.json();
+  if (!response.ok) {
+    alert(body.error ?? "The key could not be created.");
+    return;
+  }
+  el("secret-value").textContent = body.key;
+  el("new-key-secret").hidden = false;
+  el("key-name").value = "";
+  loadKeys();
+});
+
+loadKeys();
