@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what TaskFlow needs to run on this machine and is missing (Debian/Ubuntu, apt-get):
 #   redis-server, rabbitmq-server, and PostgreSQL (only if no /usr/lib/postgresql/*/bin/postgres exists),
-# plus any extra apt packages named on the command line (.ci/run adds chromium for the browser tests).
+# plus any extra apt packages named on the command line (.ci/run adds chromium for the browser tests and
+# prometheus for promtool).
 # Nothing is started or enabled here: the runner and the tests start their own instances on their own ports.
 # Does nothing (and never calls apt) when everything is already there.
 set -euo pipefail

@@ -59,6 +59,7 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter("MassTransit")
                 .AddMeter(TaskFlowTelemetryPrefix)
+                .AddPrometheusNamingFixes()
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
@@ -78,6 +79,15 @@ public static class Extensions
 
         return builder;
     }
+
+    /// <summary>
+    /// The runtime's gauges named <c>*.count</c> come out as <c>*_count</c>, which Prometheus reserves for histograms and
+    /// summaries (promtool rejects them); they are renamed on export, keeping their meaning.
+    /// </summary>
+    private static MeterProviderBuilder AddPrometheusNamingFixes(this MeterProviderBuilder metrics) => metrics
+        .AddView("dotnet.assembly.count", new MetricStreamConfiguration { Name = "dotnet.assemblies.loaded" })
+        .AddView("dotnet.process.cpu.count", new MetricStreamConfiguration { Name = "dotnet.process.cpus" })
+        .AddView("dotnet.timer.count", new MetricStreamConfiguration { Name = "dotnet.timers.active" });
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {

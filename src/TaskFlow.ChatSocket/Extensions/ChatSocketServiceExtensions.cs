@@ -9,6 +9,7 @@ using TaskFlow.ChatSocket.Identity;
 using TaskFlow.ChatSocket.Messaging;
 using TaskFlow.ChatSocket.Models;
 using TaskFlow.ChatSocket.Queue;
+using TaskFlow.ChatSocket.Telemetry;
 using TaskFlow.ChatSocket.Sockets;
 using TaskFlow.ChatSocket.Streaming;
 
@@ -36,6 +37,8 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddScoped<ConversationStore>();
         builder.Services.AddScoped<PromptBuilder>();
         builder.Services.AddSingleton<TokenCounter>();
+        builder.Services.AddSingleton<ChatMetrics>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ChatMetrics>());
         builder.Services.AddSingleton<ModelCatalogReader>();
         builder.Services.AddSingleton<TokenStreamReader>();
         builder.Services.AddSingleton<GenerationCanceller>();

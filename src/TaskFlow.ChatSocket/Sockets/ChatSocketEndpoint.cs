@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Identity;
+using TaskFlow.ChatSocket.Telemetry;
 
 namespace TaskFlow.ChatSocket.Sockets;
 
@@ -14,7 +15,7 @@ public static class ChatSocketEndpoint
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, IOptions<ChatOptions> options)
+    private static async Task HandleAsync(HttpContext context, IOptions<ChatOptions> options, ChatMetrics metrics)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -36,7 +37,15 @@ public static class ChatSocketEndpoint
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         using var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, socket, request!);
-        await session.RunAsync(context.RequestAborted);
+        metrics.SocketOpened();
+        try
+        {
+            await session.RunAsync(context.RequestAborted);
+        }
+        finally
+        {
+            metrics.SocketClosed();
+        }
     }
 
     private static bool TryReadRequest(HttpContext context, out SessionRequest? request, out string? error)

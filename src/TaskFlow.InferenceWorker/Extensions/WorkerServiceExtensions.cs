@@ -1,6 +1,7 @@
 using MassTransit;
 using TaskFlow.InferenceWorker.Generation;
 using TaskFlow.InferenceWorker.Models;
+using TaskFlow.InferenceWorker.Telemetry;
 
 namespace TaskFlow.InferenceWorker.Extensions;
 
@@ -30,6 +31,7 @@ internal static class WorkerServiceExtensions
         builder.Services.AddSingleton<TokenStreamWriter>();
         builder.Services.AddSingleton<GenerationCancellations>();
         builder.Services.AddSingleton<ModelRateLimiter>();
+        builder.Services.AddSingleton<InferenceMetrics>();
         builder.Services.AddSingleton<QueueBoardLeaver>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<GenerationCancellationListener>();

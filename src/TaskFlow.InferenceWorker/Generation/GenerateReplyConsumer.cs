@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Telemetry;
 using TaskFlow.InferenceWorker.Models;
+using TaskFlow.InferenceWorker.Telemetry;
 
 namespace TaskFlow.InferenceWorker.Generation;
 
@@ -19,6 +20,7 @@ public sealed class GenerateReplyConsumer(
     GenerationCancellations cancellations,
     ModelRateLimiter rateLimiter,
     QueueBoardLeaver board,
+    InferenceMetrics metrics,
     IOptions<InferenceOptions> options,
     ILogger<GenerateReplyConsumer> logger) : IConsumer<GenerateReply>
 {
@@ -44,6 +46,7 @@ public sealed class GenerateReplyConsumer(
         }
 
         await context.Publish(new GenerationStarted(job.GenerationId, job.ConversationId, job.UserId, DateTimeOffset.UtcNow));
+        metrics.JobStarted(job.Priority.ToString().ToLowerInvariant(), DateTimeOffset.UtcNow - job.EnqueuedAt);
         models.TryGet(job.ModelId, out var model);
         GenerationOutcome outcome;
         using (var running = await cancellations.RegisterAsync(job.GenerationId, context.CancellationToken))
@@ -54,6 +57,8 @@ public sealed class GenerateReplyConsumer(
         }
 
         await stream.EndAsync(outcome.Status, outcome.InputTokens, outcome.OutputTokens, outcome.Error);
+        metrics.CallEnded(job.ModelId, model?.ProviderName ?? "unknown", outcome.Status, outcome.Error?.Code,
+            TimeSpan.FromMilliseconds(outcome.LatencyMs), outcome.TimeToFirstTokenMs is { } first ? TimeSpan.FromMilliseconds(first) : null, outcome.TokenCount);
         await context.Publish(new ReplyFinished(
             job.GenerationId, job.ConversationId, job.ModelId, outcome.Status, outcome.Content, outcome.TokenCount,
             (int?)outcome.InputTokens, (int?)outcome.OutputTokens, outcome.Error?.Code, outcome.Error?.UserMessage, DateTimeOffset.UtcNow));
@@ -92,6 +97,7 @@ public sealed class GenerateReplyConsumer(
             logger.LogWarning("Generation {GenerationId} attempt {Attempt} failed with {Code}; retrying in {Delay}",
                 job.GenerationId, attempt, error.Code, delay);
             await stream.RetryAsync(attempt, delay, error.Code);
+            metrics.Retried(model.Id, error.Code);
             try
             {
                 await Task.Delay(delay, running.Token);
