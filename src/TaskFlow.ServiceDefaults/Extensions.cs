@@ -87,7 +87,10 @@ public static class Extensions
     private static MeterProviderBuilder AddPrometheusNamingFixes(this MeterProviderBuilder metrics) => metrics
         .AddView("dotnet.assembly.count", new MetricStreamConfiguration { Name = "dotnet.assemblies.loaded" })
         .AddView("dotnet.process.cpu.count", new MetricStreamConfiguration { Name = "dotnet.process.cpus" })
-        .AddView("dotnet.timer.count", new MetricStreamConfiguration { Name = "dotnet.timers.active" });
+        .AddView("dotnet.timer.count", new MetricStreamConfiguration { Name = "dotnet.timers.active" })
+        // MassTransit records its durations in milliseconds, which Prometheus rejects as a unit; TaskFlow's own
+        // queue_job_wait_seconds and llm_latency_seconds cover the same ground in seconds.
+        .AddView("messaging.masstransit.*duration", MetricStreamConfiguration.Drop);
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {

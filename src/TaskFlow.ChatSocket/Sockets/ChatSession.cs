@@ -8,6 +8,7 @@ using TaskFlow.ChatSocket.Models;
 using TaskFlow.ChatSocket.Queue;
 using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.ChatSocket.Streaming;
+using TaskFlow.ChatSocket.Telemetry;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Streaming;
 
@@ -202,6 +203,9 @@ public sealed class ChatSession : IDisposable
         }
 
         _timers.Busy();
+        // One trace per turn: everything below (storing, queueing, the worker, the model, telemetry) hangs off it.
+        using var turn = ChatActivity.StartTurn("chat turn", _conversation?.Id);
+        turn?.SetTag("taskflow.priority", JobPriorities.Name(priority));
         // A message during an answer interrupts it: the partial answer is stored first, so the new prompt can quote it.
         await StopActiveAsync(GenerationControl.ReasonInterrupted);
 
@@ -218,6 +222,8 @@ public sealed class ChatSession : IDisposable
         }
 
         var accepted = result.Accepted!;
+        turn?.SetTag("taskflow.generation_id", accepted.Generation.Id);
+        turn?.SetTag("gen_ai.request.model", _conversation!.Model);
         if (accepted.NewTitle is { } title)
         {
             _sender.Send(new TitleUpdated(_conversation!.Id, title));

@@ -46,7 +46,13 @@ public sealed class GenerateReplyConsumer(
         }
 
         await context.Publish(new GenerationStarted(job.GenerationId, job.ConversationId, job.UserId, DateTimeOffset.UtcNow));
-        metrics.JobStarted(job.Priority.ToString().ToLowerInvariant(), DateTimeOffset.UtcNow - job.EnqueuedAt);
+        var waited = DateTimeOffset.UtcNow - job.EnqueuedAt;
+        metrics.JobStarted(job.Priority.ToString().ToLowerInvariant(), waited);
+        // The consume span (MassTransit continues the turn's trace) says which job, model and how long it queued.
+        Activity.Current?.SetTag("taskflow.generation_id", job.GenerationId)
+            .SetTag("taskflow.job_kind", job.Kind.ToString().ToLowerInvariant())
+            .SetTag("taskflow.queue.wait_ms", (long)waited.TotalMilliseconds)
+            .SetTag("gen_ai.request.model", job.ModelId);
         models.TryGet(job.ModelId, out var model);
         GenerationOutcome outcome;
         using (var running = await cancellations.RegisterAsync(job.GenerationId, context.CancellationToken))
@@ -57,6 +63,10 @@ public sealed class GenerateReplyConsumer(
         }
 
         await stream.EndAsync(outcome.Status, outcome.InputTokens, outcome.OutputTokens, outcome.Error);
+        Activity.Current?.SetTag("taskflow.status", outcome.Status)
+            .SetTag("gen_ai.usage.input_tokens", outcome.InputTokens)
+            .SetTag("gen_ai.usage.output_tokens", outcome.OutputTokens)
+            .SetTag("error.type", outcome.Error?.Code);
         metrics.CallEnded(job.ModelId, model?.ProviderName ?? "unknown", outcome.Status, outcome.Error?.Code,
             TimeSpan.FromMilliseconds(outcome.LatencyMs), outcome.TimeToFirstTokenMs is { } first ? TimeSpan.FromMilliseconds(first) : null, outcome.TokenCount);
         await context.Publish(new ReplyFinished(

@@ -28,6 +28,9 @@ public sealed class TaskFlowStack : IAsyncLifetime
 
     public FakeModelServer Model { get; private set; } = null!;
 
+    /// <summary>Receives every service's traces over OTLP, as the Aspire dashboard would.</summary>
+    public FakeOtlpCollector Otlp { get; private set; } = null!;
+
     public TaskFlowServices Services { get; private set; } = null!;
 
     public Uri Gateway => new(Services.Gateway.Url);
@@ -41,6 +44,7 @@ public sealed class TaskFlowStack : IAsyncLifetime
         var postgres = PostgresServer.StartAsync(InfraOptions.ForTests("postgres"));
         var rabbit = RabbitMqServer.StartAsync(InfraOptions.ForTests("rabbitmq"));
         Model = await FakeModelServer.StartAsync();
+        Otlp = await FakeOtlpCollector.StartAsync();
         Redis = await redis;
         Postgres = await postgres;
         RabbitMq = await rabbit;
@@ -53,6 +57,11 @@ public sealed class TaskFlowStack : IAsyncLifetime
             {
                 // Tests want a model server noticed quickly, and the idle phases short enough to observe.
                 ["Models__ProbeInterval"] = "00:00:02",
+                // The standard OTEL_* variables, as the AppHost sets them for its dashboard; short batches for quick tests.
+                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Otlp.Endpoint.ToString().TrimEnd('/'),
+                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+                ["OTEL_BSP_SCHEDULE_DELAY"] = "500",
+                ["OTEL_METRIC_EXPORT_INTERVAL"] = "60000",
                 // The queue demo's 10 calls a minute would throttle the suite; the rate-limit test uses its own model.
                 ["Inference__RateLimitPerMinute"] = "100000",
                 ["Inference__RetryBaseDelay"] = "00:00:00.200",
@@ -95,6 +104,10 @@ public sealed class TaskFlowStack : IAsyncLifetime
         if (Model is not null)
         {
             await Model.DisposeAsync();
+        }
+        if (Otlp is not null)
+        {
+            await Otlp.DisposeAsync();
         }
         foreach (var server in new InfraServer?[] { RabbitMq, Postgres, Redis })
         {

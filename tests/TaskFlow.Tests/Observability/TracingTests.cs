@@ -1,0 +1,60 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using TaskFlow.LocalInfra;
+using TaskFlow.Tests.Support;
+
+namespace TaskFlow.Tests.Observability;
+
+/// <summary>One chat turn is one trace, across the services it touches, exported over OTLP.</summary>
+[Collection(StackCollection.Name)]
+public sealed class TracingTests(TaskFlowStack stack)
+{
+    [Fact]
+    public async Task A_turn_over_http_is_one_trace_from_the_gateway_through_the_worker_to_telemetry()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        var submitted = await (await user.Http.PostAsJsonAsync("/api/chat", new { message = "trace me end to end" })).Content.ReadFromJsonAsync<JsonElement>();
+        await SseClient.ReadAsync(user.Http, submitted.GetProperty("statusUrl").GetString()!);
+
+        var wanted = new[] { TaskFlowTopology.Gateway, TaskFlowTopology.ChatSocket, TaskFlowTopology.InferenceWorker, TaskFlowTopology.Telemetry };
+        var trace = await Eventually.GetAsync(() =>
+        {
+            var submit = stack.Otlp.Spans.LastOrDefault(s => s.Service == TaskFlowTopology.Gateway && s.Name.Contains("api/chat", StringComparison.Ordinal));
+            if (submit is null)
+            {
+                return Task.FromResult<List<Fakes.CollectedSpan>?>(null);
+            }
+            var spans = stack.Otlp.Spans.Where(s => s.TraceId == submit.TraceId).ToList();
+            return Task.FromResult(wanted.All(service => spans.Any(s => s.Service == service)) ? spans : null);
+        }, TimeSpan.FromSeconds(30), "the turn's spans from gateway, chatsocket, inferenceworker and telemetry");
+
+        Assert.Contains(trace, s => s.Service == TaskFlowTopology.InferenceWorker && s.Name.StartsWith("chat ", StringComparison.Ordinal));
+        Assert.Contains(trace, s => s.Service == TaskFlowTopology.InferenceWorker && s.Name.StartsWith("POST", StringComparison.Ordinal));
+        Assert.Single(trace.Select(s => s.TraceId).Distinct());
+        // Every span but the gateway's entry has its parent in the same trace.
+        var ids = trace.Select(s => s.SpanId).ToHashSet();
+        Assert.Equal(1, trace.Count(s => !ids.Contains(s.ParentSpanId)));
+    }
+
+    [Fact]
+    public async Task Each_socket_turn_is_its_own_trace_reaching_the_worker_and_telemetry()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        await socket.SendUserMessageAsync("first traced turn");
+        await socket.ReceiveUntilAsync("ai_done");
+        await socket.SendUserMessageAsync("second traced turn");
+        await socket.ReceiveUntilAsync("ai_done");
+
+        var turns = await Eventually.GetAsync(() =>
+        {
+            var roots = stack.Otlp.Spans.Where(s => s.Service == TaskFlowTopology.ChatSocket && s.Name == "chat turn").TakeLast(2).ToList();
+            var complete = roots.Count == 2 && roots.All(root =>
+                stack.Otlp.Spans.Any(s => s.TraceId == root.TraceId && s.Service == TaskFlowTopology.InferenceWorker) &&
+                stack.Otlp.Spans.Any(s => s.TraceId == root.TraceId && s.Service == TaskFlowTopology.Telemetry));
+            return Task.FromResult(complete ? roots : null);
+        }, TimeSpan.FromSeconds(30), "both turns' traces to reach the worker and telemetry");
+
+        Assert.NotEqual(turns[0].TraceId, turns[1].TraceId);
+    }
+}
