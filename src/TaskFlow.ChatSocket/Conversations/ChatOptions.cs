@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace TaskFlow.ChatSocket.Conversations;
 
-public sealed class ChatOptions
+public sealed class ChatOptions : IValidatableObject
 {
     public const string SectionName = "Chat";
 
@@ -10,19 +10,19 @@ public sealed class ChatOptions
     public string SystemPrompt { get; set; } =
         "You are TaskFlow, a helpful assistant. Answer clearly and concisely. Use Markdown when it helps.";
 
-    /// <summary>Most history messages considered for a prompt (the token budget usually binds first).</summary>
+    /// <summary>Most messages (history and the new one) in a prompt; the token budget usually binds first.</summary>
     [Range(1, 500)]
     public int ContextMessages { get; set; } = 50;
 
-    /// <summary>Tokens (o200k_base) of system prompt, summary and history sent with each prompt.</summary>
+    /// <summary>Tokens (o200k_base) of everything sent with each prompt: system prompt, summary, interruption context, history and the new message.</summary>
     [Range(256, 1_000_000)]
     public int ContextTokenBudget { get; set; } = 6000;
 
-    /// <summary>A warning is logged when a conversation's whole history exceeds this many tokens.</summary>
+    /// <summary>A "[token-guard]" warning is logged when a conversation's whole history (summarized turns included) exceeds this many tokens.</summary>
     [Range(256, 10_000_000)]
     public int TokenWarningThreshold { get; set; } = 8000;
 
-    /// <summary>Tokens the running summary of dropped turns may use; its oldest lines go first.</summary>
+    /// <summary>Tokens the running summary of dropped turns may use (0: no summary); its oldest lines go first.</summary>
     [Range(0, 100_000)]
     public int SummaryTokenBudget { get; set; } = 600;
 
@@ -43,4 +43,15 @@ public sealed class ChatOptions
 
     /// <summary>Origins allowed besides the gateway's own host (e.g. a separately hosted page).</summary>
     public List<string> AllowedOrigins { get; set; } = [];
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // The summary is reserved out of the context budget; more than half would leave little room for the conversation itself.
+        if (SummaryTokenBudget > ContextTokenBudget / 2)
+        {
+            yield return new ValidationResult(
+                $"Chat:SummaryTokenBudget ({SummaryTokenBudget}) must be at most half of Chat:ContextTokenBudget ({ContextTokenBudget}).",
+                [nameof(SummaryTokenBudget)]);
+        }
+    }
 }

@@ -106,25 +106,37 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
     /// The running summary and the messages not yet folded into it (at most <paramref name="count"/>, the newest),
     /// oldest first: everything a prompt can be built from.
     /// </summary>
-    public async Task<(string? Summary, IReadOnlyList<Message> Messages)> PromptMaterialAsync(Guid conversationId, int count, CancellationToken cancellationToken)
+    public async Task<(SummaryState Summary, IReadOnlyList<Message> Messages)> PromptMaterialAsync(Guid conversationId, int count, CancellationToken cancellationToken)
     {
-        var conversation = await db.Conversations.AsNoTracking()
+        var summary = await db.Conversations.AsNoTracking()
             .Where(c => c.Id == conversationId)
-            .Select(c => new { c.Summary, c.SummarizedThrough })
+            .Select(c => new SummaryState(c.Summary, c.SummarizedThrough, c.SummarizedTokens))
             .FirstAsync(cancellationToken);
-        var through = conversation.SummarizedThrough ?? DateTimeOffset.MinValue;
+        var through = summary.Through ?? DateTimeOffset.MinValue;
         var newestFirst = await db.Messages.AsNoTracking()
             .Where(m => m.ConversationId == conversationId && m.CreatedAt > through)
             .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
             .Take(count)
             .ToListAsync(cancellationToken);
         newestFirst.Reverse();
-        return (conversation.Summary, newestFirst);
+        return (summary, newestFirst);
     }
 
-    public Task SaveSummaryAsync(Guid conversationId, string summary, DateTimeOffset through, CancellationToken cancellationToken) =>
-        db.Conversations.Where(c => c.Id == conversationId)
-            .ExecuteUpdateAsync(set => set.SetProperty(c => c.Summary, summary).SetProperty(c => c.SummarizedThrough, through), cancellationToken);
+    /// <summary>
+    /// Stores a folded summary unless someone else folded since <paramref name="previous"/> was read (then theirs
+    /// stays, and turns are never folded twice). Returns whether this one was stored.
+    /// </summary>
+    public async Task<bool> SaveSummaryAsync(Guid conversationId, SummaryState previous, SummaryState next, CancellationToken cancellationToken)
+    {
+        var previousThrough = previous.Through;
+        var updated = await db.Conversations
+            .Where(c => c.Id == conversationId && c.SummarizedThrough == previousThrough)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(c => c.Summary, next.Text)
+                .SetProperty(c => c.SummarizedThrough, next.Through)
+                .SetProperty(c => c.SummarizedTokens, next.Tokens), cancellationToken);
+        return updated > 0;
+    }
 
     /// <summary>
     /// A worker took the job. The start and the result travel on different queues, so the result may already be

@@ -28,6 +28,12 @@ public sealed class Conversation
     /// <summary>The creation time of the newest message folded into <see cref="Summary"/>.</summary>
     public DateTimeOffset? SummarizedThrough { get; set; }
 
+    /// <summary>
+    /// Tokens of the messages folded into <see cref="Summary"/>, so the token guard can weigh the whole history
+    /// without reading the messages the summary replaced.
+    /// </summary>
+    public int SummarizedTokens { get; set; }
+
     public List<Message> Messages { get; set; } = [];
 }
 

@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace TaskFlow.Telemetry.Stats;
 
 /// <summary>
-/// Read side of Telemetry: <c>GET /api/stats?windowMinutes=60</c> (aggregates over a window, with recent calls) and
+/// Read side of Telemetry: <c>GET /api/stats?windowMinutes=60&amp;scope=all|mine</c> (aggregates over a window, with the
+/// caller's recent calls) and
 /// <c>GET /api/stats/recent?limit=50</c> (the newest calls, any age). Served to the gateway's /api/stats route.
 /// </summary>
 public static class StatsApi
@@ -23,6 +24,7 @@ public static class StatsApi
 
     public static async Task<Results<Ok<StatsResponse>, ValidationProblem>> GetStatsAsync(
         [FromQuery] string? windowMinutes,
+        [FromQuery] string? scope,
         StatsQueries queries,
         ClaimsPrincipal user,
         CancellationToken cancellationToken)
@@ -31,8 +33,12 @@ public static class StatsApi
         {
             return Invalid(nameof(windowMinutes), error);
         }
+        if (scope is not (null or "all" or "mine"))
+        {
+            return Invalid(nameof(scope), "scope must be \"all\" (the whole deployment, the default) or \"mine\" (only your own calls).");
+        }
 
-        return TypedResults.Ok(await queries.GetStatsAsync(window, StatsRequest.DefaultRecentLimit, UserIdOf(user), cancellationToken));
+        return TypedResults.Ok(await queries.GetStatsAsync(window, StatsRequest.DefaultRecentLimit, UserIdOf(user), scope == "mine", cancellationToken));
     }
 
     public static async Task<Results<Ok<RecentResponse>, ValidationProblem>> GetRecentAsync(

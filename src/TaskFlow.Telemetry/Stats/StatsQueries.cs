@@ -13,7 +13,8 @@ public sealed class StatsQueries(TelemetryDbContext db, TimeProvider time)
     /// <summary>Statuses that count as a successful call: the worker's "completed", and "success" from older producers.</summary>
     public static readonly string[] SuccessStatuses = [GenerationStatus.Completed, "success"];
 
-    public async Task<StatsResponse> GetStatsAsync(int windowMinutes, int recentLimit, string userId, CancellationToken cancellationToken)
+    /// <param name="mine">Only the caller's own calls ("my usage") instead of the whole deployment's.</param>
+    public async Task<StatsResponse> GetStatsAsync(int windowMinutes, int recentLimit, string userId, bool mine, CancellationToken cancellationToken)
     {
         var to = time.GetUtcNow();
         var from = to.AddMinutes(-windowMinutes);
@@ -32,14 +33,14 @@ public sealed class StatsQueries(TelemetryDbContext db, TimeProvider time)
                    coalesce(sum(input_tokens), 0)::bigint AS "InputTokens",
                    coalesce(sum(output_tokens), 0)::bigint AS "OutputTokens"
             FROM telemetry.inference_logs
-            WHERE created_at >= {from}
+            WHERE created_at >= {from} AND (NOT {mine} OR user_id = {userId})
             GROUP BY GROUPING SETS ((model), ())
             """).ToListAsync(cancellationToken);
 
         var statusCounts = await db.Database.SqlQuery<StatusRow>($"""
             SELECT status AS "Status", count(*) AS "Count"
             FROM telemetry.inference_logs
-            WHERE created_at >= {from}
+            WHERE created_at >= {from} AND (NOT {mine} OR user_id = {userId})
             GROUP BY status
             """).ToDictionaryAsync(row => row.Status, row => row.Count, cancellationToken);
 
@@ -50,7 +51,7 @@ public sealed class StatsQueries(TelemetryDbContext db, TimeProvider time)
                    count(*) FILTER (WHERE status = ANY({successStatuses})) AS "Successes",
                    avg(latency_ms)::float8 AS "AverageLatencyMs"
             FROM telemetry.inference_logs
-            WHERE created_at >= {from}
+            WHERE created_at >= {from} AND (NOT {mine} OR user_id = {userId})
             GROUP BY 1
             ORDER BY 1
             """).ToListAsync(cancellationToken);

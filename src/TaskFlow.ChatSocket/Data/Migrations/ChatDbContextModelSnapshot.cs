@@ -106,6 +106,10 @@ namespace TaskFlow.ChatSocket.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("summarized_through");
 
+                    b.Property<int>("SummarizedTokens")
+                        .HasColumnType("integer")
+                        .HasColumnName("summarized_tokens");
+
                     b.Property<string>("Summary")
                         .HasColumnType("text")
                         .HasColumnName("summary");
