@@ -1,81 +1,59 @@
 using System.ClientModel;
 using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
 
 namespace TaskFlow.InferenceWorker.Generation;
 
 /// <summary>
-/// Maps whatever a provider threw to the seed's error table. Status codes are trusted first; the message
-/// patterns catch providers that only say it in words (Ollama, OpenRouter, Gemini-style RESOURCE_EXHAUSTED).
+/// Maps whatever a provider threw to the seed's error table (<see cref="ModelError"/>).
 /// </summary>
-public static class ModelErrorClassifier
+/// <remarks>
+/// What the clients really throw (checked against OllamaSharp 5.5 and the OpenAI SDK through Microsoft.Extensions.AI):
+/// <list type="bullet">
+/// <item>OllamaSharp: HTTP 400 → <c>OllamaException</c> with the server's <c>{"error": "…"}</c> text and no status;
+/// any other failure status → <c>HttpRequestException</c> from <c>EnsureSuccessStatusCode</c> with
+/// <c>StatusCode</c> set but the body dropped, so for Ollama the status is all there is.</item>
+/// <item>OpenAI-compatible: <c>ClientResultException</c> with <c>Status</c>; its message carries the error's type,
+/// code and text ("HTTP 429 (insufficient_quota: insufficient_quota) You exceeded your current quota…").</item>
+/// <item>No server: <c>HttpRequestException</c> with <c>HttpRequestError.ConnectionError</c> around a
+/// <c>SocketException</c>; an <c>HttpClient.Timeout</c> is a <c>TaskCanceledException</c> around a
+/// <c>TimeoutException</c>.</item>
+/// </list>
+/// The status decides where it is unambiguous; words decide the rest, and split the statuses that mean several things
+/// (429 is both a rate limit and an exhausted quota; 400 and 403 are also what content filters answer). An HTTP 500
+/// says only that the server failed, so it stays UNKNOWN unless its words say more. Numbers in words are matched
+/// as whole numbers only: a port or a request id containing "503" is not an outage.
+/// </remarks>
+public static partial class ModelErrorClassifier
 {
-    private static readonly string[] QuotaWords = ["quota", "billing", "payment", "insufficient_quota", "credits"];
-
-    // Order matters: quota errors usually come as 429 too, so their words are checked before the rate-limit ones.
-    private static readonly (string Code, string[] Patterns)[] MessagePatterns =
-    [
-        (ModelError.QuotaExceeded, QuotaWords),
-        (ModelError.RateLimited, ["429", "rate limit", "rate_limit", "resource_exhausted", "too many requests"]),
-        (ModelError.ModelNotFound, ["model not found", "does not exist", "not found, try pulling", "no such model", "unknown model"]),
-        (ModelError.PermissionDenied, ["api key", "api_key", "unauthorized", "unauthenticated", "forbidden", "permission", "401", "403"]),
-        (ModelError.ContentBlocked, ["safety", "content filter", "content_filter", "content policy", "content_policy", "blocked"]),
-        (ModelError.Timeout, ["timeout", "timed out", "deadline_exceeded", "deadline exceeded"]),
-        (ModelError.ServiceUnavailable, ["503", "502", "overloaded", "unavailable", "connection refused", "no connection could be made", "bad gateway"]),
-    ];
-
     public static ModelError Classify(Exception exception)
     {
-        if (exception is OperationCanceledException)
+        if (exception is OperationCanceledException && !Chain(exception).Any(e => e is TimeoutException))
         {
+            // The job was cancelled (interrupted, stopped, shutting down): nothing to tell the user.
             return Describe(ModelError.Abort);
         }
-
-        var status = StatusOf(exception);
-        var byStatus = status switch
-        {
-            HttpStatusCode.TooManyRequests => ModelError.RateLimited,
-            HttpStatusCode.PaymentRequired => ModelError.QuotaExceeded,
-            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => ModelError.PermissionDenied,
-            HttpStatusCode.NotFound => ModelError.ModelNotFound,
-            HttpStatusCode.RequestTimeout or HttpStatusCode.GatewayTimeout => ModelError.Timeout,
-            HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway => ModelError.ServiceUnavailable,
-            _ => null,
-        };
-
-        var text = Flatten(exception).ToLowerInvariant();
-        // Quota and rate limits share 429; the words tell them apart.
-        if (byStatus == ModelError.RateLimited && QuotaWords.Any(text.Contains))
-        {
-            byStatus = ModelError.QuotaExceeded;
-        }
-        if (byStatus is not null)
-        {
-            return Describe(byStatus);
-        }
-        if (exception is TimeoutException)
+        if (Chain(exception).Any(e => e is TimeoutException || e.GetType().Name == "TimeoutRejectedException"
+            || e is SocketException { SocketErrorCode: SocketError.TimedOut }))
         {
             return Describe(ModelError.Timeout);
         }
-        foreach (var (code, patterns) in MessagePatterns)
+
+        var text = string.Join(" | ", Chain(exception).Select(e => e.Message));
+        return Describe(StatusOf(exception) switch
         {
-            if (patterns.Any(text.Contains))
-            {
-                return Describe(code);
-            }
-        }
-        if (exception is HttpRequestException { StatusCode: null })
-        {
-            return Describe(ModelError.ServiceUnavailable);
-        }
-        return Describe(ModelError.Unknown);
+            { } status => ByStatus(status, text),
+            null => ByWords(text) ?? (IsConnectionFailure(exception) ? ModelError.ServiceUnavailable : ModelError.Unknown),
+        });
     }
 
     public static ModelError Describe(string code) => code switch
     {
         ModelError.RateLimited => new(code, "You've exceeded the model's rate limit. Wait a minute and send your message again, or pick another model.", true),
-        ModelError.QuotaExceeded => new(code, "You've hit the usage quota for this model. Check the provider's billing, or pick another model.", false),
-        ModelError.ModelNotFound => new(code, "This model is not available on the model server. Pick another model, or pull it (for Ollama: ollama pull <model>).", false),
-        ModelError.PermissionDenied => new(code, "The model server rejected TaskFlow's API key. An administrator needs to check the key in ConnectionStrings:chat.", false),
+        ModelError.QuotaExceeded => new(code, "You've hit the usage quota for this model. Check the provider account's plan and billing, or pick another model.", false),
+        ModelError.ModelNotFound => new(code, "This model is not available on the model server. Pick another model, or ask the administrator to install it (for Ollama: ollama pull <model>).", false),
+        ModelError.PermissionDenied => new(code, "The model server refused TaskFlow's API key (invalid, or without access to this model). Ask the administrator to check the key, or pick another model.", false),
         ModelError.ServiceUnavailable => new(code, "The AI service is temporarily unavailable. Try again in a moment; if it persists, check that the model server is running.", true),
         ModelError.Timeout => new(code, "The request timed out before the model answered. Try again, perhaps with a shorter message.", true),
         ModelError.ContentBlocked => new(code, "The response was blocked by the provider's content safety filter. Rephrase your message and try again.", false),
@@ -83,29 +61,97 @@ public static class ModelErrorClassifier
         _ => new(ModelError.Unknown, "Something went wrong while generating the answer. Please try again.", true),
     };
 
-    private static HttpStatusCode? StatusOf(Exception exception)
+    private static string ByStatus(int status, string text) => status switch
     {
-        for (var current = exception; current is not null; current = current.InnerException)
+        // OpenAI answers an exhausted quota with 429 too; only the words tell it from a rate limit.
+        429 => Quota().IsMatch(text) ? ModelError.QuotaExceeded : ModelError.RateLimited,
+        402 => ModelError.QuotaExceeded,
+        // OpenRouter answers flagged input with 403, Azure OpenAI a filtered prompt with 400.
+        401 or 403 => ContentFilter().IsMatch(text) ? ModelError.ContentBlocked : ModelError.PermissionDenied,
+        404 => ModelError.ModelNotFound,
+        408 or 504 or 524 => ModelError.Timeout,
+        502 or 503 or 529 => ModelError.ServiceUnavailable,
+        // A server error's words may say it was busy or slow; anything else in them (a "permission denied" on the
+        // server's own files, say) is the server's problem, not the user's key or model.
+        >= 500 => ServerWords(text) ?? ModelError.Unknown,
+        _ => ByWords(text) ?? ModelError.Unknown,
+    };
+
+    /// <summary>The seed's trigger patterns, most specific first (a quota message also says "429"; a missing model "or you do not have access").</summary>
+    private static string? ByWords(string text) =>
+        Quota().IsMatch(text) ? ModelError.QuotaExceeded
+        : RateLimit().IsMatch(text) ? ModelError.RateLimited
+        : ModelMissing().IsMatch(text) ? ModelError.ModelNotFound
+        : ContentFilter().IsMatch(text) ? ModelError.ContentBlocked
+        : Permission().IsMatch(text) ? ModelError.PermissionDenied
+        : TimedOut().IsMatch(text) ? ModelError.Timeout
+        : Unavailable().IsMatch(text) ? ModelError.ServiceUnavailable
+        : null;
+
+    private static string? ServerWords(string text) =>
+        RateLimit().IsMatch(text) ? ModelError.RateLimited
+        : TimedOut().IsMatch(text) ? ModelError.Timeout
+        : Unavailable().IsMatch(text) ? ModelError.ServiceUnavailable
+        : null;
+
+    private static int? StatusOf(Exception exception)
+    {
+        foreach (var current in Chain(exception))
         {
             switch (current)
             {
                 case HttpRequestException { StatusCode: { } code }:
-                    return code;
+                    return (int)code;
                 case ClientResultException { Status: > 0 } result:
-                    return (HttpStatusCode)result.Status;
+                    return result.Status;
             }
         }
         return null;
     }
 
-    private static string Flatten(Exception exception)
+    /// <summary>No answer at all: nothing listening, no route, the connection dropped. Checked by kind, not by (localized) words.</summary>
+    private static bool IsConnectionFailure(Exception exception) => Chain(exception).Any(e => e switch
     {
-        var messages = new List<string>();
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
+            or HttpRequestError.SecureConnectionError or HttpRequestError.ProxyTunnelError or HttpRequestError.ResponseEnded } => true,
+        HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded } => true,
+        SocketException => true,
+        _ => false,
+    });
+
+    private static IEnumerable<Exception> Chain(Exception exception)
+    {
         for (var current = exception; current is not null; current = current.InnerException)
         {
-            messages.Add(current.GetType().Name);
-            messages.Add(current.Message);
+            yield return current;
+            if (current is AggregateException { InnerExceptions.Count: > 1 } aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions.Skip(1).SelectMany(Chain))
+                {
+                    yield return inner;
+                }
+            }
         }
-        return string.Join(" | ", messages);
     }
+
+    [GeneratedRegex(@"insufficient_quota|quota|billing|payment|credits|out of credit", RegexOptions.IgnoreCase)]
+    private static partial Regex Quota();
+
+    [GeneratedRegex(@"\b429\b|rate[ _-]?limit|resource_exhausted|too many requests", RegexOptions.IgnoreCase)]
+    private static partial Regex RateLimit();
+
+    [GeneratedRegex(@"model\b[^|]{0,100}\b(not found|does not exist)|not found, try pulling|model_not_found|no such model|unknown model|not a valid model|invalid model", RegexOptions.IgnoreCase)]
+    private static partial Regex ModelMissing();
+
+    [GeneratedRegex(@"safety|content[ _-]?(filter|policy|management)|moderation|flagged|responsible ?ai", RegexOptions.IgnoreCase)]
+    private static partial Regex ContentFilter();
+
+    [GeneratedRegex(@"api[ _-]?key|unauthori[sz]ed|unauthenticated|authentication|forbidden|permission|access denied|\b40[13]\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Permission();
+
+    [GeneratedRegex(@"time[ d]?out|timed out|deadline[ _]exceeded", RegexOptions.IgnoreCase)]
+    private static partial Regex TimedOut();
+
+    [GeneratedRegex(@"\b50[23]\b|\b529\b|overloaded|unavailable|server (is )?busy|bad gateway|connection refused|no connection could be made|econnrefused", RegexOptions.IgnoreCase)]
+    private static partial Regex Unavailable();
 }

@@ -17,7 +17,8 @@ namespace TaskFlow.Tests.Fakes;
 /// reachability probe), so the worker's real OllamaSharp client runs against it.
 /// What it answers is decided by the prompt itself, so tests running in parallel never share a script:
 /// the reply echoes the last user message as <see cref="ReplyTo"/> says, and markers in the message change
-/// behaviour: <c>[[delay:50]]</c> ms between tokens, <c>[[fail:429]]</c> an HTTP error with that status.
+/// behaviour: <c>[[delay:50]]</c> ms between tokens, <c>[[fail:429]]</c> an HTTP error with that status,
+/// <c>[[error:rate_limited]]</c> a provider failure of that class as a real server words it (see <see cref="Failures"/>).
 /// </summary>
 public sealed partial class FakeModelServer : IAsyncDisposable
 {
@@ -43,6 +44,23 @@ public sealed partial class FakeModelServer : IAsyncDisposable
 
     /// <summary>How many requests carried exactly this last user message.</summary>
     public int AttemptsFor(string userMessage) => _attemptsByMessage.GetValueOrDefault(userMessage);
+
+    /// <summary>
+    /// What <c>[[error:NAME]]</c> answers: one realistic provider failure per class of the seed's error table, with
+    /// the status and the <c>{"error": "…"}</c> body real servers send (Ollama's shape; OllamaSharp keeps the body
+    /// only for 400, so the status is what the worker classifies by for the others).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, (int Status, string Message)> Failures = new Dictionary<string, (int, string)>
+    {
+        ["rate_limited"] = (429, "rate limit exceeded, please slow down"),
+        ["quota"] = (402, "insufficient_quota: you exceeded your current quota, please check your plan and billing details"),
+        ["model_not_found"] = (404, "model '{model}' not found, try pulling it first"),
+        ["permission"] = (401, "unauthorized: invalid api key"),
+        ["unavailable"] = (503, "server overloaded, please try again later"),
+        ["timeout"] = (504, "upstream request timeout"),
+        ["content_blocked"] = (400, "the response was blocked by the content filter (safety system)"),
+        ["unknown"] = (500, "boom"),
+    };
 
     /// <summary>Every /api/chat request body received, in arrival order.</summary>
     public IReadOnlyList<JsonObject> Requests => [.. _requests];
@@ -109,6 +127,13 @@ public sealed partial class FakeModelServer : IAsyncDisposable
             return;
         }
 
+        if (Regex.Match(lastUser, @"\[\[error:(\w+)\]\]") is { Success: true } named && Failures.TryGetValue(named.Groups[1].Value, out var failure))
+        {
+            context.Response.StatusCode = failure.Status;
+            await context.Response.WriteAsJsonAsync(new { error = failure.Message.Replace("{model}", (string?)body["model"] ?? ModelName, StringComparison.Ordinal) });
+            return;
+        }
+
         if (Marker(lastUser, "fail") is { } status)
         {
             // What real providers put in the body for each status, so classification by words is exercised too.
@@ -166,7 +191,7 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
-    [GeneratedRegex(@"\[\[[\w-]+(:\d+)*\]\]")]
+    [GeneratedRegex(@"\[\[[\w-]+(:[\w-]+)*\]\]")]
     private static partial Regex Markers();
 
     public async ValueTask DisposeAsync()
