@@ -54,10 +54,15 @@ public sealed class ContextWindow(TokenCounter tokens, ChatOptions settings)
         var systemCost = tokens.CountMessage(settings.SystemPrompt);
         var fixedCost = systemCost + (interruption is null ? 0 : tokens.CountMessage(interruption));
 
-        // The new message always goes in; should it alone not fit, its middle goes. A quarter of the budget is
-        // kept for it even if a very long system prompt leaves less.
+        // Older turns mean a summary may be needed (there is one already, or some turns will not fit); the most
+        // it can cost is reserved for it up front.
+        var summaryReserve = settings.SummaryTokenBudget == 0 ? 0 : tokens.CountMessage(RunningSummary.Header) + settings.SummaryTokenBudget;
+        var summaryRoom = older.Count > 0 ? summaryReserve : SummaryCost(summary.Text);
+
+        // The new message always goes in; should it alone not fit next to the system messages, its middle goes.
+        // A quarter of the budget is kept for it even if a very long system prompt leaves less.
         var latestTokens = tokens.CountMessage(latest.Content);
-        var latestRoom = Math.Max(settings.ContextTokenBudget - fixedCost, settings.ContextTokenBudget / 4) - TokenCounter.PerMessageOverhead;
+        var latestRoom = Math.Max(settings.ContextTokenBudget - fixedCost - summaryRoom, settings.ContextTokenBudget / 4) - TokenCounter.PerMessageOverhead;
         var latestText = tokens.TruncateMiddle(latest.Content, latestRoom);
         var latestCost = latestText.Length == latest.Content.Length ? latestTokens : tokens.CountMessage(latestText);
 
@@ -71,7 +76,6 @@ public sealed class ContextWindow(TokenCounter tokens, ChatOptions settings)
         var next = summary;
         if (start > 0)
         {
-            var summaryReserve = settings.SummaryTokenBudget == 0 ? 0 : tokens.CountMessage(RunningSummary.Header) + settings.SummaryTokenBudget;
             start = Math.Max(start, WindowStart(older, costs, historyRoom - summaryReserve, maxOlder));
             var dropped = older.GetRange(0, start);
             next = new SummaryState(

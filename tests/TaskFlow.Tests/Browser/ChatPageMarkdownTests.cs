@@ -40,7 +40,7 @@ public sealed class ChatPageMarkdownTests(TaskFlowStack stack)
         await ChatPageDriver.SendAsync(page, prompt);
 
         var answer = ChatPageDriver.FinishedAnswers(page).Last;
-        await Assertions.Expect(answer.Locator(".body")).ToContainTextAsync("That is all from the fake model.", ChatPageDriver.Streaming);
+        await Assertions.Expect(answer.Locator(".body")).ToContainTextAsync("That is all from the fake model.", new() { Timeout = 30_000 });
         await answer.Locator("a", new() { HasText = "click me" }).ClickAsync(); // must do nothing
         await page.WaitForTimeoutAsync(300);
 
@@ -56,7 +56,7 @@ public sealed class ChatPageMarkdownTests(TaskFlowStack stack)
 
         // The page still works afterwards.
         await ChatPageDriver.SendAsync(page, "still fine");
-        await Assertions.Expect(ChatPageDriver.FinishedAnswers(page)).ToHaveCountAsync(2, ChatPageDriver.Streaming);
+        await Assertions.Expect(ChatPageDriver.FinishedAnswers(page)).ToHaveCountAsync(2, new() { Timeout = 30_000 });
         await browser.ScreenshotAsync("hostile-html");
     }
 

@@ -1,3 +1,4 @@
+using Npgsql;
 using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.Context;
@@ -11,19 +12,46 @@ public sealed class ContextWindowEndToEndTests(TaskFlowStack stack)
     {
         using var user = await TestUser.SignUpAsync(stack);
         await using var socket = await user.ConnectAsync();
-        // Each turn is ~1,500 tokens asked plus the same echoed back: the default 6,000-token budget overflows on turn 3.
+        // Each message is ~3,000 tokens and the fake echoes it back, so with the default 6,000-token budget every
+        // earlier turn has to leave the window.
         var turns = Enumerable.Range(1, 4).Select(i => $"Topic {i} is the subject here. " + string.Join(' ', Enumerable.Repeat($"detail{i}", 1500))).ToList();
+        string? conversationId = null;
         foreach (var turn in turns)
         {
             await socket.SendUserMessageAsync(turn);
-            Assert.Equal("ai_done", (await socket.ReceiveUntilAsync("ai_done", "ai_error"))[^1].Type());
+            var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+            Assert.Equal("ai_done", events[^1].Type());
+            conversationId ??= events.First(e => e.Type() == "conversation_created").Str("conversationId");
         }
 
         var lastPrompt = stack.Model.Requests.Last(r => r.ToJsonString().Contains("Topic 4 is", StringComparison.Ordinal));
         var contents = lastPrompt["messages"]!.AsArray().Select(m => (Role: m!["role"]!.GetValue<string>(), Text: m["content"]!.GetValue<string>())).ToList();
-        var summary = contents.Single(c => c.Role == "system" && c.Text.StartsWith("Summary of the earlier part", StringComparison.Ordinal)).Text;
-        Assert.Contains("User asked: Topic 1 is the subject here.", summary, StringComparison.Ordinal);
-        Assert.DoesNotContain(contents, c => c.Role == "user" && c.Text.StartsWith("Topic 1", StringComparison.Ordinal));
+        Assert.Equal(["system", "system", "user"], contents.Select(c => c.Role));
+        var summary = contents[1].Text;
+        // One line per dropped turn, oldest first, folded turn by turn.
+        Assert.Equal(
+            "Summary of the earlier part of this conversation (older messages are not shown):\n"
+            + "User asked: Topic 1 is the subject here. Assistant answered: You said: Topic 1 is the subject here.\n"
+            + "User asked: Topic 2 is the subject here. Assistant answered: You said: Topic 2 is the subject here.\n"
+            + "User asked: Topic 3 is the subject here. Assistant answered: You said: Topic 3 is the subject here.",
+            summary);
         Assert.Equal(turns[^1], contents[^1].Text);
+
+        await using var db = await stack.OpenDatabaseAsync();
+        await using var command = new NpgsqlCommand("SELECT summarized_tokens FROM chat.conversations WHERE id = @id", db);
+        command.Parameters.AddWithValue("id", Guid.Parse(conversationId!));
+        Assert.True((int)(await command.ExecuteScalarAsync())! > 15_000, "the summarized turns' tokens are kept for the token guard");
+
+        // The seed's warning, for a history far beyond the threshold even though the prompt stays within the budget.
+        var warning = new System.Text.RegularExpressions.Regex($@"\[token-guard\] Estimated \d+ tokens \(threshold: 8000\)\. Context: 3 messages, \d+ tokens sent for {conversationId}");
+        await Eventually.GetAsync(async () => warning.IsMatch(await ReadSharedAsync(Path.Combine(stack.LogDirectory, "chatsocket.log"))) ? "logged" : null, what: "the token-guard warning");
+    }
+
+    /// <summary>The service is still writing its log.</summary>
+    private static async Task<string> ReadSharedAsync(string path)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
     }
 }

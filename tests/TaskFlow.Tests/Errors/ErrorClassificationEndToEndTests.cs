@@ -1,28 +1,47 @@
+using Npgsql;
 using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.Errors;
 
-/// <summary>The fake model server fails the way real providers do; the user gets the seed's code and words that say what to do.</summary>
+/// <summary>
+/// The fake model server fails the way a real provider does (status and body, see <c>FakeModelServer.Failures</c>);
+/// the worker's real OllamaSharp client meets it, and the user gets the seed's code and words that say what to do.
+/// Transient classes are retried first (quickly, in the test stack), then reported.
+/// </summary>
 [Collection(StackCollection.Name)]
 public sealed class ErrorClassificationEndToEndTests(TaskFlowStack stack)
 {
     [Theory]
-    [InlineData("[[fail:429]]", "RATE_LIMITED", "rate limit")]
-    [InlineData("[[fail:402]]", "QUOTA_EXCEEDED", "quota")]
-    [InlineData("[[fail:404]]", "MODEL_NOT_FOUND", "not available")]
-    [InlineData("[[fail:401]]", "PERMISSION_DENIED", "API key")]
-    [InlineData("[[fail:503]]", "SERVICE_UNAVAILABLE", "temporarily unavailable")]
-    [InlineData("[[blocked]] [[fail:400]]", "CONTENT_BLOCKED", "Rephrase")]
-    [InlineData("[[fail:500]]", "UNKNOWN", "try again")]
-    public async Task Each_kind_of_model_failure_reaches_the_user_classified(string marker, string code, string advice)
+    [InlineData("rate_limited", "RATE_LIMITED", "Wait a minute")]
+    [InlineData("quota", "QUOTA_EXCEEDED", "billing")]
+    [InlineData("model_not_found", "MODEL_NOT_FOUND", "Pick another model")]
+    [InlineData("permission", "PERMISSION_DENIED", "check the key")]
+    [InlineData("unavailable", "SERVICE_UNAVAILABLE", "Try again in a moment")]
+    [InlineData("timeout", "TIMEOUT", "Try again")]
+    [InlineData("content_blocked", "CONTENT_BLOCKED", "Rephrase")]
+    [InlineData("unknown", "UNKNOWN", "try again")]
+    public async Task Each_kind_of_model_failure_reaches_the_user_classified(string failure, string code, string advice)
     {
         using var user = await TestUser.SignUpAsync(stack);
         await using var socket = await user.ConnectAsync();
-        await socket.SendUserMessageAsync($"please fail {marker}");
-        var error = (await socket.ReceiveUntilAsync("ai_done", "ai_error"))[^1];
+        await socket.SendUserMessageAsync($"please fail [[error:{failure}]]");
+        var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+        var error = events[^1];
 
         Assert.Equal("ai_error", error.Type());
         Assert.Equal(code, error.Str("code"));
-        Assert.Contains(advice, error.Str("error"), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(advice, error.Str("error"), StringComparison.Ordinal);
+        var generationId = events.First(e => e.Type() == "message_accepted").Str("generationId");
+        Assert.Equal(generationId, error.Str("generationId"));
+
+        // The job's record says the same, for the job history and the metrics.
+        await using var db = await stack.OpenDatabaseAsync();
+        var stored = await Eventually.GetAsync(async () =>
+        {
+            await using var command = new NpgsqlCommand("SELECT status || '|' || error_code FROM chat.generations WHERE id = @id AND finished_at IS NOT NULL", db);
+            command.Parameters.AddWithValue("id", Guid.Parse(generationId));
+            return await command.ExecuteScalarAsync() as string;
+        }, what: "the failed job");
+        Assert.Equal($"failed|{code}", stored);
     }
 }

@@ -1,55 +1,206 @@
 using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.AI;
+using OllamaSharp;
 using OllamaSharp.Models.Exceptions;
+using OpenAI;
+using Polly.Timeout;
 using TaskFlow.InferenceWorker.Generation;
 
 namespace TaskFlow.Tests.Errors;
 
+/// <summary>
+/// The classifier against what the real clients throw: each failure is a canned HTTP answer run through the same
+/// client the worker uses (OllamaSharp, or the OpenAI SDK through Microsoft.Extensions.AI), so the exception's type,
+/// status and message are the genuine article, not a guess at them.
+/// </summary>
 public sealed class ModelErrorClassifierTests
 {
-    public static TheoryData<Exception, string> Cases => new()
+    public static TheoryData<int, string, string> OllamaFailures => new()
     {
-        { new HttpRequestException("Response status code does not indicate success: 429 (Too Many Requests).", null, HttpStatusCode.TooManyRequests), ModelError.RateLimited },
-        { new ClientResultException("HTTP 429 (insufficient_quota: You exceeded your current quota)"), ModelError.QuotaExceeded },
-        { new HttpRequestException("insufficient_quota", null, HttpStatusCode.TooManyRequests), ModelError.QuotaExceeded },
-        { new InvalidOperationException("RESOURCE_EXHAUSTED: rate limit reached"), ModelError.RateLimited },
-        { new HttpRequestException("payment required", null, HttpStatusCode.PaymentRequired), ModelError.QuotaExceeded },
-        { new OllamaException("model 'llama9' not found, try pulling it first"), ModelError.ModelNotFound },
-        { new HttpRequestException("no such model", null, HttpStatusCode.NotFound), ModelError.ModelNotFound },
-        { new HttpRequestException("bad key", null, HttpStatusCode.Unauthorized), ModelError.PermissionDenied },
-        { new ClientResultException("Incorrect API key provided"), ModelError.PermissionDenied },
-        { new HttpRequestException("overloaded", null, HttpStatusCode.ServiceUnavailable), ModelError.ServiceUnavailable },
-        { new HttpRequestException("Connection refused (127.0.0.1:11434)", new SocketException((int)SocketError.ConnectionRefused)), ModelError.ServiceUnavailable },
+        // OllamaSharp keeps the body only for 400; otherwise the status is all the worker gets.
+        { 429, """{"error":"rate limit exceeded"}""", ModelError.RateLimited },
+        { 402, """{"error":"insufficient_quota"}""", ModelError.QuotaExceeded },
+        { 404, """{"error":"model 'llama9' not found, try pulling it first"}""", ModelError.ModelNotFound },
+        { 401, """{"error":"unauthorized"}""", ModelError.PermissionDenied },
+        { 403, """{"error":"forbidden"}""", ModelError.PermissionDenied },
+        { 503, """{"error":"server busy, please try again.  maximum pending requests exceeded"}""", ModelError.ServiceUnavailable },
+        { 502, "Bad Gateway", ModelError.ServiceUnavailable },
+        { 504, "upstream request timeout", ModelError.Timeout },
+        { 400, """{"error":"the response was blocked by the content filter (safety system)"}""", ModelError.ContentBlocked },
+        { 400, """{"error":"invalid model name"}""", ModelError.ModelNotFound },
+        { 400, """{"error":"json: cannot unmarshal string into Go value"}""", ModelError.Unknown },
+        { 500, """{"error":"boom"}""", ModelError.Unknown },
+        { 500, """{"error":"open /root/.ollama/models/blobs/sha256-1: permission denied"}""", ModelError.Unknown },
+    };
+
+    [Theory]
+    [MemberData(nameof(OllamaFailures))]
+    public async Task Ollama_failures_are_classified_from_what_OllamaSharp_throws(int status, string body, string code)
+    {
+        var failure = await FailureOf(new OllamaApiClient(new HttpClient(new CannedResponse((HttpStatusCode)status, body)) { BaseAddress = new Uri("http://ollama.test/") }, "llama9"));
+        Assert.Equal(code, ModelErrorClassifier.Classify(failure).Code);
+    }
+
+    [Fact]
+    public async Task OllamaSharp_keeps_the_servers_words_only_for_400()
+    {
+        var badRequest = await FailureOf(new OllamaApiClient(new HttpClient(new CannedResponse(HttpStatusCode.BadRequest, """{"error":"content filter"}""")) { BaseAddress = new Uri("http://ollama.test/") }, "m"));
+        Assert.IsType<OllamaException>(badRequest);
+        Assert.Equal("content filter", badRequest.Message);
+
+        var notFound = await FailureOf(new OllamaApiClient(new HttpClient(new CannedResponse(HttpStatusCode.NotFound, """{"error":"model 'm' not found"}""")) { BaseAddress = new Uri("http://ollama.test/") }, "m"));
+        Assert.Equal(HttpStatusCode.NotFound, Assert.IsType<HttpRequestException>(notFound).StatusCode);
+        Assert.DoesNotContain("not found, try", notFound.Message, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<int, string, string> OpenAiCompatibleFailures => new()
+    {
+        { 429, """{"error":{"message":"Rate limit reached for gpt-4o-mini in organization org-1 on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.","type":"requests","param":null,"code":"rate_limit_exceeded"}}""", ModelError.RateLimited },
+        { 429, """{"error":{"message":"You exceeded your current quota, please check your plan and billing details.","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}""", ModelError.QuotaExceeded },
+        { 402, """{"error":{"message":"Insufficient credits. Add more using https://openrouter.ai/credits","code":402}}""", ModelError.QuotaExceeded },
+        { 404, """{"error":{"message":"The model `gpt-9` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}""", ModelError.ModelNotFound },
+        { 400, """{"error":{"message":"openai/gpt-9 is not a valid model ID","code":400}}""", ModelError.ModelNotFound },
+        { 401, """{"error":{"message":"Incorrect API key provided: sk-abc. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}""", ModelError.PermissionDenied },
+        { 400, """{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT"}}""", ModelError.PermissionDenied },
+        { 403, """{"error":{"message":"Project does not have access to model gpt-4o","type":"invalid_request_error","code":"model_not_found"}}""", ModelError.PermissionDenied },
+        { 403, """{"error":{"code":403,"message":"gpt-4o requires moderation on OpenRouter. Your input was flagged for \"harassment\"","metadata":{"reasons":["harassment"]}}}""", ModelError.ContentBlocked },
+        { 400, """{"error":{"message":"The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.","type":null,"param":"prompt","code":"content_filter","status":400}}""", ModelError.ContentBlocked },
+        { 503, """{"error":{"message":"The server is overloaded or not ready yet.","type":"server_error"}}""", ModelError.ServiceUnavailable },
+        { 529, """{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""", ModelError.ServiceUnavailable },
+        { 504, "<html>504 Gateway Time-out</html>", ModelError.Timeout },
+        { 500, """{"error":{"message":"The server had an error while processing your request. Sorry about that!","type":"server_error"}}""", ModelError.Unknown },
+        { 500, "boom", ModelError.Unknown },
+        { 500, """{"error":{"message":"upstream connect error: overloaded","type":"server_error"}}""", ModelError.ServiceUnavailable },
+    };
+
+    [Theory]
+    [MemberData(nameof(OpenAiCompatibleFailures))]
+    public async Task OpenAI_compatible_failures_are_classified_from_the_ClientResultException(int status, string body, string code)
+    {
+        var failure = await FailureOf(OpenAiClient(new CannedResponse((HttpStatusCode)status, body)));
+        Assert.Equal(status, Assert.IsType<ClientResultException>(failure).Status);
+        Assert.Equal(code, ModelErrorClassifier.Classify(failure).Code);
+    }
+
+    [Fact]
+    public async Task No_server_listening_is_service_unavailable_for_both_clients()
+    {
+        var closedPort = ClosedPort();
+        var ollama = await FailureOf(new OllamaApiClient(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{closedPort}/") }, "m"));
+        Assert.Equal(HttpRequestError.ConnectionError, Assert.IsType<HttpRequestException>(ollama).HttpRequestError);
+        Assert.Equal(ModelError.ServiceUnavailable, ModelErrorClassifier.Classify(ollama).Code);
+
+        var openAi = await FailureOf(OpenAiClient(new SocketsHttpHandler(), $"http://127.0.0.1:{closedPort}/v1"));
+        Assert.Equal(ModelError.ServiceUnavailable, ModelErrorClassifier.Classify(openAi).Code);
+    }
+
+    [Fact]
+    public async Task An_http_client_timeout_is_a_timeout_not_a_silent_abort()
+    {
+        var failure = await FailureOf(new OllamaApiClient(new HttpClient(new NeverAnswers()) { BaseAddress = new Uri("http://ollama.test/"), Timeout = TimeSpan.FromMilliseconds(50) }, "m"));
+        Assert.IsType<TimeoutException>(Assert.IsAssignableFrom<OperationCanceledException>(failure).InnerException);
+        Assert.Equal(ModelError.Timeout, ModelErrorClassifier.Classify(failure).Code);
+    }
+
+    [Fact]
+    public async Task A_cancelled_call_is_a_silent_abort()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        var failure = await FailureOf(new OllamaApiClient(new HttpClient(new NeverAnswers()) { BaseAddress = new Uri("http://ollama.test/") }, "m"), cancel.Token);
+        Assert.IsAssignableFrom<OperationCanceledException>(failure);
+        var error = ModelErrorClassifier.Classify(failure);
+        Assert.Equal(ModelError.Abort, error.Code);
+        Assert.Equal("", error.UserMessage);
+    }
+
+    public static TheoryData<Exception, string> OtherFailures => new()
+    {
         { new TimeoutException("The operation has timed out."), ModelError.Timeout },
-        { new InvalidOperationException("DEADLINE_EXCEEDED"), ModelError.Timeout },
-        { new HttpRequestException("The response was filtered due to the prompt triggering the content filter", null, HttpStatusCode.BadRequest), ModelError.ContentBlocked },
-        { new TaskCanceledException(), ModelError.Abort },
-        { new HttpRequestException("boom", null, HttpStatusCode.InternalServerError), ModelError.Unknown },
+        { new TimeoutRejectedException("The operation didn't complete within the allowed timeout of '00:00:30'."), ModelError.Timeout },
+        { new HttpRequestException(HttpRequestError.ConnectionError, "Connection timed out (10.0.0.9:11434)", new SocketException((int)SocketError.TimedOut)), ModelError.Timeout },
+        { new InvalidOperationException("DEADLINE_EXCEEDED: the model took too long"), ModelError.Timeout },
+        { new InvalidOperationException("RESOURCE_EXHAUSTED: rate limit reached"), ModelError.RateLimited },
+        { new InvalidOperationException("QUOTA_EXCEEDED for project"), ModelError.QuotaExceeded },
+        { new HttpRequestException(HttpRequestError.NameResolutionError, "Name or service not known (ollama.internal:11434)", new SocketException((int)SocketError.HostNotFound)), ModelError.ServiceUnavailable },
+        { new HttpIOException(HttpRequestError.ResponseEnded, "The response ended prematurely."), ModelError.ServiceUnavailable },
+        // Numbers inside ports or ids are not status codes.
+        { new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:4290)", new SocketException((int)SocketError.ConnectionRefused)), ModelError.ServiceUnavailable },
+        { new OllamaException("runner on port 45030 exited: unexpected EOF"), ModelError.Unknown },
         { new InvalidOperationException("something odd"), ModelError.Unknown },
     };
 
     [Theory]
-    [MemberData(nameof(Cases))]
-    public void Classifies_provider_failures_as_the_seeds_table(Exception exception, string code) =>
+    [MemberData(nameof(OtherFailures))]
+    public void Failures_without_a_status_are_classified_by_kind_then_by_words(Exception exception, string code) =>
         Assert.Equal(code, ModelErrorClassifier.Classify(exception).Code);
 
     [Theory]
-    [InlineData(ModelError.RateLimited, true)]
-    [InlineData(ModelError.ServiceUnavailable, true)]
-    [InlineData(ModelError.Timeout, true)]
-    [InlineData(ModelError.Unknown, true)]
-    [InlineData(ModelError.ContentBlocked, false)]
-    [InlineData(ModelError.ModelNotFound, false)]
-    [InlineData(ModelError.PermissionDenied, false)]
-    [InlineData(ModelError.QuotaExceeded, false)]
-    public void Only_transient_failures_are_retried(string code, bool transient)
+    [InlineData(ModelError.RateLimited, true, "Wait a minute")]
+    [InlineData(ModelError.ServiceUnavailable, true, "Try again in a moment")]
+    [InlineData(ModelError.Timeout, true, "Try again")]
+    [InlineData(ModelError.Unknown, true, "try again")]
+    [InlineData(ModelError.ContentBlocked, false, "Rephrase")]
+    [InlineData(ModelError.ModelNotFound, false, "Pick another model")]
+    [InlineData(ModelError.PermissionDenied, false, "check the key")]
+    [InlineData(ModelError.QuotaExceeded, false, "billing")]
+    public void Every_code_tells_the_user_what_to_do_and_only_transient_ones_are_retried(string code, bool transient, string advice)
     {
         var error = ModelErrorClassifier.Describe(code);
+        Assert.Equal(code, error.Code);
         Assert.Equal(transient, error.IsTransient);
-        Assert.False(string.IsNullOrWhiteSpace(error.UserMessage));
+        Assert.Contains(advice, error.UserMessage, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void An_aborted_call_is_silent() => Assert.Equal("", ModelErrorClassifier.Describe(ModelError.Abort).UserMessage);
+    private static async Task<Exception> FailureOf(IChatClient client, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")], cancellationToken: cancellationToken))
+            {
+            }
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+        throw new InvalidOperationException("The call was expected to fail.");
+    }
+
+    private static IChatClient OpenAiClient(HttpMessageHandler handler, string endpoint = "http://openai.test/v1") =>
+        new OpenAI.Chat.ChatClient("gpt-9", new ApiKeyCredential("sk-test"), new OpenAIClientOptions
+        {
+            Endpoint = new Uri(endpoint),
+            Transport = new HttpClientPipelineTransport(new HttpClient(handler)),
+            // The SDK's own retries would only slow the test down; the answer is the same.
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+        }).AsIChatClient();
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    private sealed class CannedResponse(HttpStatusCode status, string body) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") });
+    }
+
+    private sealed class NeverAnswers : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new UnreachableException();
+        }
+    }
 }

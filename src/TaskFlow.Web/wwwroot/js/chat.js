@@ -22,7 +22,7 @@
   const ui = {
     app: $("app"), sidebar: $("sidebar"), backdrop: $("backdrop"), openSidebar: $("open-sidebar"), closeSidebar: $("close-sidebar"),
     brand: $("brand"), newChat: $("new-chat"), conversations: $("conversations"), conversationsEmpty: $("conversations-empty"),
-    history: $("history"), performance: $("performance"),
+    history: $("history"), performance: $("performance"), queueDetails: $("queue-details"),
     queueWaiting: $("queue-waiting"), queueProcessing: $("queue-processing"), queueThroughput: $("queue-throughput"),
     perfLatency: $("perf-latency"), perfTotal: $("perf-total"), perfSuccess: $("perf-success"), perfThroughput: $("perf-throughput"),
     title: $("chat-title"), status: $("status"), dot: $("connection-dot"), retryNow: $("retry-now"),
@@ -178,10 +178,16 @@
   }
 
   // The streaming cursor goes after the last character written, however deep in the Markdown it is.
+  function lastMeaningfulChild(node) {
+    let child = node.lastChild;
+    while (child && child.nodeType === Node.TEXT_NODE && !child.textContent.trim()) child = child.previousSibling;
+    return child;
+  }
+
   function placeCursor(body) {
     let target = body;
-    while (target.lastElementChild && target.lastElementChild === target.lastChild && !target.lastElementChild.matches("br, hr")) {
-      target = target.lastElementChild;
+    for (let child = lastMeaningfulChild(target); child?.nodeType === Node.ELEMENT_NODE && !child.matches("br, hr"); child = lastMeaningfulChild(target)) {
+      target = child;
     }
     const cursor = document.createElement("span");
     cursor.className = "cursor";
@@ -223,9 +229,10 @@
     const node = document.createElement("article");
     node.className = `message ${role}`;
     node.dataset.role = role;
-    if (kind) node.dataset.kind = kind;
+    if (kind || role === "assistant") node.dataset.kind = kind ?? "answer";
     if (id) {
       node.dataset.messageId = id;
+      node.dataset.done = "true";
       state.shown.add(id);
     }
     const label = document.createElement("h3");
@@ -414,7 +421,7 @@
       state.models = models;
       state.defaultModel = defaultModel;
       ui.model.replaceChildren(...models.map((m) => {
-        const suffix = m.isOffline ? " — offline" : m.isReachable ? "" : " — unreachable";
+        const suffix = m.isOffline || m.isReachable ? "" : " — unreachable";
         const option = new Option(`${m.displayName}${suffix}`, m.id);
         option.title = m.provider;
         return option;
@@ -559,7 +566,7 @@
   }
 
   async function loadQueueStats() {
-    if (document.hidden) return;
+    if (!ui.queueDetails.open || document.hidden) return;
     try {
       const stats = await (await api("/api/queue/stats")).json();
       ui.queueWaiting.textContent = stats.waiting;
@@ -618,7 +625,7 @@
     const url = id ? `?c=${encodeURIComponent(id)}` : location.pathname;
     if (push && location.search !== (id ? url : "")) history.pushState({ c: id }, "", url);
     else history.replaceState({ c: id }, "", url);
-    setTitle(id ? state.conversations.find((c) => c.id === id)?.title ?? "" : null);
+    setTitle(id ? state.conversations.find((c) => c.id === id)?.title ?? "Conversation" : null);
     markActiveConversation();
     closeSidebar();
 
@@ -787,9 +794,14 @@
     const delay = Math.round(base * (0.75 + Math.random() * 0.5));
     state.reconnectAttempt++;
     const due = Date.now() + delay;
+    // Screen readers hear "Connection lost. Reconnecting" once; the countdown itself is only shown.
+    const countdown = document.createElement("span");
+    countdown.setAttribute("aria-hidden", "true");
+    setStatus("Connection lost. Reconnecting ", { connection: "closed" });
+    ui.status.appendChild(countdown);
     const tick = () => {
       const seconds = Math.max(1, Math.ceil((due - Date.now()) / 1000));
-      setStatus(`Connection lost. Reconnecting in ${seconds} s…`, { connection: "closed" });
+      countdown.textContent = `in ${seconds} s…`;
     };
     tick();
     ui.retryNow.hidden = false;
@@ -813,7 +825,7 @@
     // only worth anything live, and a cancel is re-decided when the answer is seen again.
     if (event.type === "user_message" || event.type === "generate_question") {
       state.pending.push(event);
-      if (!state.socket && !state.reconnectTimer) connect(0);
+      if (!state.socket && !state.reconnectTimer && !state.loading) connect(0);
       return true;
     }
     return false;
@@ -1154,6 +1166,7 @@
   });
   ui.retryNow.addEventListener("click", () => { state.reconnectAttempt = 0; reconnectNow(); });
   ui.performance.addEventListener("toggle", loadPerformance);
+  ui.queueDetails.addEventListener("toggle", loadQueueStats);
 
   // Back and forward move between conversations.
   window.addEventListener("popstate", () => {
