@@ -18,7 +18,8 @@ public sealed class ProgressEstimate
     /// <summary>The percent to report now, or null when it has not moved enough since the last report.</summary>
     public int? Next(int percent, bool force = false)
     {
-        if (percent <= _reported || (!force && percent < _reported + Step && percent != 100))
+        var first = _reported < 0;
+        if (percent <= _reported || (!first && !force && percent < _reported + Step && percent != 100))
         {
             return null;
         }

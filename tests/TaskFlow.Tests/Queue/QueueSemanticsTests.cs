@@ -52,6 +52,28 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public async Task A_waiting_job_hears_its_position_fall_and_its_progress_rise_to_100()
+    {
+        using var blockers = await OccupyWorkerAsync();
+        using var ahead = await TestUser.SignUpAsync(stack);
+        await SubmitAsync(ahead, "queued ahead of you", "high");
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        await socket.SendUserMessageAsync("where am I in the queue?", "low");
+        var events = await socket.ReceiveUntilAsync("ai_done");
+
+        var positions = events.Where(e => e.Type() == "queue_position").Select(e => e.GetProperty("ahead").GetInt64()).ToList();
+        Assert.True(positions.Count > 0, string.Join(" ", events.Select(e => e.Type())));
+        Assert.True(positions[0] >= 1, "the High job submitted earlier is ahead of this Low one");
+        Assert.Equal(positions.OrderDescending(), positions);
+        var progress = events.Where(e => e.Type() == "progress").Select(e => e.GetProperty("percent").GetInt32()).ToList();
+        Assert.Equal(progress.Order(), progress);
+        Assert.Equal(0, progress[0]);
+        Assert.Equal(100, progress[^1]);
+        Assert.True(events.FindIndex(e => e.Type() == "queue_position") < events.FindIndex(e => e.Type() == "ai_start"));
+    }
+
+    [Fact]
     public async Task A_worker_never_runs_more_jobs_at_once_than_its_concurrency()
     {
         using var user = await TestUser.SignUpAsync(stack);

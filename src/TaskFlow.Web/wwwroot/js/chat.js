@@ -46,6 +46,7 @@
     unconfirmed: [], // user message nodes sent but not yet acknowledged by message_accepted
     current: null, // generationId of the answer being generated (or queued)
     adoptNextGeneration: false, // after a resume: the first unknown generation is this conversation's answer in flight
+    reconcileOnResume: false, // compare with the stored history once the socket has resumed the conversation
     pending: [], // events to send as soon as the socket is open
     loading: false,
     openToken: 0, // increases with every conversation switch; late responses for an older one are dropped
@@ -121,7 +122,7 @@
       // Images become plain links the person can choose to open.
       image({ href, text }) {
         const label = escapeHtml(text || href || "image");
-        return href ? `<a href="${escapeHtml(href)}">🖼 ${label}</a>` : label;
+        return href ? `<a href="${escapeHtml(href)}">${label} (image)</a>` : label;
       },
     },
   });
