@@ -51,8 +51,7 @@ public static class JobStatusEvents
         // API clients get tokens as fast as they come: pacing is for people reading along.
         var relay = new GenerationRelay(job.Id, lastSequence, events, streams, positions, new PacingOptions(), async (finished, end) =>
         {
-            var reply = new ReplyFinished(finished.GenerationId, job.ConversationId ?? Guid.Empty, job.Model, end.Status, finished.ShownContent, finished.ShownTokens,
-                (int?)end.InputTokens, (int?)end.OutputTokens, end.ErrorCode, end.ErrorMessage, clock.GetUtcNow());
+            var reply = finished.ToReply(job.ConversationId ?? Guid.Empty, job.Model, end, clock.GetUtcNow());
             await store.SaveReplyAsync(reply, CancellationToken.None);
             events.Send(end.Status == GenerationStatus.Failed
                 ? new AiError(job.Id, end.ErrorCode ?? "UNKNOWN", end.ErrorMessage ?? "Something went wrong. Please try again.")

@@ -257,9 +257,8 @@ public sealed class ChatSession : IDisposable
             async (finished, end) =>
             {
                 await using var endScope = _scopes.CreateAsyncScope();
-                await endScope.ServiceProvider.GetRequiredService<ConversationStore>().SaveReplyAsync(new ReplyFinished(
-                    finished.GenerationId, Guid.Empty, job.Generation.Model, end.Status, finished.ShownContent, finished.ShownTokens,
-                    (int?)end.InputTokens, (int?)end.OutputTokens, end.ErrorCode, end.ErrorMessage, _clock.GetUtcNow()), CancellationToken.None);
+                await endScope.ServiceProvider.GetRequiredService<ConversationStore>()
+                    .SaveReplyAsync(finished.ToReply(Guid.Empty, job.Generation.Model, end, _clock.GetUtcNow()), CancellationToken.None);
                 if (end.Status == GenerationStatus.Failed)
                 {
                     _sender.Send(new AiError(finished.GenerationId, end.ErrorCode ?? "UNKNOWN", end.ErrorMessage ?? "No question could be generated. Try again."));
@@ -302,8 +301,7 @@ public sealed class ChatSession : IDisposable
     {
         // The relay has shown every token by now, so what it holds is the whole answer (or, when another tab
         // stopped it, exactly what this client saw).
-        return StoreAndAnnounceAsync(new ReplyFinished(relay.GenerationId, _conversation!.Id, _conversation.Model, end.Status, relay.ShownContent, relay.ShownTokens,
-            (int?)end.InputTokens, (int?)end.OutputTokens, end.ErrorCode, end.ErrorMessage, _clock.GetUtcNow()));
+        return StoreAndAnnounceAsync(relay.ToReply(_conversation!.Id, _conversation.Model, end, _clock.GetUtcNow()));
     }
 
     /// <summary>Stores the result (exactly once, shared with the result consumer), then tells the client.</summary>

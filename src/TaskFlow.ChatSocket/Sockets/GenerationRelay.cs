@@ -150,4 +150,9 @@ public sealed class GenerationRelay
     /// <summary>The result as this relay knows it, for storing when the session ends the answer itself.</summary>
     public ReplyFinished ToReply(Guid conversationId, string model, string status, DateTimeOffset now) =>
         new(GenerationId, conversationId, model, status, ShownContent, ShownTokens, null, ShownTokens, null, null, now);
+
+    /// <summary>The result as the worker ended it (status, usage, error) with the answer this relay saw.</summary>
+    public ReplyFinished ToReply(Guid conversationId, string model, TokenStreamEntry end, DateTimeOffset now) =>
+        new(GenerationId, conversationId, model, end.Status, ShownContent, ShownTokens,
+            (int?)end.InputTokens, (int?)end.OutputTokens, end.ErrorCode, end.ErrorMessage, now);
 }
