@@ -60,7 +60,8 @@ public static class Extensions
                 .AddMeter("MassTransit")
                 .AddMeter(TaskFlowTelemetryPrefix)
                 .AddPrometheusNamingFixes()
-                .AddPrometheusExporter())
+                // No response cache: a scrape must show the state of now (Prometheus scrapes every 15 s anyway).
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TaskFlowTelemetryPrefix)
