@@ -69,6 +69,8 @@ public sealed class ModelRegistry
                     Endpoint = Require(definition),
                     Transport = new HttpClientPipelineTransport(httpClients.CreateClient(ModelHttpClient)),
                     NetworkTimeout = Timeout.InfiniteTimeSpan,
+                    // The worker retries transient failures itself (and tells the user); SDK retries would multiply them.
+                    RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
                 };
                 // Local servers (vLLM, llama.cpp, LM Studio) take any key; the SDK insists on one.
                 var key = new ApiKeyCredential(string.IsNullOrEmpty(definition.Key) ? "no-key" : definition.Key);
