@@ -2,6 +2,8 @@ namespace TaskFlow.Contracts.Telemetry;
 
 /// <summary>
 /// Event: one model call ended. Previews are raw here; the Telemetry service redacts PII before anything is stored.
+/// A job that the worker retried sends one event per call, numbered by <paramref name="Attempt"/> from 1; older producers
+/// that did not send it are read as attempt 1.
 /// </summary>
 public sealed record InferenceCompleted(
     Guid GenerationId,
@@ -19,4 +21,5 @@ public sealed record InferenceCompleted(
     string? ErrorMessage,
     string InputPreview,
     string OutputPreview,
-    DateTimeOffset StartedAt);
+    DateTimeOffset StartedAt,
+    int Attempt = 1);

@@ -59,23 +59,41 @@ public sealed class GenerateReplyConsumer(
         {
             outcome = model is null
                 ? GenerationOutcome.Failed(ModelErrorClassifier.Describe(ModelError.ModelNotFound), model: null)
-                : await GenerateWithRetriesAsync(model, job, stream, running, context.CancellationToken);
+                : await GenerateWithRetriesAsync(context, model, stream, running);
         }
 
+        // The answer's end goes to the user first; the records after it are for the chat schema and Telemetry.
         await stream.EndAsync(outcome.Status, outcome.InputTokens, outcome.OutputTokens, outcome.Error);
         Activity.Current?.SetTag("taskflow.status", outcome.Status)
+            .SetTag("taskflow.attempts", outcome.Attempt)
             .SetTag("gen_ai.usage.input_tokens", outcome.InputTokens)
             .SetTag("gen_ai.usage.output_tokens", outcome.OutputTokens)
             .SetTag("error.type", outcome.Error?.Code);
-        metrics.CallEnded(job.ModelId, model?.ProviderName ?? "unknown", outcome.Status, outcome.Error?.Code,
-            TimeSpan.FromMilliseconds(outcome.LatencyMs), outcome.TimeToFirstTokenMs is { } first ? TimeSpan.FromMilliseconds(first) : null, outcome.TokenCount);
+        if (outcome.CalledModel || model is null)
+        {
+            await RecordCallAsync(context, model, outcome, retrying: false);
+        }
         await context.Publish(new ReplyFinished(
             job.GenerationId, job.ConversationId, job.ModelId, outcome.Status, outcome.Content, outcome.TokenCount,
             (int?)outcome.InputTokens, (int?)outcome.OutputTokens, outcome.Error?.Code, outcome.Error?.UserMessage, DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>
+    /// Every model call is measured and becomes an inference record, including the ones that failed and were retried, so
+    /// Telemetry shows what the model really did. A job that failed because its model is unknown is recorded too: the
+    /// user asked for a call and it failed. Only the job's last call counts as a failure for good.
+    /// </summary>
+    private async Task RecordCallAsync(ConsumeContext<GenerateReply> context, ModelEntry? model, GenerationOutcome outcome, bool retrying)
+    {
+        var job = context.Message;
+        var provider = model?.ProviderName ?? "unknown";
+        metrics.CallEnded(job.ModelId, provider, outcome.Status, retrying ? null : outcome.Error?.Code,
+            TimeSpan.FromMilliseconds(outcome.LatencyMs), outcome.TimeToFirstTokenMs is { } first ? TimeSpan.FromMilliseconds(first) : null, outcome.TokenCount);
         await context.Publish(new InferenceCompleted(
-            job.GenerationId, job.ConversationId, job.GenerationId, job.UserId, job.ModelId, model?.ProviderName ?? "unknown",
+            job.GenerationId, job.ConversationId, job.GenerationId, job.UserId, job.ModelId, provider,
             outcome.Status, outcome.LatencyMs, outcome.TimeToFirstTokenMs, (int?)outcome.InputTokens, (int?)outcome.OutputTokens,
-            outcome.Error?.Code, outcome.ErrorDetail, Preview(LastUserText(job)), Preview(outcome.Content), outcome.StartedAt));
+            outcome.Error?.Code, outcome.ErrorDetail, Preview(LastUserText(job)), Preview(outcome.Content), outcome.StartedAt,
+            outcome.Attempt));
     }
 
     /// <summary>
@@ -83,8 +101,10 @@ public sealed class GenerateReplyConsumer(
     /// this consumer rather than by redelivery, so the client sees "retrying" and the job keeps its place and slot.
     /// </summary>
     private async Task<GenerationOutcome> GenerateWithRetriesAsync(
-        ModelEntry model, GenerateReply job, GenerationStreamSession stream, RunningGeneration running, CancellationToken consumeToken)
+        ConsumeContext<GenerateReply> context, ModelEntry model, GenerationStreamSession stream, RunningGeneration running)
     {
+        var job = context.Message;
+        var consumeToken = context.CancellationToken;
         for (var attempt = 1; ; attempt++)
         {
             await stream.StartAsync(restarted: stream.WasStarted || attempt > 1);
@@ -94,14 +114,16 @@ public sealed class GenerateReplyConsumer(
             }
             catch (OperationCanceledException) when (running.Reason is { } reason && !consumeToken.IsCancellationRequested)
             {
-                return GenerationOutcome.Stopped(reason);
+                return GenerationOutcome.Stopped(reason) with { Attempt = attempt };
             }
 
-            var outcome = await GenerateAsync(model, job, stream, running, consumeToken);
+            var outcome = await GenerateAsync(model, job, stream, running, consumeToken) with { Attempt = attempt, CalledModel = true };
             if (outcome.Error is not { IsTransient: true } error || attempt > options.Value.MaxRetries)
             {
                 return outcome;
             }
+
+            await RecordCallAsync(context, model, outcome, retrying: true);
 
             var delay = options.Value.RetryDelay(attempt);
             logger.LogWarning("Generation {GenerationId} attempt {Attempt} failed with {Code}; retrying in {Delay}",
@@ -114,7 +136,7 @@ public sealed class GenerateReplyConsumer(
             }
             catch (OperationCanceledException) when (running.Reason is { } reason && !consumeToken.IsCancellationRequested)
             {
-                return GenerationOutcome.Stopped(reason);
+                return GenerationOutcome.Stopped(reason) with { Attempt = attempt };
             }
         }
     }

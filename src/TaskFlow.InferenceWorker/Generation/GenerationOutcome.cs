@@ -16,6 +16,12 @@ internal sealed record GenerationOutcome(
     long LatencyMs,
     long? TimeToFirstTokenMs)
 {
+    /// <summary>Which call of the job this was (1 unless transient failures were retried).</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>The model was called (a stop during a rate-limit wait or retry delay ends a job without a call).</summary>
+    public bool CalledModel { get; init; }
+
     /// <summary>The user stopped the job before the model produced anything.</summary>
     public static GenerationOutcome Stopped(string reason) =>
         new(reason, "", 0, null, null, null, null, DateTimeOffset.UtcNow, 0, null);

@@ -23,7 +23,7 @@ public sealed class InferenceMetrics : IDisposable
 
     public InferenceMetrics()
     {
-        _requests = _meter.CreateCounter<long>("llm_requests", description: "Model calls by model, provider and final status.");
+        _requests = _meter.CreateCounter<long>("llm_requests", description: "Model calls (each retry is a call) by model, provider and status.");
         _latency = _meter.CreateHistogram("llm_latency", "s", "End-to-end latency of a model call.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 3, 5, 10, 30, 60, 120] });
         _timeToFirstToken = _meter.CreateHistogram("llm_time_to_first_token", "s", "Time from the call to the first token.",
@@ -43,7 +43,7 @@ public sealed class InferenceMetrics : IDisposable
     public void Retried(string model, string code) =>
         _retries.Add(1, new("model", model), new("code", code));
 
-    public void CallEnded(string model, string provider, string status, string? errorCode, TimeSpan latency, TimeSpan? timeToFirstToken, int tokens)
+    public void CallEnded(string model, string provider, string status, string? finalErrorCode, TimeSpan latency, TimeSpan? timeToFirstToken, int tokens)
     {
         _requests.Add(1, new("model", model), new("provider", provider), new("status", status));
         var byModel = new KeyValuePair<string, object?>("model", model);
@@ -52,9 +52,10 @@ public sealed class InferenceMetrics : IDisposable
         {
             _timeToFirstToken.Record(first.TotalSeconds, byModel);
         }
-        if (errorCode is not null && status == "failed")
+        // A call that fails and is retried is a request with status failed, but not a failure for good.
+        if (finalErrorCode is not null && status == "failed")
         {
-            _failures.Add(1, byModel, new("code", errorCode));
+            _failures.Add(1, byModel, new("code", finalErrorCode));
         }
         if (tokens > 0)
         {

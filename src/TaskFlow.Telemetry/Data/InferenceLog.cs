@@ -5,8 +5,11 @@ public sealed class InferenceLog
 {
     public Guid Id { get; set; }
 
-    /// <summary>The generation this call served; unique, so a redelivered event cannot add a second row.</summary>
+    /// <summary>The generation this call served. With <see cref="Attempt"/> it is unique, so a redelivered event adds nothing.</summary>
     public Guid GenerationId { get; set; }
+
+    /// <summary>Which call of the generation this was: 1, then 2, 3… when transient failures were retried.</summary>
+    public int Attempt { get; set; } = 1;
 
     public Guid ConversationId { get; set; }
 

@@ -7,8 +7,8 @@ using TaskFlow.Telemetry.Pii;
 namespace TaskFlow.Telemetry.Logging;
 
 /// <summary>
-/// Stores one inference log per finished generation, with personal data redacted before it reaches the database.
-/// Idempotent on the generation id, so redelivery (a crash before the ack, a retry after a timeout) adds nothing.
+/// Stores one inference log per model call, with personal data redacted before it reaches the database.
+/// Idempotent on the generation id and attempt, so redelivery (a crash before the ack, a retry after a timeout) adds nothing.
 /// </summary>
 public sealed class InferenceCompletedConsumer(
     TelemetryDbContext db,
@@ -30,7 +30,7 @@ public sealed class InferenceCompletedConsumer(
         else
         {
             metrics.Duplicate();
-            logger.LogDebug("Generation {GenerationId} was already logged; redelivery ignored", log.GenerationId);
+            logger.LogDebug("Generation {GenerationId} attempt {Attempt} was already logged; redelivery ignored", log.GenerationId, log.Attempt);
         }
     }
 }

@@ -24,6 +24,7 @@ public static class InferenceLogFactory
         {
             Id = Guid.CreateVersion7(),
             GenerationId = completed.GenerationId,
+            Attempt = Math.Max(1, completed.Attempt),
             ConversationId = completed.ConversationId,
             MessageId = completed.MessageId,
             UserId = Bounded(completed.UserId),

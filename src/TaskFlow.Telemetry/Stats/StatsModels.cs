@@ -35,6 +35,7 @@ public sealed record TimelineBucket(DateTimeOffset Start, long TotalRequests, do
 public sealed record RecentInference(
     Guid Id,
     Guid GenerationId,
+    int Attempt,
     string Model,
     string Provider,
     string Status,

@@ -100,7 +100,7 @@ public sealed class StatsQueries(TelemetryDbContext db, TimeProvider time)
             .ThenByDescending(log => log.Id)
             .Take(limit)
             .Select(log => new RecentInference(
-                log.Id, log.GenerationId, log.Model, log.Provider, log.Status, log.LatencyMs, log.TimeToFirstTokenMs,
+                log.Id, log.GenerationId, log.Attempt, log.Model, log.Provider, log.Status, log.LatencyMs, log.TimeToFirstTokenMs,
                 log.InputTokens, log.OutputTokens, log.ErrorCode, log.ErrorMessage, log.InputPreview, log.OutputPreview,
                 log.CreatedAt))
             .ToListAsync(cancellationToken);

@@ -29,6 +29,12 @@ namespace TaskFlow.Telemetry.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<int>("Attempt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("attempt");
+
                     b.Property<Guid>("ConversationId")
                         .HasColumnType("uuid")
                         .HasColumnName("conversation_id");
@@ -105,9 +111,9 @@ namespace TaskFlow.Telemetry.Data.Migrations
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_inference_logs_created_at");
 
-                    b.HasIndex("GenerationId")
+                    b.HasIndex("GenerationId", "Attempt")
                         .IsUnique()
-                        .HasDatabaseName("ux_inference_logs_generation_id");
+                        .HasDatabaseName("ux_inference_logs_generation_id_attempt");
 
                     b.HasIndex("Model", "CreatedAt")
                         .HasDatabaseName("ix_inference_logs_model_created_at");
