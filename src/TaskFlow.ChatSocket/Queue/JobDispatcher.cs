@@ -29,7 +29,8 @@ public sealed class JobDispatcher(IBus bus, IConnectionMultiplexer redis, ILogge
         try
         {
             var database = redis.GetDatabase();
-            await database.SortedSetAddAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId), QueueBoard.Score(queuePriority, enqueuedAt));
+            await redis.TraceAsync("ZADD", QueueBoard.WaitingKey,
+                () => database.SortedSetAddAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId), QueueBoard.Score(queuePriority, enqueuedAt)));
             await database.PublishAsync(RedisChannel.Literal(QueueBoard.ChangedChannel), QueueBoard.Member(generationId), CommandFlags.FireAndForget);
         }
         catch (RedisException ex)

@@ -17,5 +17,7 @@ public static class GenerationControl
 
     public static readonly TimeSpan CancelledKeyLifetime = TimeSpan.FromDays(1);
 
-    public static string CancelledKey(Guid generationId) => $"taskflow:generation-cancelled:{generationId:N}";
+    public const string CancelledKeyFamily = "taskflow:generation-cancelled";
+
+    public static string CancelledKey(Guid generationId) => $"{CancelledKeyFamily}:{generationId:N}";
 }

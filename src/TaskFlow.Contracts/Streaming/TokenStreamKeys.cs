@@ -12,7 +12,10 @@ public static class TokenStreamKeys
     /// <summary>How long a finished stream stays readable for clients that reconnect late.</summary>
     public static readonly TimeSpan RetentionAfterEnd = TimeSpan.FromHours(1);
 
-    public static string Key(Guid generationId) => $"taskflow:generation:{generationId:N}";
+    /// <summary>What every generation's key starts with; names the streams as a whole (in traces, for instance).</summary>
+    public const string KeyFamily = "taskflow:generation";
+
+    public static string Key(Guid generationId) => $"{KeyFamily}:{generationId:N}";
 
     public static string NotifyChannel(Guid generationId) => NotifyChannelPrefix + generationId.ToString("N");
 

@@ -11,7 +11,10 @@ public sealed class QueueBoardLeaver(IConnectionMultiplexer redis, ILogger<Queue
         try
         {
             var database = redis.GetDatabase();
-            if (await database.SortedSetRemoveAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId)))
+            var removed = false;
+            await redis.TraceAsync("ZREM", QueueBoard.WaitingKey,
+                async () => removed = await database.SortedSetRemoveAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId)));
+            if (removed)
             {
                 await database.PublishAsync(RedisChannel.Literal(QueueBoard.ChangedChannel), generationId.ToString("N"), CommandFlags.FireAndForget);
             }

@@ -32,6 +32,7 @@ public sealed class GenerationStreamSession(IDatabase database, ISubscriber subs
     private readonly RedisKey _key = TokenStreamKeys.Key(generationId);
     private readonly RedisChannel _channel = RedisChannel.Literal(TokenStreamKeys.NotifyChannel(generationId));
     private long _sequence = sequence;
+    private int _tokenTraced;
 
     /// <summary>A previous attempt already wrote the end entry (the job was redelivered after it finished).</summary>
     public bool IsFinished { get; } = isFinished;
@@ -73,7 +74,17 @@ public sealed class GenerationStreamSession(IDatabase database, ISubscriber subs
     {
         var sequence = Interlocked.Increment(ref _sequence);
         NameValueEntry[] entry = [new(Fields.Sequence, sequence), new(Fields.Kind, kind), .. fields];
-        await database.StreamAddAsync(_key, entry);
+        // A span per token would bury the trace; the first one marks when the answer began to reach readers.
+        var traced = kind != Kinds.Token || Interlocked.Exchange(ref _tokenTraced, 1) == 0;
+        if (traced)
+        {
+            await database.Multiplexer.TraceAsync("XADD", TokenStreamKeys.KeyFamily, () => database.StreamAddAsync(_key, entry),
+                [new("taskflow.stream.entry", kind), new("taskflow.stream.seq", sequence)]);
+        }
+        else
+        {
+            await database.StreamAddAsync(_key, entry);
+        }
         await subscriber.PublishAsync(_channel, sequence, CommandFlags.FireAndForget);
     }
 }

@@ -10,8 +10,12 @@ using Microsoft.Extensions.Logging;
 
 namespace TaskFlow.Tests.Fakes;
 
-/// <summary>One span as the services exported it.</summary>
-public sealed record CollectedSpan(string Service, string TraceId, string SpanId, string ParentSpanId, string Name);
+/// <summary>One span as the services exported it; attribute values as text (ints and bools formatted).</summary>
+public sealed record CollectedSpan(
+    string Service, string TraceId, string SpanId, string ParentSpanId, string Name, IReadOnlyDictionary<string, string?> Attributes)
+{
+    public string? Attribute(string key) => Attributes.GetValueOrDefault(key);
+}
 
 /// <summary>
 /// An OTLP/HTTP (protobuf) collector: the services' real OTLP exporters send here, as they would to the Aspire dashboard.
@@ -61,20 +65,41 @@ public sealed class FakeOtlpCollector : IAsyncDisposable
                     var spanFields = Fields(span.Bytes).ToList();
                     string Hex(int number) => Convert.ToHexStringLower(spanFields.FirstOrDefault(f => f.Number == number).Bytes ?? []);
                     var name = spanFields.FirstOrDefault(f => f.Number == 5).Bytes is { } nameBytes ? System.Text.Encoding.UTF8.GetString(nameBytes) : "";
-                    _spans.Enqueue(new CollectedSpan(service, Hex(1), Hex(2), Hex(4), name));
+                    // Span { … attributes = 9 }; the last value wins, as in the SDK.
+                    var attributes = new Dictionary<string, string?>();
+                    foreach (var (key, value) in spanFields.Where(f => f.Number == 9 && f.Bytes is not null).Select(f => Attribute(f.Bytes!)))
+                    {
+                        attributes[key] = value;
+                    }
+                    _spans.Enqueue(new CollectedSpan(service, Hex(1), Hex(2), Hex(4), name, attributes));
                 }
             }
         }
         return Results.Bytes([], "application/x-protobuf");
     }
 
-    /// <summary>KeyValue { string key = 1; AnyValue value = 2 { string string_value = 1; … } }.</summary>
+    /// <summary>KeyValue { string key = 1; AnyValue value = 2 }.</summary>
     private static (string Key, string? Value) Attribute(byte[] keyValue)
     {
         var fields = Fields(keyValue).ToList();
         var key = System.Text.Encoding.UTF8.GetString(fields.First(f => f.Number == 1).Bytes!);
-        var value = fields.Where(f => f.Number == 2).SelectMany(v => Fields(v.Bytes)).FirstOrDefault(f => f.Number == 1).Bytes;
-        return (key, value is null ? null : System.Text.Encoding.UTF8.GetString(value));
+        var value = fields.FirstOrDefault(f => f.Number == 2).Bytes;
+        return (key, value is null ? null : AnyValueText(value));
+    }
+
+    /// <summary>AnyValue { string_value = 1; bool_value = 2; int_value = 3; double_value = 4; … } as text.</summary>
+    private static string? AnyValueText(byte[] anyValue)
+    {
+        var input = new CodedInputStream(anyValue);
+        var tag = input.ReadTag();
+        return WireFormat.GetTagFieldNumber(tag) switch
+        {
+            1 => input.ReadString(),
+            2 => input.ReadBool() ? "true" : "false",
+            3 => input.ReadInt64().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            4 => input.ReadDouble().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => null,
+        };
     }
 
     /// <summary>The fields of one protobuf message; length-delimited ones carry their bytes, others are skipped.</summary>

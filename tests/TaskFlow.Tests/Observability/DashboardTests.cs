@@ -14,14 +14,12 @@ public sealed partial class DashboardTests(TaskFlowStack stack)
         ["sum", "by", "rate", "histogram_quantile", "le", "model", "status", "priority", "code", "m"];
 
     [Fact]
-    public async Task The_prometheus_configuration_passes_promtool()
-    {
-        var config = Path.Combine(RepoLayout.FindRoot(), "deploy", "prometheus", "prometheus.yml");
-        using var process = Process.Start(new ProcessStartInfo("/usr/bin/promtool", $"check config {config}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, output);
-    }
+    public async Task The_prometheus_configuration_and_its_rules_pass_promtool() =>
+        await PromtoolAsync("check", "config", Path.Combine(PrometheusFolder, "prometheus.yml"));
+
+    [Fact]
+    public async Task The_recording_and_alerting_rules_compute_what_their_unit_tests_expect() =>
+        await PromtoolAsync("test", "rules", Path.Combine(PrometheusFolder, "tests", "taskflow.rules.test.yml"));
 
     [Fact]
     public async Task Every_metric_the_dashboard_charts_is_exported_by_a_service()
@@ -49,6 +47,18 @@ public sealed partial class DashboardTests(TaskFlowStack stack)
         Assert.True(expressions.Count >= 8);
         var charted = expressions.SelectMany(expr => Identifier().Matches(expr).Select(m => m.Value)).Where(word => !PromQlWords.Contains(word)).ToHashSet();
         Assert.All(charted, metric => Assert.True(exported.Contains(metric), $"the dashboard charts {metric}, which no service exports"));
+    }
+
+    private static string PrometheusFolder => Path.Combine(RepoLayout.FindRoot(), "deploy", "prometheus");
+
+    private static async Task PromtoolAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("/usr/bin/promtool") { RedirectStandardOutput = true, RedirectStandardError = true };
+        arguments.ToList().ForEach(start.ArgumentList.Add);
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, output);
     }
 
     [GeneratedRegex(@"^([a-z_][a-z0-9_]*)(?:\{| )", RegexOptions.Multiline)]

@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Globalization;
 using TaskFlow.LocalInfra;
+using TaskFlow.Tests.Fakes;
 using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.Observability;
@@ -28,8 +30,21 @@ public sealed class TracingTests(TaskFlowStack stack)
             return Task.FromResult(wanted.All(service => spans.Any(s => s.Service == service)) ? spans : null);
         }, TimeSpan.FromSeconds(30), "the turn's spans from gateway, chatsocket, inferenceworker and telemetry");
 
-        Assert.Contains(trace, s => s.Service == TaskFlowTopology.InferenceWorker && s.Name.StartsWith("chat ", StringComparison.Ordinal));
+        // The GenAI span of the model call, named and tagged by the OpenTelemetry GenAI conventions.
+        var modelCall = Assert.Single(trace, s => s.Service == TaskFlowTopology.InferenceWorker && s.Name.StartsWith("chat ", StringComparison.Ordinal));
+        Assert.Equal(FakeModelServer.ModelName, modelCall.Attribute("gen_ai.request.model"));
+        Assert.True(int.Parse(modelCall.Attribute("gen_ai.usage.output_tokens")!, CultureInfo.InvariantCulture) > 0);
         Assert.Contains(trace, s => s.Service == TaskFlowTopology.InferenceWorker && s.Name.StartsWith("POST", StringComparison.Ordinal));
+        // The worker's consume span says which job it ran and how long it queued.
+        var job = Assert.Single(trace, s => s.Service == TaskFlowTopology.InferenceWorker && s.Attribute("taskflow.queue.wait_ms") is not null);
+        Assert.Equal("completed", job.Attribute("taskflow.status"));
+        Assert.Equal(submitted.GetProperty("jobId").GetString(), job.Attribute("taskflow.generation_id"));
+        // Redis: the job on the waiting board (ChatSocket), and the answer's stream from start to end (worker).
+        Assert.Contains(trace, s => s.Service == TaskFlowTopology.ChatSocket && s.Name == "ZADD taskflow:queue:waiting" && s.Attribute("db.system.name") == "redis");
+        var appends = trace.Where(s => s.Service == TaskFlowTopology.InferenceWorker && s.Name == "XADD taskflow:generation").ToList();
+        Assert.Equal(["end", "start", "token"], appends.Select(s => s.Attribute("taskflow.stream.entry")).Distinct().Order(StringComparer.Ordinal));
+        Assert.Single(appends, s => s.Attribute("taskflow.stream.entry") == "token");
+        Assert.All(appends, s => Assert.Equal("XADD", s.Attribute("db.operation.name")));
         Assert.Single(trace.Select(s => s.TraceId).Distinct());
         // Every span but the gateway's entry has its parent in the same trace.
         var ids = trace.Select(s => s.SpanId).ToHashSet();
