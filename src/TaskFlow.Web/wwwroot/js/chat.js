@@ -22,9 +22,8 @@
   const ui = {
     app: $("app"), sidebar: $("sidebar"), backdrop: $("backdrop"), openSidebar: $("open-sidebar"), closeSidebar: $("close-sidebar"),
     brand: $("brand"), newChat: $("new-chat"), conversations: $("conversations"), conversationsEmpty: $("conversations-empty"),
-    history: $("history"), performance: $("performance"), queueDetails: $("queue-details"),
+    history: $("history"), queueDetails: $("queue-details"),
     queueWaiting: $("queue-waiting"), queueProcessing: $("queue-processing"), queueThroughput: $("queue-throughput"),
-    perfLatency: $("perf-latency"), perfTotal: $("perf-total"), perfSuccess: $("perf-success"), perfThroughput: $("perf-throughput"),
     title: $("chat-title"), status: $("status"), dot: $("connection-dot"), retryNow: $("retry-now"),
     jobPanel: $("job-panel"), jobPosition: $("job-position"), jobProgress: $("job-progress"), jobProgressbar: $("job-progressbar"),
     offlineBanner: $("offline-banner"), thread: $("thread"), messages: $("messages"), jumpLatest: $("jump-latest"),
@@ -573,19 +572,6 @@
       ui.queueWaiting.textContent = stats.waiting;
       ui.queueProcessing.textContent = stats.processing;
       ui.queueThroughput.textContent = stats.throughputPerMinute;
-    } catch {
-      // Shown again at the next refresh.
-    }
-  }
-
-  async function loadPerformance() {
-    if (!ui.performance.open || document.hidden) return;
-    try {
-      const stats = await (await api("/api/stats?windowMinutes=60")).json();
-      ui.perfLatency.textContent = stats.averageLatencyMs != null ? `${Math.round(stats.averageLatencyMs)} ms` : "–";
-      ui.perfTotal.textContent = stats.totalRequests;
-      ui.perfSuccess.textContent = stats.successRate != null ? `${Math.round(stats.successRate * 100)} %` : "–";
-      ui.perfThroughput.textContent = `${stats.throughputPerMinute.toFixed(2)}/min`;
     } catch {
       // Shown again at the next refresh.
     }
@@ -1166,7 +1152,6 @@
     setTimeout(() => { button.textContent = "Copy"; }, 1500);
   });
   ui.retryNow.addEventListener("click", () => { state.reconnectAttempt = 0; reconnectNow(); });
-  ui.performance.addEventListener("toggle", loadPerformance);
   ui.queueDetails.addEventListener("toggle", loadQueueStats);
 
   // Back and forward move between conversations.
@@ -1219,7 +1204,6 @@
     loadHistory();
     loadQueueStats();
     setInterval(loadQueueStats, 5000);
-    setInterval(loadPerformance, 10_000);
     setInterval(refreshRelativeTimes, 30_000);
   })();
 })();

@@ -1,0 +1,130 @@
+// The performance panel: Telemetry's stats API (GET /api/stats, docs/observability.md), refreshed while the panel is
+// open and the tab is visible. The window and scope the person picked are remembered in this browser.
+"use strict";
+
+(() => {
+  const REFRESH_MS = 10_000;
+  const SETTINGS_KEY = "taskflow.performance";
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    panel: $("performance"), window: $("perf-window"), scope: $("perf-scope"),
+    latency: $("perf-latency"), p95: $("perf-p95"), ttft: $("perf-ttft"), total: $("perf-total"),
+    success: $("perf-success"), throughput: $("perf-throughput"), tokens: $("perf-tokens"),
+    timeline: $("perf-timeline"), models: $("perf-models"), recent: $("perf-recent"), note: $("perf-note"),
+  };
+  if (!ui.panel) return;
+
+  const number = new Intl.NumberFormat();
+  const ms = (value) => (value == null ? "–" : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${number.format(Math.round(value))} ms`);
+  const percent = (rate) => (rate == null ? "–" : `${Math.round(rate * 1000) / 10} %`);
+  const time = (value) => new Date(value).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  let loading = false;
+
+  function restoreSettings() {
+    try {
+      const saved = JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? "{}");
+      if ([...ui.window.options].some((o) => o.value === saved.window)) ui.window.value = saved.window;
+      if ([...ui.scope.options].some((o) => o.value === saved.scope)) ui.scope.value = saved.scope;
+    } catch {
+      // A damaged setting falls back to the defaults.
+    }
+  }
+
+  function saveSettings() {
+    localStorage.setItem(SETTINGS_KEY, JSON.stringify({ window: ui.window.value, scope: ui.scope.value }));
+  }
+
+  async function load() {
+    if (!ui.panel.open || document.hidden || loading) return;
+    loading = true;
+    try {
+      const query = new URLSearchParams({ windowMinutes: ui.window.value, scope: ui.scope.value });
+      const response = await fetch(`/api/stats?${query}`, { credentials: "same-origin" });
+      if (response.status === 401) {
+        location.assign(`/Account/Login?returnUrl=${encodeURIComponent(location.pathname + location.search)}`);
+        return;
+      }
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      render(await response.json());
+      ui.note.textContent = `Updated ${time(new Date())}`;
+      ui.note.classList.remove("error");
+    } catch {
+      ui.note.textContent = `Could not load the statistics; trying again in ${REFRESH_MS / 1000} s.`;
+      ui.note.classList.add("error");
+    } finally {
+      loading = false;
+    }
+  }
+
+  function render(stats) {
+    ui.latency.textContent = ms(stats.averageLatencyMs);
+    ui.p95.textContent = ms(stats.p95LatencyMs);
+    ui.ttft.textContent = ms(stats.averageTimeToFirstTokenMs);
+    ui.total.textContent = number.format(stats.totalRequests);
+    ui.success.textContent = percent(stats.successRate);
+    ui.throughput.textContent = `${stats.throughputPerMinute.toFixed(2)}/min`;
+    ui.tokens.textContent = `${number.format(stats.inputTokens)} / ${number.format(stats.outputTokens)}`;
+    renderTimeline(stats.timeline);
+    ui.models.replaceChildren(...stats.perModel.map((model) => row([
+      model.model, number.format(model.totalRequests), percent(model.successRate), ms(model.averageLatencyMs),
+    ])));
+    if (stats.perModel.length === 0) ui.models.replaceChildren(row(["No calls in this window"], 4));
+    ui.recent.replaceChildren(...stats.recent.map(recentItem));
+  }
+
+  function row(cells, span) {
+    const tr = document.createElement("tr");
+    for (const text of cells) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      if (span) td.colSpan = span;
+      tr.append(td);
+    }
+    return tr;
+  }
+
+  // Bars of requests per slice; failures are the red part of each bar.
+  function renderTimeline(buckets) {
+    const ns = "http://www.w3.org/2000/svg";
+    const peak = Math.max(1, ...buckets.map((b) => b.totalRequests));
+    const width = 100 / Math.max(1, buckets.length);
+    const bars = [];
+    buckets.forEach((bucket, i) => {
+      if (bucket.totalRequests === 0) return;
+      const height = (bucket.totalRequests / peak) * 24;
+      const failedHeight = height * (1 - (bucket.successRate ?? 1));
+      for (const [y, h, cls] of [[24 - height, height - failedHeight, "ok"], [24 - failedHeight, failedHeight, "failed"]]) {
+        if (h <= 0) continue;
+        const rect = document.createElementNS(ns, "rect");
+        rect.setAttribute("x", String(i * width));
+        rect.setAttribute("y", String(y));
+        rect.setAttribute("width", String(Math.max(width * 0.8, 0.5)));
+        rect.setAttribute("height", String(h));
+        rect.setAttribute("class", cls);
+        bars.push(rect);
+      }
+    });
+    ui.timeline.replaceChildren(...bars);
+    const total = buckets.reduce((sum, b) => sum + b.totalRequests, 0);
+    ui.timeline.setAttribute("aria-label", `${total} requests over the window, in ${buckets.length} slices`);
+  }
+
+  function recentItem(call) {
+    const item = document.createElement("li");
+    item.className = `call ${call.status}`;
+    const attempt = call.attempt > 1 ? ` · attempt ${call.attempt}` : "";
+    const error = call.errorCode ? ` · ${call.errorCode}` : "";
+    item.textContent = `${time(call.createdAt)} ${call.model} — ${call.status}${attempt} · ${ms(call.latencyMs)}${error}`;
+    // The prompt as Telemetry stored it: personal data already replaced by [EMAIL], [CARD]…
+    item.title = call.inputPreview;
+    return item;
+  }
+
+  restoreSettings();
+  ui.panel.addEventListener("toggle", load);
+  for (const select of [ui.window, ui.scope]) {
+    select.addEventListener("change", () => { saveSettings(); load(); });
+  }
+  document.addEventListener("visibilitychange", load);
+  setInterval(load, REFRESH_MS);
+})();
