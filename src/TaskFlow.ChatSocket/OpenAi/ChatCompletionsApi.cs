@@ -103,7 +103,11 @@ public static class ChatCompletionsApi
                         writer.Restart();
                         break;
                     case TokenStreamKeys.Kinds.Token:
-                        await writer.TokenAsync(entry.Text);
+                        if (!await writer.TokenAsync(entry.Text))
+                        {
+                            await AbandonDivergedRetryAsync(generationId, model.Id, writer, store, canceller, clock);
+                            return;
+                        }
                         break;
                     case TokenStreamKeys.Kinds.End:
                         await store.SaveReplyAsync(new ReplyFinished(generationId, Guid.Empty, model.Id, entry.Status, writer.Content, writer.Tokens,
@@ -126,6 +130,21 @@ public static class ChatCompletionsApi
             // The client went away: stop the model call rather than generate for nobody.
             await canceller.CancelAsync(generationId, GenerationControl.ReasonCancelled);
         }
+    }
+
+    /// <summary>
+    /// The model failed mid-answer and its retry began differently from what the client already streamed. Stops the
+    /// call, stores what the client got as failed, and tells the client to ask again.
+    /// </summary>
+    private static async Task AbandonDivergedRetryAsync(
+        Guid generationId, string modelId, CompletionWriter writer, ConversationStore store, GenerationCanceller canceller, TimeProvider clock)
+    {
+        const string code = "RETRY_DIVERGED";
+        const string message = "The model failed mid-answer and its retry answered differently from the text already sent; send the request again.";
+        await canceller.CancelAsync(generationId, GenerationControl.ReasonCancelled);
+        await store.SaveReplyAsync(new ReplyFinished(generationId, Guid.Empty, modelId, GenerationStatus.Failed, writer.SentContent, writer.Tokens,
+            null, null, code, message, clock.GetUtcNow()), CancellationToken.None);
+        await writer.FailAsync(502, message, "server_error", code.ToLowerInvariant());
     }
 
     /// <summary>TaskFlow's error codes as the HTTP status and error type OpenAI clients expect.</summary>

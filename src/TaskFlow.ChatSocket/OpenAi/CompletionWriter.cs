@@ -7,33 +7,57 @@ namespace TaskFlow.ChatSocket.OpenAi;
 internal sealed class CompletionWriter(HttpContext http, string id, string model, long created, bool stream, bool includeUsage)
 {
     private readonly StringBuilder _content = new();
+    private readonly StringBuilder _sent = new();
     private bool _started;
+    private bool _replaying;
 
+    /// <summary>The answer of the current attempt.</summary>
     public string Content => _content.ToString();
+
+    /// <summary>What a streaming client has received.</summary>
+    public string SentContent => _sent.ToString();
 
     public int Tokens { get; private set; }
 
     /// <summary>
-    /// A retried attempt starts its answer again. A streaming client has already received the earlier tokens and
-    /// cannot take them back (a known limit of streaming retries); a non-streaming one only ever sees the last attempt.
+    /// A retried attempt starts its answer again. A non-streaming client only ever sees the last attempt; a streaming
+    /// one already holds the earlier tokens and cannot take them back, so the new attempt is checked against them and
+    /// only what goes beyond them is sent (see <see cref="TokenAsync"/>).
     /// </summary>
     public void Restart()
     {
-        if (!stream)
-        {
-            _content.Clear();
-            Tokens = 0;
-        }
+        _content.Clear();
+        Tokens = 0;
+        _replaying = stream && _sent.Length > 0;
     }
 
-    public async Task TokenAsync(string text)
+    /// <returns>
+    /// False when a retried attempt says something other than what the streaming client already received: the two
+    /// cannot be joined into one answer, and the caller must end the completion with an error.
+    /// </returns>
+    public async Task<bool> TokenAsync(string text)
     {
+        var from = _content.Length;
         _content.Append(text);
         Tokens++;
         if (!stream)
         {
-            return;
+            return true;
         }
+        if (_replaying)
+        {
+            if (!RepeatsSentText(from))
+            {
+                return false;
+            }
+            if (_content.Length <= _sent.Length)
+            {
+                return true;
+            }
+            _replaying = false;
+            text = _content.ToString(_sent.Length, _content.Length - _sent.Length);
+        }
+        _sent.Append(text);
         if (!_started)
         {
             _started = true;
@@ -43,6 +67,21 @@ internal sealed class CompletionWriter(HttpContext http, string id, string model
             await WriteChunkAsync(new AssistantMessage("assistant", ""), null, null);
         }
         await WriteChunkAsync(new AssistantMessage(null, text), null, null);
+        return true;
+    }
+
+    /// <summary>The retried attempt's text from <paramref name="from"/> on matches what the client already has.</summary>
+    private bool RepeatsSentText(int from)
+    {
+        var end = Math.Min(_content.Length, _sent.Length);
+        for (var i = from; i < end; i++)
+        {
+            if (_content[i] != _sent[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public async Task FinishAsync(long promptTokens, long completionTokens)
