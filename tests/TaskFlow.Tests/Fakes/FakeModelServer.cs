@@ -13,8 +13,9 @@ using Microsoft.Extensions.Logging;
 namespace TaskFlow.Tests.Fakes;
 
 /// <summary>
-/// A model server that speaks Ollama's real <c>/api/chat</c> NDJSON streaming protocol (and answers the
-/// reachability probe), so the worker's real OllamaSharp client runs against it.
+/// A model server that speaks Ollama's real <c>/api/chat</c> NDJSON streaming protocol and the OpenAI API's
+/// <c>/v1/chat/completions</c> (see the OpenAI part of this class), and answers both reachability probes, so the
+/// worker's real OllamaSharp and OpenAI clients run against it.
 /// What it answers is decided by the prompt itself, so tests running in parallel never share a script:
 /// the reply echoes the last user message as <see cref="ReplyTo"/> says, and markers in the message change
 /// behaviour: <c>[[delay:50]]</c> ms between tokens, <c>[[fail:429]]</c> an HTTP error with that status,
@@ -25,7 +26,7 @@ public sealed partial class FakeModelServer : IAsyncDisposable
     public const string ModelName = "fake-qwen";
 
     private readonly WebApplication _app;
-    private readonly ConcurrentQueue<JsonObject> _requests = new();
+    private readonly ConcurrentQueue<ModelRequest> _requests = new();
     private readonly ConcurrentDictionary<string, int> _attemptsByMessage = new();
     private int _inFlight;
     private int _maxInFlight;
@@ -62,8 +63,11 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         ["unknown"] = (500, "boom"),
     };
 
-    /// <summary>Every /api/chat request body received, in arrival order.</summary>
-    public IReadOnlyList<JsonObject> Requests => [.. _requests];
+    /// <summary>Every chat request body received (both protocols), in arrival order.</summary>
+    public IReadOnlyList<JsonObject> Requests => [.. _requests.Select(request => request.Body)];
+
+    /// <summary>Every chat request received, with where it went and the credentials it carried.</summary>
+    public IReadOnlyList<ModelRequest> Received => [.. _requests];
 
     /// <summary>The tokens the fake model streams for a user message; concatenated, they are the answer.</summary>
     public static IReadOnlyList<string> ReplyTo(string userMessage)
@@ -82,20 +86,21 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         var server = new FakeModelServer(app);
         app.MapGet("/", () => "Ollama is running");
         app.MapGet("/api/tags", () => Results.Json(new { models = new[] { new { name = ModelName, model = ModelName } } }));
-        app.MapPost("/api/chat", server.ChatAsync);
+        app.MapPost("/api/chat", context => server.CountedAsync(context, server.AnswerAsync));
+        server.MapOpenAi(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address);
         return server;
     }
 
-    private async Task ChatAsync(HttpContext context)
+    private async Task CountedAsync(HttpContext context, Func<HttpContext, Task> answer)
     {
         var inFlight = Interlocked.Increment(ref _inFlight);
         InterlockedMax(ref _maxInFlight, inFlight);
         try
         {
-            await AnswerAsync(context);
+            await answer(context);
         }
         finally
         {
@@ -111,34 +116,47 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         }
     }
 
-    private async Task AnswerAsync(HttpContext context)
+    /// <summary>Records the request and counts the attempt for its last user message.</summary>
+    private async Task<(ModelRequest Request, int Attempt)> ReceiveAsync(HttpContext context)
     {
         var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
-        _requests.Enqueue(body);
-        var lastUser = body["messages"]!.AsArray().LastOrDefault(m => (string?)m!["role"] == "user")?["content"]?.GetValue<string>() ?? "";
-        var attempt = _attemptsByMessage.AddOrUpdate(lastUser, 1, (_, count) => count + 1);
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var request = new ModelRequest(context.Request.Path, authorization.Length > 0 ? authorization : null, body);
+        _requests.Enqueue(request);
+        var attempt = _attemptsByMessage.AddOrUpdate(request.LastUserMessage, 1, (_, count) => count + 1);
+        return (request, attempt);
+    }
 
+    /// <summary>
+    /// The failure the message asks for on this attempt, with the status and words a provider would send, or null to answer.
+    /// Name is the <c>[[error:NAME]]</c> class, if that is what was asked for, so each protocol can word it its own way.
+    /// </summary>
+    private static (int Status, string Message, string? Name)? FailureFor(string lastUser, int attempt, string model)
+    {
         // [[fail-times:N:STATUS]]: the first N attempts for this message fail with STATUS, later ones succeed.
         var failTimes = Regex.Match(lastUser, @"\[\[fail-times:(\d+):(\d+)\]\]");
         if (failTimes.Success && attempt <= int.Parse(failTimes.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
         {
-            context.Response.StatusCode = int.Parse(failTimes.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
-            await context.Response.WriteAsJsonAsync(new { error = "fake transient failure: server overloaded" });
-            return;
+            return (int.Parse(failTimes.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture), "fake transient failure: server overloaded", null);
         }
 
         if (Regex.Match(lastUser, @"\[\[error:(\w+)\]\]") is { Success: true } named && Failures.TryGetValue(named.Groups[1].Value, out var failure))
         {
-            context.Response.StatusCode = failure.Status;
-            await context.Response.WriteAsJsonAsync(new { error = failure.Message.Replace("{model}", (string?)body["model"] ?? ModelName, StringComparison.Ordinal) });
-            return;
+            return (failure.Status, failure.Message.Replace("{model}", model, StringComparison.Ordinal), named.Groups[1].Value);
         }
 
-        if (Marker(lastUser, "fail") is { } status)
+        // What real providers put in the body for each status, so classification by words is exercised too.
+        return Marker(lastUser, "fail") is { } status ? (status, ProviderMessage(status, lastUser), null) : null;
+    }
+
+    private async Task AnswerAsync(HttpContext context)
+    {
+        var (request, attempt) = await ReceiveAsync(context);
+        var lastUser = request.LastUserMessage;
+        if (FailureFor(lastUser, attempt, request.Model ?? ModelName) is { } failure)
         {
-            // What real providers put in the body for each status, so classification by words is exercised too.
-            context.Response.StatusCode = status;
-            await context.Response.WriteAsJsonAsync(new { error = ProviderMessage(status, lastUser) });
+            context.Response.StatusCode = failure.Status;
+            await context.Response.WriteAsJsonAsync(new { error = failure.Message });
             return;
         }
 
