@@ -16,6 +16,12 @@ public sealed class TaskFlowStack : IAsyncLifetime
     public const string RateLimitedModel = "fake-limited";
     public const int RateLimitedModelPerMinute = 3;
 
+    /// <summary>A catalog model on the fake's OpenAI API, called through the worker's OpenAI-compatible provider.</summary>
+    public const string OpenAiModel = "fake-openai";
+
+    /// <summary>The key the worker is configured with for <see cref="OpenAiModel"/>; a made-up value, not a secret.</summary>
+    public const string OpenAiApiKey = "sk-taskflow-tests-0123456789";
+
     public static readonly TimeSpan IdleNudgeAfter = TimeSpan.FromSeconds(2.5);
     public static readonly TimeSpan IdleEndAfter = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan TypingNudgeAfter = TimeSpan.FromSeconds(1.5);
@@ -72,6 +78,13 @@ public sealed class TaskFlowStack : IAsyncLifetime
                 ["Models__Catalog__0__Endpoint"] = Model.BaseAddress.ToString(),
                 ["Models__Catalog__0__Model"] = FakeModelServer.ModelName,
                 ["Models__Catalog__0__RateLimitPerMinute"] = RateLimitedModelPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // The same fake speaking the OpenAI API, so the worker's OpenAI SDK client runs too; its provider name differs from the id.
+                ["Models__Catalog__1__Id"] = OpenAiModel,
+                ["Models__Catalog__1__DisplayName"] = "Fake OpenAI-compatible model",
+                ["Models__Catalog__1__Provider"] = "OpenAI",
+                ["Models__Catalog__1__Endpoint"] = Model.OpenAiBaseAddress.ToString(),
+                ["Models__Catalog__1__Model"] = FakeModelServer.OpenAiModelName,
+                ["Models__Catalog__1__Key"] = OpenAiApiKey,
                 ["Chat__Engagement__IdleNudgeAfter"] = IdleNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
                 ["Chat__Engagement__IdleEndAfter"] = IdleEndAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
                 ["Chat__Engagement__TypingNudgeAfter"] = TypingNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
