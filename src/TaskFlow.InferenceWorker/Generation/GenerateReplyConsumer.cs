@@ -150,6 +150,7 @@ public sealed class GenerateReplyConsumer(
         var content = new StringBuilder();
         var tokens = 0;
         UsageDetails? usage = null;
+        ChatFinishReason? finishReason = null;
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(running.Token);
         timeout.CancelAfter(options.Value.GenerationTimeout);
@@ -159,6 +160,7 @@ public sealed class GenerateReplyConsumer(
             await foreach (var update in model.Client.GetStreamingResponseAsync(prompt, new ChatOptions { ModelId = model.Definition.ProviderModelName }, timeout.Token))
             {
                 usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
+                finishReason = update.FinishReason ?? finishReason;
                 if (string.IsNullOrEmpty(update.Text))
                 {
                     continue;
@@ -171,6 +173,13 @@ public sealed class GenerateReplyConsumer(
             // Some clients end the stream quietly when their token is cancelled instead of throwing.
             consumeToken.ThrowIfCancellationRequested();
             timeout.Token.ThrowIfCancellationRequested();
+            if (finishReason == ChatFinishReason.ContentFilter)
+            {
+                // The provider's filter cut the answer off without an error status: what arrived is not the answer.
+                logger.LogWarning("Generation {GenerationId} on {Model} was stopped by the provider's content filter", job.GenerationId, model.Id);
+                return new GenerationOutcome(GenerationStatus.Failed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
+                    ModelErrorClassifier.Describe(ModelError.ContentBlocked), "finish_reason: content_filter", started, clock.ElapsedMilliseconds, firstToken);
+            }
             return new GenerationOutcome(GenerationStatus.Completed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
                 null, null, started, clock.ElapsedMilliseconds, firstToken);
         }
