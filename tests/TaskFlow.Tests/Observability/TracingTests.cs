@@ -25,10 +25,12 @@ public sealed class TracingTests(TaskFlowStack stack)
         {
             var job = stack.Otlp.Spans.FirstOrDefault(s => s.Attribute("taskflow.generation_id") == jobId);
             var spans = job is null ? [] : stack.Otlp.Spans.Where(s => s.TraceId == job.TraceId).ToList();
-            // The worker's consume span ends last there, so its children are exported by then.
+            // Each service exports in its own batches: wait for every span asserted below, not just one per service.
             var complete = wanted.All(service => spans.Any(s => s.Service == service)) &&
                 spans.Any(s => s.Service == TaskFlowTopology.Gateway && s.Name.Contains("api/chat", StringComparison.Ordinal)) &&
-                spans.Any(s => s.Attribute("taskflow.stream.entry") == "end");
+                spans.Any(s => s.Service == TaskFlowTopology.ChatSocket && s.Name == "ZADD taskflow:queue:waiting") &&
+                spans.Any(s => s.Attribute("taskflow.stream.entry") == "end") &&
+                spans.Count(s => !spans.Any(parent => parent.SpanId == s.ParentSpanId)) == 1;
             return Task.FromResult(complete ? spans : null);
         }, TimeSpan.FromSeconds(30), "the turn's spans from gateway, chatsocket, inferenceworker and telemetry");
 
