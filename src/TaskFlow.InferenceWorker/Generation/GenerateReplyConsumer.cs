@@ -180,6 +180,14 @@ public sealed class GenerateReplyConsumer(
                 return new GenerationOutcome(GenerationStatus.Failed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
                     ModelErrorClassifier.Describe(ModelError.ContentBlocked), "finish_reason: content_filter", started, clock.ElapsedMilliseconds, firstToken);
             }
+            if (finishReason is null)
+            {
+                // Every provider ends a finished answer with a reason. Without one the answer was cut off: Ollama reports
+                // a crashed model runner as an {"error"} line its client skips, and a dropped connection can end cleanly.
+                logger.LogWarning("Generation {GenerationId} on {Model} ended without a finish reason after {Tokens} tokens", job.GenerationId, model.Id, tokens);
+                return new GenerationOutcome(GenerationStatus.Failed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
+                    ModelErrorClassifier.Describe(ModelError.Abort), "the model's stream ended without a finish reason", started, clock.ElapsedMilliseconds, firstToken);
+            }
             return new GenerationOutcome(GenerationStatus.Completed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
                 null, null, started, clock.ElapsedMilliseconds, firstToken);
         }

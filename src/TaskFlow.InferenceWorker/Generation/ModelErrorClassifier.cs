@@ -31,7 +31,8 @@ public static partial class ModelErrorClassifier
     {
         if (exception is OperationCanceledException && !Chain(exception).Any(e => e is TimeoutException))
         {
-            // The job was cancelled (interrupted, stopped, shutting down): nothing to tell the user.
+            // Cancelled, but not by TaskFlow (the consumer handles its own stops before classifying): the model call was
+            // cut off underneath, which is worth another try.
             return Describe(ModelError.Abort);
         }
         if (Chain(exception).Any(e => e is TimeoutException || e.GetType().Name == "TimeoutRejectedException"
@@ -57,7 +58,7 @@ public static partial class ModelErrorClassifier
         ModelError.ServiceUnavailable => new(code, "The AI service is temporarily unavailable. Try again in a moment; if it persists, check that the model server is running.", true),
         ModelError.Timeout => new(code, "The request timed out before the model answered. Try again, perhaps with a shorter message.", true),
         ModelError.ContentBlocked => new(code, "The response was blocked by the provider's content safety filter. Rephrase your message and try again.", false),
-        ModelError.Abort => new(code, "", false),
+        ModelError.Abort => new(code, "The model stopped before the answer was finished. Try again; if it keeps happening, check the model server's log.", true),
         _ => new(ModelError.Unknown, "Something went wrong while generating the answer. Please try again.", true),
     };
 

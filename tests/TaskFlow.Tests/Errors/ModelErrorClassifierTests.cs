@@ -108,14 +108,15 @@ public sealed class ModelErrorClassifierTests
     }
 
     [Fact]
-    public async Task A_cancelled_call_is_a_silent_abort()
+    public async Task A_call_cancelled_underneath_is_an_abort_worth_retrying()
     {
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
         var failure = await FailureOf(new OllamaApiClient(new HttpClient(new NeverAnswers()) { BaseAddress = new Uri("http://ollama.test/") }, "m"), cancel.Token);
         Assert.IsAssignableFrom<OperationCanceledException>(failure);
         var error = ModelErrorClassifier.Classify(failure);
         Assert.Equal(ModelError.Abort, error.Code);
-        Assert.Equal("", error.UserMessage);
+        Assert.True(error.IsTransient);
+        Assert.Contains("Try again", error.UserMessage, StringComparison.Ordinal);
     }
 
     public static TheoryData<Exception, string> OtherFailures => new()

@@ -19,7 +19,9 @@ namespace TaskFlow.Tests.Fakes;
 /// What it answers is decided by the prompt itself, so tests running in parallel never share a script:
 /// the reply echoes the last user message as <see cref="ReplyTo"/> says, and markers in the message change
 /// behaviour: <c>[[delay:50]]</c> ms between tokens, <c>[[fail:429]]</c> an HTTP error with that status,
-/// <c>[[error:rate_limited]]</c> a provider failure of that class as a real server words it (see <see cref="Failures"/>).
+/// <c>[[error:rate_limited]]</c> a provider failure of that class as a real server words it (see <see cref="Failures"/>),
+/// <c>[[cut-times:K:N]]</c> the first K attempts stop after N tokens the way Ollama reports a crashed model runner: an
+/// <c>{"error": …}</c> line in a 200 stream, and no final <c>done</c> line.
 /// </summary>
 public sealed partial class FakeModelServer : IAsyncDisposable
 {
@@ -162,9 +164,17 @@ public sealed partial class FakeModelServer : IAsyncDisposable
 
         var delay = TimeSpan.FromMilliseconds(Marker(lastUser, "delay") ?? 0);
         var tokens = ReplyTo(lastUser);
+        var cut = CutRegex().Match(lastUser) is { Success: true } cutMatch && attempt <= int.Parse(cutMatch.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
+            ? int.Parse(cutMatch.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)
+            : (int?)null;
         context.Response.ContentType = "application/x-ndjson";
-        foreach (var token in tokens)
+        foreach (var (token, index) in tokens.Select((token, index) => (token, index)))
         {
+            if (index == cut)
+            {
+                await WriteLineAsync(context, new { error = "llama runner process has terminated: signal: killed" });
+                return;
+            }
             if (delay > TimeSpan.Zero)
             {
                 await Task.Delay(delay, context.RequestAborted);
@@ -208,6 +218,9 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         var match = Regex.Match(text, $@"\[\[{name}:(\d+)\]\]");
         return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
+
+    [GeneratedRegex(@"\[\[cut-times:(\d+):(\d+)\]\]")]
+    private static partial Regex CutRegex();
 
     [GeneratedRegex(@"\[\[[\w-]+(:[\w-]+)*\]\]")]
     private static partial Regex Markers();

@@ -131,6 +131,30 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public async Task An_answer_the_model_server_cuts_off_is_not_stored_as_complete_but_retried()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        // Ollama's crashed-runner case: two tokens, an {"error"} line in the 200 stream, no final done line.
+        const string message = "runner dies once [[cut-times:1:2]]";
+        await socket.SendUserMessageAsync(message);
+        var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+
+        Assert.Equal("ai_done", events[^1].Type());
+        Assert.Equal("ABORT", events.Single(e => e.Type() == "job_status").Str("code"));
+        Assert.True(events.Last(e => e.Type() == "ai_start").GetProperty("restarted").GetBoolean());
+        var expected = string.Concat(FakeModelServer.ReplyTo(message));
+        Assert.Equal(expected, string.Concat(events.SkipWhile(e => e.Type() != "job_status").Where(e => e.Type() == "ai_token").Select(e => e.Str("token"))));
+
+        var generationId = Guid.Parse(events[^1].Str("generationId"));
+        Assert.Equal(["1|failed|ABORT", "2|completed|"], await LoggedCallsAsync(generationId, expected: 2));
+        await using var db = await stack.OpenDatabaseAsync();
+        await using var stored = new NpgsqlCommand("SELECT status || '|' || content FROM chat.messages WHERE id = @id", db);
+        stored.Parameters.AddWithValue("id", generationId);
+        Assert.Equal("completed|" + expected, await Eventually.GetAsync(async () => await stored.ExecuteScalarAsync() as string, what: "the stored answer"));
+    }
+
+    [Fact]
     public async Task Permanent_failures_are_not_retried()
     {
         using var user = await TestUser.SignUpAsync(stack);
