@@ -41,6 +41,24 @@ public sealed class OpenAiCompatibleApiTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public async Task A_streamed_completion_retried_after_tokens_went_out_reaches_the_client_once()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        using var client = ClientFor(await CreateKeyAsync(user));
+        // The model server cuts the first attempt off after two tokens; the worker retries from the start.
+        const string question = "stream through a crash [[cut-times:1:2]]";
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync(question))
+        {
+            updates.Add(update);
+        }
+
+        Assert.Equal(2, stack.Model.AttemptsFor(question));
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(question)), string.Concat(updates.Select(u => u.Text)));
+        Assert.Contains(updates, u => u.FinishReason == ChatFinishReason.Stop);
+    }
+
+    [Fact]
     public async Task Unknown_and_revoked_keys_are_refused_with_openai_style_errors()
     {
         using var user = await TestUser.SignUpAsync(stack);
