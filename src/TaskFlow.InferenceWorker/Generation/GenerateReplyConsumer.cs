@@ -180,9 +180,9 @@ public sealed class GenerateReplyConsumer(
                 return new GenerationOutcome(GenerationStatus.Failed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
                     ModelErrorClassifier.Describe(ModelError.ContentBlocked), "finish_reason: content_filter", started, clock.ElapsedMilliseconds, firstToken);
             }
-            if (finishReason is null)
+            if (finishReason is null && !model.Definition.AllowMissingFinishReason)
             {
-                // Every provider ends a finished answer with a reason. Without one the answer was cut off: Ollama reports
+                // Ollama and OpenAI end a finished answer with a reason. Without one the answer was cut off: Ollama reports
                 // a crashed model runner as an {"error"} line its client skips, and a dropped connection can end cleanly.
                 logger.LogWarning("Generation {GenerationId} on {Model} ended without a finish reason after {Tokens} tokens", job.GenerationId, model.Id, tokens);
                 return new GenerationOutcome(GenerationStatus.Failed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,

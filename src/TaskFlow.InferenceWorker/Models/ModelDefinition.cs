@@ -25,6 +25,13 @@ public sealed class ModelDefinition
     [Range(1, 1_000_000)]
     public int? RateLimitPerMinute { get; set; }
 
+    /// <summary>
+    /// Accept a stream that ends without a finish reason as a complete answer. Off by default, because that is how a
+    /// crashed Ollama runner or a dropped connection looks; turn it on for an OpenAI-compatible server that never sends
+    /// <c>finish_reason</c>.
+    /// </summary>
+    public bool AllowMissingFinishReason { get; set; }
+
     public string ProviderModelName => string.IsNullOrWhiteSpace(Model) ? Id : Model;
 
     public string Label => string.IsNullOrWhiteSpace(DisplayName) ? Id : DisplayName;
