@@ -46,6 +46,7 @@ public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbC
             generation.HasOne<Conversation>().WithMany().HasForeignKey(g => g.ConversationId).OnDelete(DeleteBehavior.Cascade);
             generation.HasIndex(g => new { g.UserId, g.CreatedAt });
             generation.HasIndex(g => g.Status);
+            generation.Property(g => g.PendingPrompt).HasColumnType("jsonb");
         });
     }
 }

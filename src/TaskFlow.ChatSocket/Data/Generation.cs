@@ -33,6 +33,15 @@ public sealed class Generation
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>
+    /// The job's prompt (JSON) from the moment it is stored until RabbitMQ confirms it, so a job whose publish failed
+    /// or never happened can be published again (see <c>JobRedispatcher</c>); cleared once it is queued.
+    /// </summary>
+    public string? PendingPrompt { get; set; }
+
+    /// <summary>When RabbitMQ confirmed the job; null while PostgreSQL is the only place that has it.</summary>
+    public DateTimeOffset? QueuedAt { get; set; }
+
     public DateTimeOffset? StartedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }

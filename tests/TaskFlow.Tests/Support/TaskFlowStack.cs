@@ -8,8 +8,9 @@ namespace TaskFlow.Tests.Support;
 /// The whole system for integration tests: real Redis, PostgreSQL and RabbitMQ on free loopback ports, the fake
 /// model server, and the five services as processes configured with exactly the contract's variables.
 /// Started once per test run (a collection fixture); tests isolate themselves by their own conversations.
+/// A derived fixture (see <see cref="RestartableStack"/>) gets a second, separate instance with its own settings.
 /// </summary>
-public sealed class TaskFlowStack : IAsyncLifetime
+public class TaskFlowStack : IAsyncLifetime
 {
     private static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(120);
 
@@ -25,6 +26,28 @@ public sealed class TaskFlowStack : IAsyncLifetime
     public static readonly TimeSpan IdleNudgeAfter = TimeSpan.FromSeconds(2.5);
     public static readonly TimeSpan IdleEndAfter = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan TypingNudgeAfter = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Empty for the shared stack; otherwise set before every folder name of a second stack.</summary>
+    private readonly string _prefix;
+    private readonly bool _durableRedis;
+    private readonly IReadOnlyDictionary<string, string> _extraEnvironment;
+
+    public TaskFlowStack()
+        : this("", durableRedis: false, new Dictionary<string, string>())
+    {
+    }
+
+    /// <param name="name">Names the servers' and logs' folders, so two stacks started in the same second keep apart.</param>
+    /// <param name="durableRedis">Redis with its append-only file, as the runner has it, so a restart keeps its data.</param>
+    /// <param name="extraEnvironment">Settings for every service on top of (and overriding) the shared ones.</param>
+    protected TaskFlowStack(string name, bool durableRedis, IReadOnlyDictionary<string, string> extraEnvironment)
+    {
+        _prefix = name.Length == 0 ? "" : name + "-";
+        _durableRedis = durableRedis;
+        _extraEnvironment = extraEnvironment;
+        LogDirectory = Path.Combine(AppContext.BaseDirectory, "service-logs",
+            _prefix + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     public RedisServer Redis { get; private set; } = null!;
 
@@ -42,13 +65,13 @@ public sealed class TaskFlowStack : IAsyncLifetime
     public Uri Gateway => new(Services.Gateway.Url);
 
     /// <summary>Where each service's log goes, kept after the run for diagnosis.</summary>
-    public string LogDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "service-logs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+    public string LogDirectory { get; }
 
     public async Task InitializeAsync()
     {
-        var redis = RedisServer.StartAsync(InfraOptions.ForTests("redis"));
-        var postgres = PostgresServer.StartAsync(InfraOptions.ForTests("postgres"));
-        var rabbit = RabbitMqServer.StartAsync(InfraOptions.ForTests("rabbitmq"));
+        var redis = RedisServer.StartAsync(InfraOptions.ForTests(_prefix + "redis", durable: _durableRedis));
+        var postgres = PostgresServer.StartAsync(InfraOptions.ForTests(_prefix + "postgres"));
+        var rabbit = RabbitMqServer.StartAsync(InfraOptions.ForTests(_prefix + "rabbitmq"));
         Model = await FakeModelServer.StartAsync();
         Otlp = await FakeOtlpCollector.StartAsync();
         Redis = await redis;
@@ -56,40 +79,41 @@ public sealed class TaskFlowStack : IAsyncLifetime
         RabbitMq = await rabbit;
 
         var topology = TaskFlowTopology.Create(new InfraConnections(Redis.ConnectionString, Postgres.ConnectionString, RabbitMq.ConnectionString, Model.ConnectionString));
-        Services = TaskFlowServices.Start(topology, new TaskFlowServicesOptions
+        var environment = new Dictionary<string, string>
         {
-            LogDirectory = LogDirectory,
-            ExtraEnvironment = new Dictionary<string, string>
-            {
-                // Tests want a model server noticed quickly, and the idle phases short enough to observe.
-                ["Models__ProbeInterval"] = "00:00:02",
-                // The standard OTEL_* variables, as the AppHost sets them for its dashboard; short batches for quick tests.
-                ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Otlp.Endpoint.ToString().TrimEnd('/'),
-                ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-                ["OTEL_BSP_SCHEDULE_DELAY"] = "500",
-                ["OTEL_METRIC_EXPORT_INTERVAL"] = "60000",
-                // The queue demo's 10 calls a minute would throttle the suite; the rate-limit test uses its own model.
-                ["Inference__RateLimitPerMinute"] = "100000",
-                ["Inference__RetryBaseDelay"] = "00:00:00.200",
-                // A second model on the same fake server with the queue demo's kind of limit, for the rate-limit test.
-                ["Models__Catalog__0__Id"] = RateLimitedModel,
-                ["Models__Catalog__0__DisplayName"] = "Fake model, 3 calls a minute",
-                ["Models__Catalog__0__Provider"] = "Ollama",
-                ["Models__Catalog__0__Endpoint"] = Model.BaseAddress.ToString(),
-                ["Models__Catalog__0__Model"] = FakeModelServer.ModelName,
-                ["Models__Catalog__0__RateLimitPerMinute"] = RateLimitedModelPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                // The same fake speaking the OpenAI API, so the worker's OpenAI SDK client runs too; its provider name differs from the id.
-                ["Models__Catalog__1__Id"] = OpenAiModel,
-                ["Models__Catalog__1__DisplayName"] = "Fake OpenAI-compatible model",
-                ["Models__Catalog__1__Provider"] = "OpenAI",
-                ["Models__Catalog__1__Endpoint"] = Model.OpenAiBaseAddress.ToString(),
-                ["Models__Catalog__1__Model"] = FakeModelServer.OpenAiModelName,
-                ["Models__Catalog__1__Key"] = OpenAiApiKey,
-                ["Chat__Engagement__IdleNudgeAfter"] = IdleNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-                ["Chat__Engagement__IdleEndAfter"] = IdleEndAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-                ["Chat__Engagement__TypingNudgeAfter"] = TypingNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-            },
-        });
+            // Tests want a model server noticed quickly, and the idle phases short enough to observe.
+            ["Models__ProbeInterval"] = "00:00:02",
+            // The standard OTEL_* variables, as the AppHost sets them for its dashboard; short batches for quick tests.
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Otlp.Endpoint.ToString().TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "500",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "60000",
+            // The queue demo's 10 calls a minute would throttle the suite; the rate-limit test uses its own model.
+            ["Inference__RateLimitPerMinute"] = "100000",
+            ["Inference__RetryBaseDelay"] = "00:00:00.200",
+            // A second model on the same fake server with the queue demo's kind of limit, for the rate-limit test.
+            ["Models__Catalog__0__Id"] = RateLimitedModel,
+            ["Models__Catalog__0__DisplayName"] = "Fake model, 3 calls a minute",
+            ["Models__Catalog__0__Provider"] = "Ollama",
+            ["Models__Catalog__0__Endpoint"] = Model.BaseAddress.ToString(),
+            ["Models__Catalog__0__Model"] = FakeModelServer.ModelName,
+            ["Models__Catalog__0__RateLimitPerMinute"] = RateLimitedModelPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The same fake speaking the OpenAI API, so the worker's OpenAI SDK client runs too; its provider name differs from the id.
+            ["Models__Catalog__1__Id"] = OpenAiModel,
+            ["Models__Catalog__1__DisplayName"] = "Fake OpenAI-compatible model",
+            ["Models__Catalog__1__Provider"] = "OpenAI",
+            ["Models__Catalog__1__Endpoint"] = Model.OpenAiBaseAddress.ToString(),
+            ["Models__Catalog__1__Model"] = FakeModelServer.OpenAiModelName,
+            ["Models__Catalog__1__Key"] = OpenAiApiKey,
+            ["Chat__Engagement__IdleNudgeAfter"] = IdleNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+            ["Chat__Engagement__IdleEndAfter"] = IdleEndAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+            ["Chat__Engagement__TypingNudgeAfter"] = TypingNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in _extraEnvironment)
+        {
+            environment[key] = value;
+        }
+        Services = TaskFlowServices.Start(topology, new TaskFlowServicesOptions { LogDirectory = LogDirectory, ExtraEnvironment = environment });
         try
         {
             await Services.WaitHealthyAsync(HealthTimeout);

@@ -175,6 +175,10 @@ namespace TaskFlow.ChatSocket.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("model");
 
+                    b.Property<string>("PendingPrompt")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("pending_prompt");
+
                     b.Property<int>("Priority")
                         .HasColumnType("integer")
                         .HasColumnName("priority");
@@ -182,6 +186,10 @@ namespace TaskFlow.ChatSocket.Data.Migrations
                     b.Property<int>("QueuePriority")
                         .HasColumnType("integer")
                         .HasColumnName("queue_priority");
+
+                    b.Property<DateTimeOffset?>("QueuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("queued_at");
 
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")

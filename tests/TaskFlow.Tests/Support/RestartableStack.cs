@@ -1,0 +1,20 @@
+namespace TaskFlow.Tests.Support;
+
+/// <summary>
+/// A second, separate stack whose Redis, PostgreSQL, RabbitMQ and services the tests of
+/// <see cref="RestartableStackCollection"/> may stop, kill and restart; the shared <see cref="TaskFlowStack"/> is
+/// never touched. Redis keeps its append-only file, as the runner's does, so a restart loses nothing it acknowledged.
+/// </summary>
+public sealed class RestartableStack() : TaskFlowStack("restartable", durableRedis: true, new Dictionary<string, string>
+{
+    // A job RabbitMQ never confirmed is published again soon, so a test waits seconds rather than the default half minute.
+    ["Queue__RedispatchAfter"] = "00:00:01",
+    ["Queue__RedispatchInterval"] = "00:00:00.500",
+    ["Queue__PublishTimeout"] = "00:00:03",
+});
+
+[CollectionDefinition(Name)]
+public sealed class RestartableStackCollection : ICollectionFixture<RestartableStack>
+{
+    public const string Name = "TaskFlow stack with restarts";
+}
