@@ -52,7 +52,7 @@ public static class JobStatusEvents
         var relay = new GenerationRelay(job.Id, lastSequence, events, streams, positions, new PacingOptions(), async (finished, end) =>
         {
             var reply = finished.ToReply(job.ConversationId ?? Guid.Empty, job.Model, end, clock.GetUtcNow());
-            await store.SaveReplyAsync(reply, CancellationToken.None);
+            await store.TrySaveReplyBeforeShowingAsync(reply);
             events.Send(end.Status == GenerationStatus.Failed
                 ? new AiError(job.Id, end.ErrorCode ?? "UNKNOWN", end.ErrorMessage ?? "Something went wrong. Please try again.")
                 : new AiDone(job.Id, reply.Content.Length > 0 ? job.Id : null, end.Status, end.InputTokens + end.OutputTokens, end.InputTokens, end.OutputTokens));

@@ -53,11 +53,7 @@ public static class QueueApi
         {
             return TypedResults.Problem(error.Message, statusCode: error.Code == Sockets.Protocol.ErrorCodes.ModelNotFound ? 400 : 503, title: error.Code);
         }
-        if (result.QueueFailure is { } failure)
-        {
-            return TypedResults.Problem(failure.ErrorMessage, statusCode: 503, title: failure.ErrorCode);
-        }
-
+        // A job RabbitMQ could not take yet is accepted all the same: it is stored, and queued once RabbitMQ is back.
         var accepted = result.Accepted!;
         var ahead = await positions.JobsAheadAsync(accepted.Generation.Id) ?? 0;
         var statusUrl = $"/stream/status/{accepted.Generation.Id}";

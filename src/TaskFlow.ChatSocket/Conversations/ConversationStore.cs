@@ -1,4 +1,6 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Queue;
 using TaskFlow.Contracts.Chat;
@@ -33,55 +35,71 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
     }
 
     /// <summary>
-    /// Stores the user's message and its job in one transaction: once this returns, the message is acknowledged
-    /// and nothing may lose it. Sets the title from the first message.
+    /// Stores the user's message, its job and the job's prompt in one transaction: once this returns, the message is
+    /// acknowledged and nothing may lose it, and the job can be queued again from the row alone if publishing it fails.
+    /// Sets the title from the first message. <paramref name="buildPrompt"/> runs inside the transaction, after the
+    /// message is written, since the prompt ends with it.
     /// </summary>
-    public async Task<AcceptedMessage> AcceptUserMessageAsync(Conversation conversation, string text, JobPriority priority, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        var message = new Message
+    public Task<AcceptedMessage> AcceptUserMessageAsync(
+        Conversation conversation,
+        string text,
+        JobPriority priority,
+        Func<CancellationToken, Task<IReadOnlyList<ChatTurn>>> buildPrompt,
+        CancellationToken cancellationToken) =>
+        // The retrying execution strategy replays the whole unit after a transient failure (a restarted database).
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
-            Id = Guid.CreateVersion7(now),
-            ConversationId = conversation.Id,
-            Role = "user",
-            Content = text,
-            Status = GenerationStatus.Completed,
-            CreatedAt = now,
-        };
-        var generation = new Generation
-        {
-            Id = Guid.CreateVersion7(now),
-            ConversationId = conversation.Id,
-            UserMessageId = message.Id,
-            UserId = conversation.UserId,
-            Model = conversation.Model,
-            Priority = (int)priority,
-            Status = GenerationStatus.Waiting,
-            CreatedAt = now,
-        };
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(token);
+            var now = clock.GetUtcNow();
+            var message = new Message
+            {
+                Id = Guid.CreateVersion7(now),
+                ConversationId = conversation.Id,
+                Role = "user",
+                Content = text,
+                Status = GenerationStatus.Completed,
+                CreatedAt = now,
+            };
+            var generation = new Generation
+            {
+                Id = Guid.CreateVersion7(now),
+                ConversationId = conversation.Id,
+                UserMessageId = message.Id,
+                UserId = conversation.UserId,
+                Model = conversation.Model,
+                Priority = (int)priority,
+                Status = GenerationStatus.Waiting,
+                CreatedAt = now,
+            };
 
-        var waiting = await db.Generations.CountAsync(g => g.UserId == conversation.UserId && g.Status == GenerationStatus.Waiting, cancellationToken);
-        generation.QueuePriority = FairPriority.For(priority, waiting);
-        var tracked = await db.Conversations.FirstAsync(c => c.Id == conversation.Id, cancellationToken);
-        var isFirst = !await db.Messages.AnyAsync(m => m.ConversationId == conversation.Id && m.Role == "user", cancellationToken);
-        var title = isFirst ? ConversationTitle.From(text) : null;
-        tracked.Title = title ?? tracked.Title;
-        tracked.UpdatedAt = now;
-        tracked.Status = ConversationStatus.Active;
+            var waiting = await db.Generations.CountAsync(g => g.UserId == conversation.UserId && g.Status == GenerationStatus.Waiting, token);
+            generation.QueuePriority = FairPriority.For(priority, waiting);
+            var tracked = await db.Conversations.FirstAsync(c => c.Id == conversation.Id, token);
+            var isFirst = !await db.Messages.AnyAsync(m => m.ConversationId == conversation.Id && m.Role == "user", token);
+            var title = isFirst ? ConversationTitle.From(text) : null;
+            tracked.Title = title ?? tracked.Title;
+            tracked.UpdatedAt = now;
+            tracked.Status = ConversationStatus.Active;
 
-        db.Messages.Add(message);
-        db.Generations.Add(generation);
-        // One SaveChanges, one transaction: the message and its job exist together or not at all.
-        await db.SaveChangesAsync(cancellationToken);
-        db.ChangeTracker.Clear();
-        return new AcceptedMessage(message, generation, title);
-    }
+            db.Messages.Add(message);
+            db.Generations.Add(generation);
+            await db.SaveChangesAsync(token);
+
+            var prompt = await buildPrompt(token);
+            generation.PendingPrompt = PendingJob.SerializePrompt(prompt);
+            await db.SaveChangesAsync(token);
+            await transaction.CommitAsync(token);
+            db.ChangeTracker.Clear();
+            return new AcceptedMessage(message, generation, title, prompt);
+        }, cancellationToken);
 
     /// <summary>
     /// Stores a job that belongs to no conversation: a suggested question, or an OpenAI-compatible completion whose
     /// messages the client sent itself.
     /// </summary>
-    public async Task<Generation> AcceptDetachedJobAsync(string userId, string model, JobPriority priority, JobKind kind, CancellationToken cancellationToken)
+    public async Task<Generation> AcceptDetachedJobAsync(
+        string userId, string model, JobPriority priority, JobKind kind, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var waiting = await db.Generations.CountAsync(g => g.UserId == userId && g.Status == GenerationStatus.Waiting, cancellationToken);
@@ -95,6 +113,7 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
             QueuePriority = FairPriority.For(priority, waiting),
             Status = GenerationStatus.Waiting,
             CreatedAt = now,
+            PendingPrompt = PendingJob.SerializePrompt(prompt),
         };
         db.Generations.Add(generation);
         await db.SaveChangesAsync(cancellationToken);
@@ -138,6 +157,14 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         return updated > 0;
     }
 
+    /// <summary>RabbitMQ confirmed the job: it is the queue's now, and its prompt need not be kept any longer.</summary>
+    public Task MarkQueuedAsync(Guid generationId, DateTimeOffset queuedAt, CancellationToken cancellationToken) =>
+        db.Generations
+            .Where(g => g.Id == generationId && g.QueuedAt == null)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(g => g.QueuedAt, queuedAt)
+                .SetProperty(g => g.PendingPrompt, (string?)null), cancellationToken);
+
     /// <summary>
     /// A worker took the job. The start and the result travel on different queues, so the result may already be
     /// stored: then only the start time is filled in and the final status stays.
@@ -159,6 +186,28 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
             .FirstOrDefaultAsync(cancellationToken);
         return latest is null ? null : (latest.Id, latest.Finished);
     }
+
+    /// <summary>
+    /// <see cref="SaveReplyAsync"/> for a caller about to show the answer: while the database is away it gives up after
+    /// a few seconds instead of holding the answer back, since the result consumer stores the same reply once the
+    /// database is back. Returns false when it left the reply to the consumer.
+    /// </summary>
+    public async Task<bool> TrySaveReplyBeforeShowingAsync(ReplyFinished reply)
+    {
+        using var patience = new CancellationTokenSource(ShowingPatience);
+        try
+        {
+            await SaveReplyAsync(reply, patience.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is DbException or RetryLimitExceededException
+            || ex is OperationCanceledException && patience.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private static readonly TimeSpan ShowingPatience = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Stores the assistant's answer exactly once, whoever gets there first (the socket that streamed it or the
@@ -195,4 +244,4 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
     }
 }
 
-public sealed record AcceptedMessage(Message Message, Generation Generation, string? NewTitle);
+public sealed record AcceptedMessage(Message Message, Generation Generation, string? NewTitle, IReadOnlyList<ChatTurn> Prompt);

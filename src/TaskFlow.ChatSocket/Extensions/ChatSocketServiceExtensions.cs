@@ -2,6 +2,7 @@ using MassTransit;
 using TaskFlow.ChatSocket.ApiKeys;
 using TaskFlow.ChatSocket.OpenAi;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using TaskFlow.ChatSocket.Api;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
@@ -24,6 +25,7 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddOptions<ChatOptions>().BindConfiguration(ChatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<EngagementOptions>().BindConfiguration(EngagementOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PacingOptions>().BindConfiguration(PacingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.AddTaskFlowDbContext<ChatDbContext>(ChatDbContext.Schema, options => options.UseSnakeCaseNamingConvention());
@@ -32,6 +34,9 @@ internal static class ChatSocketServiceExtensions
         {
             bus.AddConsumer<ReplyFinishedConsumer, ReplyFinishedConsumerDefinition>();
             bus.AddConsumer<GenerationStartedConsumer, GenerationStartedConsumerDefinition>();
+            // Without RabbitMQ this service still accepts and stores messages (the redispatcher queues them later), so
+            // a broker outage degrades it rather than taking it out of service.
+            bus.ConfigureHealthCheckOptions(health => health.MinimalFailureStatus = HealthStatus.Degraded);
         });
 
         builder.Services.AddScoped<ConversationStore>();
@@ -44,6 +49,7 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddSingleton<GenerationCanceller>();
         builder.Services.AddSingleton<JobDispatcher>();
         builder.Services.AddScoped<TurnSubmitter>();
+        builder.Services.AddHostedService<JobRedispatcher>();
         builder.Services.AddSingleton<QueuePositions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePositions>());
         builder.Services.AddOpenApi(OpenApiDocumentName);

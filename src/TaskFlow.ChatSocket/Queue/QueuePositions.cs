@@ -89,8 +89,9 @@ public sealed class QueuePositions(IConnectionMultiplexer redis, ILogger<QueuePo
             {
                 return;
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
             {
+                // Redis is away (a timeout is not a RedisException): the loop must outlive it.
                 logger.LogDebug("Refreshing queue positions failed: {Message}", ex.Message);
             }
         }

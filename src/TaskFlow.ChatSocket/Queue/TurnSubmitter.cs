@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
@@ -12,7 +13,7 @@ namespace TaskFlow.ChatSocket.Queue;
 
 /// <summary>
 /// One user message becoming a queued job, the same way for the socket and the HTTP API: validate, start the
-/// conversation if needed, store message and job together, build the prompt, queue it.
+/// conversation if needed, store the message, its job and its prompt together, queue the job.
 /// </summary>
 public sealed class TurnSubmitter(
     ConversationStore store,
@@ -69,14 +70,17 @@ public sealed class TurnSubmitter(
         return await SubmitDetachedAsync(userId, model, priority, JobKind.Question, prompt, cancellationToken);
     }
 
-    /// <summary>Queues a job outside any conversation with a prompt given as is.</summary>
+    /// <summary>
+    /// Queues a job outside any conversation with a prompt given as is. Its requester waits for it there and then, so a
+    /// job RabbitMQ cannot take now fails at once instead of running later for nobody.
+    /// </summary>
     public async Task<DetachedJob> SubmitDetachedAsync(
         string userId, string model, JobPriority priority, JobKind kind, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken)
     {
         Generation generation;
         try
         {
-            generation = await store.AcceptDetachedJobAsync(userId, model, priority, kind, cancellationToken);
+            generation = await store.AcceptDetachedJobAsync(userId, model, priority, kind, prompt, cancellationToken);
         }
         catch (DbException ex)
         {
@@ -84,27 +88,25 @@ public sealed class TurnSubmitter(
             return new DetachedJob(null, new(ErrorCodes.StorageUnavailable, "The database is unreachable. Try again in a moment."));
         }
 
-        var job = new GenerateReply(generation.Id, Guid.Empty, Guid.Empty, userId, model, priority, prompt, clock.GetUtcNow(), kind);
-        try
+        if (!await QueueAsync(generation, prompt, cancellationToken))
         {
-            await dispatcher.EnqueueAsync(job, generation, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogError(ex, "Queueing {Kind} job {GenerationId} failed", kind, job.GenerationId);
-            await store.SaveReplyAsync(new ReplyFinished(job.GenerationId, Guid.Empty, model, GenerationStatus.Failed, "", 0, null, null,
+            await store.SaveReplyAsync(new ReplyFinished(generation.Id, Guid.Empty, model, GenerationStatus.Failed, "", 0, null, null,
                 ErrorCodes.QueueUnavailable, "The job queue is unreachable.", clock.GetUtcNow()), CancellationToken.None);
             return new DetachedJob(null, new(ErrorCodes.QueueUnavailable, "The job queue is unreachable. Try again in a moment."));
         }
         return new DetachedJob(generation, null);
     }
 
+    /// <summary>
+    /// Stores the message and its job, then queues the job. When RabbitMQ cannot take it now, the job stays stored and
+    /// waiting (<see cref="SubmitResult.QueueDelayed"/>): the message was accepted, and <see cref="JobRedispatcher"/>
+    /// queues it once RabbitMQ is back, so the user never has to send it again.
+    /// </summary>
     public async Task<SubmitResult> SubmitAsync(
         string userId, Conversation? conversation, string? requestedModel, string text, JobPriority priority, CancellationToken cancellationToken)
     {
         ModelAdvertisement? newModel = null;
         AcceptedMessage accepted;
-        IReadOnlyList<ChatTurn> prompt;
         try
         {
             if (conversation is null)
@@ -117,31 +119,44 @@ public sealed class TurnSubmitter(
                 conversation = await store.CreateAsync(userId, model.Id, model.Provider, cancellationToken);
                 newModel = model;
             }
-            accepted = await store.AcceptUserMessageAsync(conversation, text, priority, cancellationToken);
-            prompt = await prompts.BuildAsync(conversation.Id, cancellationToken);
+            var conversationId = conversation.Id;
+            accepted = await store.AcceptUserMessageAsync(conversation, text, priority,
+                token => prompts.BuildAsync(conversationId, token), cancellationToken);
         }
-        catch (DbException ex)
+        catch (Exception ex) when (ex is DbException or RetryLimitExceededException)
         {
             logger.LogError(ex, "Storing a message failed");
             return SubmitResult.Failed(new(ErrorCodes.StorageUnavailable,
                 "Your message was not saved because the database is unreachable. Send it again in a moment."), conversation, newModel);
         }
 
-        var job = new GenerateReply(accepted.Generation.Id, conversation.Id, accepted.Message.Id, userId,
-            conversation.Model, priority, prompt, clock.GetUtcNow());
+        var queued = await QueueAsync(accepted.Generation, accepted.Prompt, cancellationToken);
+        return new SubmitResult(conversation, newModel, accepted, QueueDelayed: !queued);
+    }
+
+    /// <summary>Publishes a stored job; true once RabbitMQ confirmed it, false when it could not take it now.</summary>
+    private async Task<bool> QueueAsync(Generation generation, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken)
+    {
         try
         {
-            await dispatcher.EnqueueAsync(job, accepted.Generation, cancellationToken);
+            await dispatcher.EnqueueAsync(PendingJob.ToMessage(generation, prompt), generation, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogError(ex, "Queueing generation {GenerationId} failed", job.GenerationId);
-            var failed = new ReplyFinished(job.GenerationId, conversation.Id, conversation.Model, GenerationStatus.Failed, "", 0, null, null,
-                ErrorCodes.QueueUnavailable, "The job queue is unreachable; your message is saved. Send it again in a moment.", clock.GetUtcNow());
-            await store.SaveReplyAsync(failed, CancellationToken.None);
-            return new SubmitResult(conversation, newModel, accepted, failed);
+            logger.LogWarning("Queueing job {GenerationId} failed; it stays stored for the redispatcher: {Message}", generation.Id, ex.Message);
+            return false;
         }
-        return new SubmitResult(conversation, newModel, accepted, null);
+
+        try
+        {
+            await store.MarkQueuedAsync(generation.Id, clock.GetUtcNow(), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is DbException or RetryLimitExceededException)
+        {
+            // The job is queued; at worst the redispatcher publishes it again and the worker drops the second copy.
+            logger.LogWarning("Recording that job {GenerationId} is queued failed: {Message}", generation.Id, ex.Message);
+        }
+        return true;
     }
 }
 
@@ -152,15 +167,15 @@ public sealed record DetachedJob(Generation? Generation, SubmitError? Error);
 
 /// <summary>
 /// <see cref="NewConversationModel"/> is set when the conversation was created by this submission;
-/// <see cref="QueueFailure"/> when the message was stored but could not be queued.
+/// <see cref="QueueDelayed"/> when the message and its job were stored but RabbitMQ could not take the job yet.
 /// </summary>
 public sealed record SubmitResult(
     Conversation? Conversation,
     ModelAdvertisement? NewConversationModel,
     AcceptedMessage? Accepted,
-    ReplyFinished? QueueFailure,
+    bool QueueDelayed,
     SubmitError? Error = null)
 {
     public static SubmitResult Failed(SubmitError error, Conversation? conversation = null, ModelAdvertisement? model = null) =>
-        new(conversation, model, null, null, error);
+        new(conversation, model, null, false, error);
 }

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Net.WebSockets;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -229,10 +228,10 @@ public sealed class ChatSession : IDisposable
             _sender.Send(new TitleUpdated(_conversation!.Id, title));
         }
         _sender.Send(new MessageAccepted(_conversation!.Id, accepted.Message.Id, accepted.Generation.Id, JobPriorities.Name(priority)));
-        if (result.QueueFailure is { } failure)
+        if (result.QueueDelayed)
         {
-            Announce(failure);
-            return;
+            // Stored, not yet queued: the redispatcher queues it when RabbitMQ is back, and the relay below shows the answer then.
+            _sender.Send(new JobStatus(accepted.Generation.Id, JobStatus.Delayed, null, null, ErrorCodes.QueueUnavailable));
         }
         StartRelay(accepted.Generation.Id, 0);
     }
@@ -307,15 +306,13 @@ public sealed class ChatSession : IDisposable
     /// <summary>Stores the result (exactly once, shared with the result consumer), then tells the client.</summary>
     private async Task StoreAndAnnounceAsync(ReplyFinished reply)
     {
-        try
+        await using (var scope = _scopes.CreateAsyncScope())
         {
-            await using var scope = _scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<ConversationStore>().SaveReplyAsync(reply, CancellationToken.None);
-        }
-        catch (DbException ex)
-        {
-            // The result consumer stores it when the database is back; the client still gets its answer now.
-            _logger.LogWarning("Storing generation {GenerationId} from the socket failed ({Message}); the result consumer will retry", reply.GenerationId, ex.Message);
+            if (!await scope.ServiceProvider.GetRequiredService<ConversationStore>().TrySaveReplyBeforeShowingAsync(reply))
+            {
+                // The result consumer stores it when the database is back; the client still gets its answer now.
+                _logger.LogWarning("Storing generation {GenerationId} from the socket failed; the result consumer will retry", reply.GenerationId);
+            }
         }
         Announce(reply);
     }

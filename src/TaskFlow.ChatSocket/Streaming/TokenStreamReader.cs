@@ -37,8 +37,9 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
                 {
                     batch = await redis.GetDatabase().StreamRangeAsync(key, after, "+", BatchSize);
                 }
-                catch (RedisException ex)
+                catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
                 {
+                    // While Redis restarts; a timeout is no RedisException, and must not end the relay either.
                     logger.LogWarning("Reading generation {GenerationId} failed ({Message}); retrying", generationId, ex.Message);
                     batch = [];
                 }
@@ -81,7 +82,7 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
         {
             await subscriber.SubscribeAsync(channel, handler);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             logger.LogWarning("Subscribing to {Channel} failed ({Message}); falling back to polling", channel, ex.Message);
         }
@@ -93,7 +94,7 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
         {
             await subscriber.UnsubscribeAsync(channel, handler);
         }
-        catch (RedisException)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             // The subscription dies with the connection anyway.
         }

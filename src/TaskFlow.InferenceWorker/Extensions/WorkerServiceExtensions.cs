@@ -29,6 +29,8 @@ internal static class WorkerServiceExtensions
 
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddSingleton<TokenStreamWriter>();
+        builder.Services.AddSingleton<FinishedAnswers>();
+        builder.Services.AddSingleton<GenerationClaims>();
         builder.Services.AddSingleton<GenerationCancellations>();
         builder.Services.AddSingleton<ModelRateLimiter>();
         builder.Services.AddSingleton<InferenceMetrics>();

@@ -17,6 +17,8 @@ namespace TaskFlow.InferenceWorker.Generation;
 public sealed class GenerateReplyConsumer(
     ModelRegistry models,
     TokenStreamWriter streams,
+    FinishedAnswers finishedAnswers,
+    GenerationClaims claims,
     GenerationCancellations cancellations,
     ModelRateLimiter rateLimiter,
     QueueBoardLeaver board,
@@ -31,7 +33,18 @@ public sealed class GenerateReplyConsumer(
         await board.LeaveAsync(job.GenerationId);
         if (stream.IsFinished)
         {
-            logger.LogInformation("Generation {GenerationId} was already finished; skipping the redelivered job", job.GenerationId);
+            // A redelivery after the end, e.g. because RabbitMQ went away as the result was published: announce the
+            // result again from the stream (storing it is idempotent) rather than run the model a second time.
+            logger.LogInformation("Generation {GenerationId} was already finished; announcing its result again instead of running it", job.GenerationId);
+            if (await finishedAnswers.ReadAsync(job) is { } finished)
+            {
+                await context.PublishDurablyAsync(finished, logger);
+            }
+            return;
+        }
+        if (context.MessageId is { } messageId && !await claims.TryClaimAsync(job.GenerationId, messageId))
+        {
+            logger.LogInformation("Generation {GenerationId} arrived twice (published again by ChatSocket); dropping the second copy", job.GenerationId);
             return;
         }
 
@@ -40,8 +53,8 @@ public sealed class GenerateReplyConsumer(
             // Cancelled while queued: it never runs, and no model call is logged.
             logger.LogInformation("Generation {GenerationId} was {Reason} before it started; skipping", job.GenerationId, cancelledBeforeStart);
             await stream.EndAsync(cancelledBeforeStart, null, null, null);
-            await context.Publish(new ReplyFinished(job.GenerationId, job.ConversationId, job.ModelId, cancelledBeforeStart, "", 0,
-                null, null, null, null, DateTimeOffset.UtcNow));
+            await context.PublishDurablyAsync(new ReplyFinished(job.GenerationId, job.ConversationId, job.ModelId, cancelledBeforeStart, "", 0,
+                null, null, null, null, DateTimeOffset.UtcNow), logger);
             return;
         }
 
@@ -73,9 +86,9 @@ public sealed class GenerateReplyConsumer(
         {
             await RecordCallAsync(context, model, outcome, retrying: false);
         }
-        await context.Publish(new ReplyFinished(
+        await context.PublishDurablyAsync(new ReplyFinished(
             job.GenerationId, job.ConversationId, job.ModelId, outcome.Status, outcome.Content, outcome.TokenCount,
-            (int?)outcome.InputTokens, (int?)outcome.OutputTokens, outcome.Error?.Code, outcome.Error?.UserMessage, DateTimeOffset.UtcNow));
+            (int?)outcome.InputTokens, (int?)outcome.OutputTokens, outcome.Error?.Code, outcome.Error?.UserMessage, DateTimeOffset.UtcNow), logger);
     }
 
     /// <summary>
@@ -89,11 +102,11 @@ public sealed class GenerateReplyConsumer(
         var provider = model?.ProviderName ?? "unknown";
         metrics.CallEnded(job.ModelId, provider, outcome.Status, retrying ? null : outcome.Error?.Code,
             TimeSpan.FromMilliseconds(outcome.LatencyMs), outcome.TimeToFirstTokenMs is { } first ? TimeSpan.FromMilliseconds(first) : null, outcome.TokenCount);
-        await context.Publish(new InferenceCompleted(
+        await context.PublishDurablyAsync(new InferenceCompleted(
             job.GenerationId, job.ConversationId, job.GenerationId, job.UserId, job.ModelId, provider,
             outcome.Status, outcome.LatencyMs, outcome.TimeToFirstTokenMs, (int?)outcome.InputTokens, (int?)outcome.OutputTokens,
             outcome.Error?.Code, outcome.ErrorDetail, Preview(LastUserText(job)), Preview(outcome.Content), outcome.StartedAt,
-            outcome.Attempt));
+            outcome.Attempt), logger);
     }
 
     /// <summary>
@@ -201,7 +214,7 @@ public sealed class GenerateReplyConsumer(
             return new GenerationOutcome(reason, content.ToString(), tokens, usage?.InputTokenCount, tokens,
                 null, null, started, clock.ElapsedMilliseconds, firstToken);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (!RedisFailure.Is(ex))
         {
             var error = timeout.IsCancellationRequested
                 ? ModelErrorClassifier.Describe(ModelError.Timeout)

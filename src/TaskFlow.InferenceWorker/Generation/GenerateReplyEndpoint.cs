@@ -1,4 +1,5 @@
 using MassTransit;
+using StackExchange.Redis;
 
 namespace TaskFlow.InferenceWorker.Generation;
 
@@ -18,6 +19,13 @@ public static class GenerateReplyEndpoint
             endpoint.EnablePriority(MaxPriority);
             endpoint.PrefetchCount = concurrency;
             endpoint.ConcurrentMessageLimit = concurrency;
+            // A job Redis failed under runs again here, keeping its slot, rather than faulting into the error queue.
+            endpoint.UseMessageRetry(retry =>
+            {
+                retry.Handle<RedisException>();
+                retry.Handle<RedisTimeoutException>();
+                retry.Intervals(RedisFailure.RetryIntervals);
+            });
             endpoint.ConfigureConsumer<GenerateReplyConsumer>(context);
         });
 }

@@ -19,7 +19,7 @@ public sealed class QueueBoardLeaver(IConnectionMultiplexer redis, ILogger<Queue
                 await database.PublishAsync(RedisChannel.Literal(QueueBoard.ChangedChannel), generationId.ToString("N"), CommandFlags.FireAndForget);
             }
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             // Positions are a courtesy; the job itself must not fail for them.
             logger.LogWarning("Could not update the queue board for {GenerationId}: {Message}", generationId, ex.Message);

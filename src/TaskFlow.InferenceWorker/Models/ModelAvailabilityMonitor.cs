@@ -105,7 +105,7 @@ public sealed class ModelAvailabilityMonitor(
             await redis.GetDatabase().HashSetAsync(ModelCatalog.Key, fields);
             return true;
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             logger.LogWarning("Could not advertise models in Redis ({Message}); retrying at the next probe", ex.Message);
             return false;

@@ -6,8 +6,8 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// Stands in for Aspire.Npgsql.EntityFrameworkCore.PostgreSQL: a DbContext on <c>ConnectionStrings:taskflowdb</c>,
-/// with each service's tables and migration history in its own schema, retries on transient faults, a health check,
-/// and migrations applied before the service starts serving.
+/// with each service's tables and migration history in its own schema, retries on transient faults and through a
+/// server restart, a health check, and migrations applied before the service starts serving.
 /// </summary>
 public static class PostgresClientExtensions
 {
@@ -24,7 +24,7 @@ public static class PostgresClientExtensions
         {
             options.UseNpgsql(connectionString, npgsql => npgsql
                 .MigrationsHistoryTable("__EFMigrationsHistory", schema)
-                .EnableRetryOnFailure(maxRetryCount: 5));
+                .ExecutionStrategy(dependencies => new PostgresRestartRetryStrategy(dependencies)));
             configure?.Invoke(options);
         });
         builder.Services.AddHealthChecks().AddDbContextCheck<TContext>($"postgres-{schema}", tags: ["ready"]);

@@ -21,7 +21,8 @@ namespace TaskFlow.Tests.Fakes;
 /// behaviour: <c>[[delay:50]]</c> ms between tokens, <c>[[fail:429]]</c> an HTTP error with that status,
 /// <c>[[error:rate_limited]]</c> a provider failure of that class as a real server words it (see <see cref="Failures"/>),
 /// <c>[[cut-times:K:N]]</c> the first K attempts stop after N tokens the way Ollama reports a crashed model runner: an
-/// <c>{"error": …}</c> line in a 200 stream, and no final <c>done</c> line.
+/// <c>{"error": …}</c> line in a 200 stream, and no final <c>done</c> line,
+/// <c>[[endless-first]]</c> a first attempt that streams until the caller abandons it.
 /// </summary>
 public sealed partial class FakeModelServer : IAsyncDisposable
 {
@@ -30,6 +31,7 @@ public sealed partial class FakeModelServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ModelRequest> _requests = new();
     private readonly ConcurrentDictionary<string, int> _attemptsByMessage = new();
+    private readonly ConcurrentDictionary<string, int> _abortedByMessage = new();
     private int _inFlight;
     private int _maxInFlight;
 
@@ -47,6 +49,9 @@ public sealed partial class FakeModelServer : IAsyncDisposable
 
     /// <summary>How many requests carried exactly this last user message.</summary>
     public int AttemptsFor(string userMessage) => _attemptsByMessage.GetValueOrDefault(userMessage);
+
+    /// <summary>How many answers to this last user message the caller abandoned while they streamed.</summary>
+    public int AbortedFor(string userMessage) => _abortedByMessage.GetValueOrDefault(userMessage);
 
     /// <summary>
     /// What <c>[[error:NAME]]</c> answers: one realistic provider failure per class of the seed's error table, with
@@ -167,19 +172,31 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         var cut = CutRegex().Match(lastUser) is { Success: true } cutMatch && attempt <= int.Parse(cutMatch.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
             ? int.Parse(cutMatch.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)
             : (int?)null;
+        // [[endless-first]]: the first attempt never ends (the reply's words over and over) until the caller gives up on
+        // it, so the caller keeps working as long as the test needs; later attempts answer normally.
+        var endless = attempt == 1 && lastUser.Contains("[[endless-first]]", StringComparison.Ordinal);
+        var stream = endless ? Enumerable.Repeat(tokens, int.MaxValue).SelectMany(words => words) : tokens;
         context.Response.ContentType = "application/x-ndjson";
-        foreach (var (token, index) in tokens.Select((token, index) => (token, index)))
+        try
         {
-            if (index == cut)
+            foreach (var (token, index) in stream.Select((token, index) => (token, index)))
             {
-                await WriteLineAsync(context, new { error = "llama runner process has terminated: signal: killed" });
-                return;
+                if (index == cut)
+                {
+                    await WriteLineAsync(context, new { error = "llama runner process has terminated: signal: killed" });
+                    return;
+                }
+                if (delay > TimeSpan.Zero)
+                {
+                    await Task.Delay(delay, context.RequestAborted);
+                }
+                await WriteLineAsync(context, new { model = ModelName, created_at = DateTime.UtcNow, message = new { role = "assistant", content = token }, done = false });
             }
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, context.RequestAborted);
-            }
-            await WriteLineAsync(context, new { model = ModelName, created_at = DateTime.UtcNow, message = new { role = "assistant", content = token }, done = false });
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            _abortedByMessage.AddOrUpdate(lastUser, 1, (_, count) => count + 1);
+            throw;
         }
         await WriteLineAsync(context, new
         {

@@ -8,9 +8,11 @@ namespace TaskFlow.Tests.Support;
 public sealed class RestartableStack() : TaskFlowStack("restartable", durableRedis: true, new Dictionary<string, string>
 {
     // A job RabbitMQ never confirmed is published again soon, so a test waits seconds rather than the default half minute.
-    ["Queue__RedispatchAfter"] = "00:00:01",
+    ["Queue__PublishTimeout"] = "00:00:02",
+    ["Queue__RedispatchAfter"] = "00:00:03",
     ["Queue__RedispatchInterval"] = "00:00:00.500",
-    ["Queue__PublishTimeout"] = "00:00:03",
+    // Restarts are about order and gaps: the services' logs say when.
+    ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
 });
 
 [CollectionDefinition(Name)]

@@ -39,8 +39,14 @@ public sealed record QueuePosition(Guid GenerationId, long Position, long Ahead)
 /// <summary>An estimate from 0 to 100; <see cref="Stage"/> is waiting, processing or completed.</summary>
 public sealed record Progress(Guid GenerationId, int Percent, string Stage) : ServerEvent("progress");
 
-/// <summary>The job is held up: "retrying" after a transient model failure, or "throttled" by the model's rate limit.</summary>
-public sealed record JobStatus(Guid GenerationId, string Status, int? Attempt, long? RetryInMs, string? Code) : ServerEvent("job_status");
+/// <summary>
+/// The job is held up: "retrying" after a transient model failure, "throttled" by the model's rate limit, or "delayed"
+/// because RabbitMQ could not take it yet (code QUEUE_UNAVAILABLE; it is stored and queued once RabbitMQ is back).
+/// </summary>
+public sealed record JobStatus(Guid GenerationId, string Status, int? Attempt, long? RetryInMs, string? Code) : ServerEvent("job_status")
+{
+    public const string Delayed = "delayed";
+}
 
 /// <summary>The answer to "AI generate question": a question the user may send (it is not sent for them).</summary>
 public sealed record QuestionSuggested(Guid GenerationId, string Question) : ServerEvent("question_suggested");

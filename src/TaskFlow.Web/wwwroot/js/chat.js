@@ -897,6 +897,8 @@
           setStatus(`The model failed (${event.code}); retrying in ${(event.retryInMs / 1000).toFixed(1)} s (attempt ${event.attempt + 1})…`);
         } else if (event.status === "throttled") {
           setStatus(`Waiting ${Math.ceil(event.retryInMs / 1000)} s for the model's rate limit…`);
+        } else if (event.status === "delayed") {
+          setStatus("Your message is saved; the job queue is unreachable, so it will be answered as soon as the queue is back.");
         }
         break;
 

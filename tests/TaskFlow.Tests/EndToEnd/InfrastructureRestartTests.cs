@@ -1,0 +1,302 @@
+using System.Text.Json;
+using Npgsql;
+using StackExchange.Redis;
+using TaskFlow.Contracts.Streaming;
+using TaskFlow.LocalInfra;
+using TaskFlow.Tests.Fakes;
+using TaskFlow.Tests.Support;
+
+namespace TaskFlow.Tests.EndToEnd;
+
+/// <summary>
+/// "Nothing a user sent or received is lost when a process, Redis, RabbitMQ or PostgreSQL restarts", against real
+/// servers of a stack of their own (restarting the shared one would break every other test).
+/// </summary>
+[Collection(RestartableStackCollection.Name)]
+public sealed class InfrastructureRestartTests(RestartableStack stack)
+{
+    private static readonly TimeSpan ServiceStart = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_message_sent_while_RabbitMQ_is_down_is_answered_once_it_is_back_without_resending()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        var conversationId = await CompleteTurnAsync(socket, "open a conversation before the outage");
+
+        const string prompt = "answer me when the queue is back";
+        await stack.RabbitMq.StopAsync();
+        List<JsonElement> told;
+        try
+        {
+            await socket.SendUserMessageAsync(prompt);
+            told = await socket.ReceiveUntilAsync("job_status", "ai_error");
+            // ChatSocket still accepts and stores messages, so it stays ready: the outage is reported, not fatal.
+            using var health = await user.Http.GetAsync(new Uri(stack.Services[TaskFlowTopology.ChatSocket].Url + "/health"));
+            Assert.True(health.IsSuccessStatusCode, $"chatsocket /health answered {(int)health.StatusCode} while RabbitMQ was down");
+        }
+        finally
+        {
+            await stack.RabbitMq.RestartAsync();
+        }
+
+        var accepted = Assert.Single(told, e => e.Type() == "message_accepted");
+        var delayed = told[^1];
+        Assert.Equal("job_status", delayed.Type());
+        Assert.Equal("delayed", delayed.Str("status"));
+        Assert.Equal("QUEUE_UNAVAILABLE", delayed.Str("code"));
+        Assert.Contains(("user", prompt), await StoredMessagesAsync(conversationId));
+
+        var generationId = Guid.Parse(accepted.Str("generationId"));
+        var answer = await ReceiveAnswerAsync(socket, generationId);
+        Assert.Equal(Reply(prompt), answer.Text);
+        Assert.False(answer.Restarted);
+        Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
+        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+        Assert.Equal(1, stack.Model.AttemptsFor(prompt));
+    }
+
+    [Fact]
+    public async Task A_job_waiting_in_the_queue_while_RabbitMQ_restarts_is_answered_after()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        var conversationId = await CompleteTurnAsync(socket, "open a conversation before the restart");
+
+        // No worker: the job stays in RabbitMQ's queue, where the restart finds it.
+        const string prompt = "wait in the queue through a broker restart";
+        var worker = stack.Services[TaskFlowTopology.InferenceWorker];
+        await worker.StopAsync();
+        Guid generationId;
+        try
+        {
+            await socket.SendUserMessageAsync(prompt);
+            var accepted = (await socket.ReceiveUntilAsync("message_accepted"))[^1];
+            generationId = Guid.Parse(accepted.Str("generationId"));
+            await Eventually.GetAsync(async () => await QueuedAtAsync(generationId) is not null ? (object)true : null,
+                what: "RabbitMQ to confirm the job");
+            await stack.RabbitMq.RestartAsync();
+        }
+        finally
+        {
+            await worker.RestartAsync();
+        }
+        await worker.WaitHealthyAsync(ServiceStart);
+
+        var answer = await ReceiveAnswerAsync(socket, generationId);
+        Assert.Equal(Reply(prompt), answer.Text);
+        Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
+        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+    }
+
+    [Fact]
+    public async Task PostgreSQL_restarting_between_turns_and_mid_answer_loses_no_answer_and_no_inference_log()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        var conversationId = await CompleteTurnAsync(socket, "before the database restarts");
+
+        // Between turns: the services' pooled connections all died with the server.
+        await RestartPostgresAsync();
+        const string afterRestart = "right after the database restarted";
+        var second = await CompleteTurnAsync(socket, afterRestart);
+        Assert.Equal(conversationId, second);
+
+        // Mid-answer: the database is down when the answer ends, so its result waits for it to come back.
+        const string prompt = "keep talking while the database is away [[delay:120]]";
+        await socket.SendUserMessageAsync(prompt);
+        var accepted = (await socket.ReceiveUntilAsync("message_accepted"))[^1];
+        var generationId = Guid.Parse(accepted.Str("generationId"));
+        var shown = await socket.ReceiveUntilAsync("ai_token");
+        try
+        {
+            await stack.Postgres.StopAsync();
+            await WaitStreamEndedAsync(generationId);
+        }
+        finally
+        {
+            await RestartPostgresAsync();
+        }
+
+        var answer = await ReceiveAnswerAsync(socket, generationId, shown);
+        Assert.Equal(Reply(prompt), answer.Text);
+        var stored = await Eventually.GetAsync(async () =>
+        {
+            var rows = await StoredMessagesAsync(conversationId);
+            return rows.Count == 6 ? rows : null;
+        }, TimeSpan.FromSeconds(60), "the third answer stored");
+        Assert.Equal(("user", afterRestart), stored[2]);
+        Assert.Equal(("assistant", Reply(afterRestart)), stored[3]);
+        Assert.Equal(("assistant", Reply(prompt)), stored[5]);
+        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId, TimeSpan.FromSeconds(90)));
+    }
+
+    [Fact]
+    public async Task Redis_restarting_mid_answer_still_gives_the_user_the_whole_answer_stored_once()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        const string prompt = "stream through a restart of redis [[delay:120]]";
+        await socket.SendUserMessageAsync(prompt);
+        var accepted = (await socket.ReceiveUntilAsync("message_accepted"))[^1];
+        var conversationId = Guid.Parse(accepted.Str("conversationId"));
+        var generationId = Guid.Parse(accepted.Str("generationId"));
+        var shown = await socket.ReceiveUntilAsync("ai_token");
+
+        // A quick restart: the Redis client holds the worker's writes and the relay's reads until it is back.
+        await stack.Redis.RestartAsync();
+
+        var answer = await ReceiveAnswerAsync(socket, generationId, shown);
+        Assert.Equal(Reply(prompt), answer.Text);
+        Assert.Equal([("user", prompt), ("assistant", Reply(prompt))], await StoredMessagesAsync(conversationId));
+        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+    }
+
+    [Fact]
+    public async Task Redis_away_longer_than_a_command_timeout_mid_answer_restarts_the_answer_which_is_stored_once()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        // The first attempt streams until abandoned, so the worker is still writing when Redis goes.
+        const string prompt = "outlast a long absence of redis [[delay:100]] [[endless-first]]";
+        await socket.SendUserMessageAsync(prompt);
+        var accepted = (await socket.ReceiveUntilAsync("message_accepted"))[^1];
+        var conversationId = Guid.Parse(accepted.Str("conversationId"));
+        var generationId = Guid.Parse(accepted.Str("generationId"));
+        var shown = await socket.ReceiveUntilAsync("ai_token");
+
+        await stack.Redis.StopAsync();
+        try
+        {
+            // The worker's writes give up (the Redis client's timeout) and it abandons this model call.
+            await Eventually.GetAsync(() => Task.FromResult(stack.Model.AbortedFor(prompt) > 0 ? (object?)true : null),
+                TimeSpan.FromSeconds(30), "the worker to abandon the model call");
+        }
+        finally
+        {
+            await stack.Redis.RestartAsync();
+        }
+
+        var answer = await ReceiveAnswerAsync(socket, generationId, shown);
+        Assert.True(answer.Restarted, "the client must be told to drop what it was shown before the answer was run again");
+        Assert.Equal(Reply(prompt), answer.Text);
+        Assert.Equal([("user", prompt), ("assistant", Reply(prompt))], await StoredMessagesAsync(conversationId));
+        // The abandoned call was Redis's failure, not the model's: it is neither retried as one nor logged.
+        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+        Assert.Equal(2, stack.Model.AttemptsFor(prompt));
+    }
+
+    [Fact]
+    public async Task A_worker_killed_mid_answer_is_replaced_and_the_answer_is_restarted_and_stored()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        const string prompt = "outlive the worker that started me [[delay:120]]";
+        await socket.SendUserMessageAsync(prompt);
+        var accepted = (await socket.ReceiveUntilAsync("message_accepted"))[^1];
+        var conversationId = Guid.Parse(accepted.Str("conversationId"));
+        var generationId = Guid.Parse(accepted.Str("generationId"));
+        var shown = await socket.ReceiveUntilAsync("ai_token");
+
+        var worker = stack.Services[TaskFlowTopology.InferenceWorker];
+        await worker.KillAsync();
+        await worker.RestartAsync();
+        await worker.WaitHealthyAsync(ServiceStart);
+
+        var answer = await ReceiveAnswerAsync(socket, generationId, shown);
+        Assert.True(answer.Restarted, "the client must be told to drop the dead worker's partial answer");
+        Assert.Equal(Reply(prompt), answer.Text);
+        Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
+        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+        Assert.Equal(2, stack.Model.AttemptsFor(prompt));
+    }
+
+    /// <summary>Starts PostgreSQL again; this test process's own pooled connections died with it too.</summary>
+    private async Task RestartPostgresAsync()
+    {
+        await stack.Postgres.RestartAsync();
+        await using var connection = new NpgsqlConnection(stack.Postgres.ConnectionString);
+        NpgsqlConnection.ClearPool(connection);
+    }
+
+    private static string Reply(string prompt) => string.Concat(FakeModelServer.ReplyTo(prompt));
+
+    /// <summary>Sends a message and reads its whole answer; returns the conversation.</summary>
+    private static async Task<Guid> CompleteTurnAsync(ChatSocketClient socket, string prompt)
+    {
+        await socket.SendUserMessageAsync(prompt);
+        var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+        Assert.True(events[^1].Type() == "ai_done", $"the turn \"{prompt}\" ended with {events[^1]}");
+        return Guid.Parse(events.First(e => e.Type() == "message_accepted").Str("conversationId"));
+    }
+
+    /// <summary>
+    /// Reads until the generation's <c>ai_done</c> and returns the answer as the client must show it: the tokens after
+    /// the last <c>ai_start</c>, since a restarted answer voids what came before.
+    /// </summary>
+    private static async Task<ShownAnswer> ReceiveAnswerAsync(ChatSocketClient socket, Guid generationId, IEnumerable<JsonElement>? alreadyReceived = null)
+    {
+        var events = (alreadyReceived ?? []).ToList();
+        events.AddRange(await socket.ReceiveUntilAsync("ai_done", "ai_error"));
+        Assert.True(events[^1].Type() == "ai_done", $"the answer ended with {events[^1]}");
+        var ours = events.Where(e => e.TryGetProperty("generationId", out var id) && id.GetString() == generationId.ToString()).ToList();
+        var lastStart = ours.FindLastIndex(e => e.Type() == "ai_start");
+        Assert.True(lastStart >= 0, "the answer never started");
+        var text = string.Concat(ours.Skip(lastStart).Where(e => e.Type() == "ai_token").Select(e => e.Str("token")));
+        var restarted = ours.Any(e => e.Type() == "ai_start" && e.GetProperty("restarted").GetBoolean());
+        Assert.Equal("completed", events[^1].Str("status"));
+        return new ShownAnswer(text, restarted);
+    }
+
+    private async Task<List<(string Role, string Content)>> StoredMessagesAsync(Guid conversationId)
+    {
+        await using var db = await stack.OpenDatabaseAsync();
+        await using var query = new NpgsqlCommand("SELECT role, content FROM chat.messages WHERE conversation_id = @id ORDER BY created_at", db);
+        query.Parameters.AddWithValue("id", conversationId);
+        var rows = new List<(string, string)>();
+        await using var reader = await query.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetString(0), reader.GetString(1)));
+        }
+        return rows;
+    }
+
+    private async Task<DateTime?> QueuedAtAsync(Guid generationId)
+    {
+        await using var db = await stack.OpenDatabaseAsync();
+        await using var query = new NpgsqlCommand("SELECT queued_at FROM chat.generations WHERE id = @id", db);
+        query.Parameters.AddWithValue("id", generationId);
+        return await query.ExecuteScalarAsync() is DateTime queuedAt ? queuedAt : null;
+    }
+
+    /// <summary>The generation's inference logs as "attempt|status", once there is at least one.</summary>
+    private async Task<List<string>> LoggedCallsAsync(Guid generationId, TimeSpan? timeout = null) =>
+        await Eventually.GetAsync(async () =>
+        {
+            await using var db = await stack.OpenDatabaseAsync();
+            await using var query = new NpgsqlCommand(
+                "SELECT attempt || '|' || status FROM telemetry.inference_logs WHERE generation_id = @id ORDER BY attempt", db);
+            query.Parameters.AddWithValue("id", generationId);
+            var rows = new List<string>();
+            await using var reader = await query.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                rows.Add(reader.GetString(0));
+            }
+            return rows.Count > 0 ? rows : null;
+        }, timeout ?? TimeSpan.FromSeconds(30), "the inference log");
+
+    /// <summary>The worker wrote the answer's end entry: the model is done, whatever the database is doing.</summary>
+    private async Task WaitStreamEndedAsync(Guid generationId)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        await Eventually.GetAsync(async () =>
+        {
+            var last = await redis.GetDatabase().StreamRangeAsync(TokenStreamKeys.Key(generationId), "-", "+", 1, Order.Descending);
+            return last.Length == 1 && last[0][TokenStreamKeys.Fields.Kind] == TokenStreamKeys.Kinds.End ? (object)true : null;
+        }, TimeSpan.FromSeconds(30), "the answer's end entry in Redis");
+    }
+
+    private sealed record ShownAnswer(string Text, bool Restarted);
+}
