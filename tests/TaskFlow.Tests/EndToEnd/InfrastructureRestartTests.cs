@@ -73,8 +73,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
             await socket.SendUserMessageAsync(prompt);
             var accepted = (await socket.ReceiveUntilAsync("message_accepted"))[^1];
             generationId = Guid.Parse(accepted.Str("generationId"));
-            await Eventually.GetAsync(async () => await QueuedAtAsync(generationId) is not null ? (object)true : null,
-                what: "RabbitMQ to confirm the job");
+            await Eventually.GetAsync(async () => await QueuedAtAsync(generationId), what: "RabbitMQ to confirm the job");
             await stack.RabbitMq.RestartAsync();
         }
         finally
@@ -87,6 +86,40 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         Assert.Equal(Reply(prompt), answer.Text);
         Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
         Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+    }
+
+    [Fact]
+    public async Task A_job_that_reaches_the_queue_twice_is_answered_once()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        var conversationId = await CompleteTurnAsync(socket, "open a conversation before the duplicate");
+
+        const string prompt = "answer me only once though I am queued twice";
+        var worker = stack.Services[TaskFlowTopology.InferenceWorker];
+        await worker.StopAsync();
+        Guid generationId;
+        try
+        {
+            await socket.SendUserMessageAsync(prompt);
+            generationId = Guid.Parse((await socket.ReceiveUntilAsync("message_accepted"))[^1].Str("generationId"));
+            await Eventually.GetAsync(async () => await QueuedAtAsync(generationId), what: "RabbitMQ to confirm the job");
+
+            // As if ChatSocket had died between RabbitMQ's confirmation and recording it: the redispatcher queues a copy.
+            await ForgetQueuedAsync(generationId, prompt);
+            await Eventually.GetAsync(async () => await QueuedAtAsync(generationId), what: "the redispatcher to queue the job again");
+        }
+        finally
+        {
+            await worker.RestartAsync();
+        }
+        await worker.WaitHealthyAsync(ServiceStart);
+
+        var answer = await ReceiveAnswerAsync(socket, generationId);
+        Assert.Equal(Reply(prompt), answer.Text);
+        Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
+        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+        Assert.Equal(1, stack.Model.AttemptsFor(prompt));
     }
 
     [Fact]
@@ -262,12 +295,24 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         return rows;
     }
 
-    private async Task<DateTime?> QueuedAtAsync(Guid generationId)
+    /// <summary>When RabbitMQ confirmed the job, or null while it has not.</summary>
+    private async Task<object?> QueuedAtAsync(Guid generationId)
     {
         await using var db = await stack.OpenDatabaseAsync();
         await using var query = new NpgsqlCommand("SELECT queued_at FROM chat.generations WHERE id = @id", db);
         query.Parameters.AddWithValue("id", generationId);
         return await query.ExecuteScalarAsync() is DateTime queuedAt ? queuedAt : null;
+    }
+
+    /// <summary>Makes a queued job look unconfirmed again, with a prompt that ends in the same user message.</summary>
+    private async Task ForgetQueuedAsync(Guid generationId, string userMessage)
+    {
+        await using var db = await stack.OpenDatabaseAsync();
+        await using var update = new NpgsqlCommand(
+            "UPDATE chat.generations SET queued_at = NULL, pending_prompt = @prompt::jsonb WHERE id = @id AND status = 'waiting'", db);
+        update.Parameters.AddWithValue("id", generationId);
+        update.Parameters.AddWithValue("prompt", JsonSerializer.Serialize(new[] { new { Role = "user", Content = userMessage } }));
+        Assert.Equal(1, await update.ExecuteNonQueryAsync());
     }
 
     /// <summary>The generation's inference logs as "attempt|status", once there is at least one.</summary>
