@@ -31,6 +31,7 @@ internal static class WorkerServiceExtensions
         builder.Services.AddSingleton<TokenStreamWriter>();
         builder.Services.AddSingleton<FinishedAnswers>();
         builder.Services.AddSingleton<GenerationClaims>();
+        builder.Services.AddSingleton<CallNumbers>();
         builder.Services.AddSingleton<GenerationCancellations>();
         builder.Services.AddSingleton<ModelRateLimiter>();
         builder.Services.AddSingleton<InferenceMetrics>();

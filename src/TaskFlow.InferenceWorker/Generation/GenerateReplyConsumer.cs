@@ -19,6 +19,7 @@ public sealed class GenerateReplyConsumer(
     TokenStreamWriter streams,
     FinishedAnswers finishedAnswers,
     GenerationClaims claims,
+    CallNumbers callNumbers,
     GenerationCancellations cancellations,
     ModelRateLimiter rateLimiter,
     QueueBoardLeaver board,
@@ -78,7 +79,6 @@ public sealed class GenerateReplyConsumer(
         // The answer's end goes to the user first; the records after it are for the chat schema and Telemetry.
         await stream.EndAsync(outcome.Status, outcome.InputTokens, outcome.OutputTokens, outcome.Error);
         Activity.Current?.SetTag("taskflow.status", outcome.Status)
-            .SetTag("taskflow.attempts", outcome.Attempt)
             .SetTag("gen_ai.usage.input_tokens", outcome.InputTokens)
             .SetTag("gen_ai.usage.output_tokens", outcome.OutputTokens)
             .SetTag("error.type", outcome.Error?.Code);
@@ -127,10 +127,11 @@ public sealed class GenerateReplyConsumer(
             }
             catch (OperationCanceledException) when (running.Reason is { } reason && !consumeToken.IsCancellationRequested)
             {
-                return GenerationOutcome.Stopped(reason) with { Attempt = attempt };
+                return GenerationOutcome.Stopped(reason);
             }
 
-            var outcome = await GenerateAsync(model, job, stream, running, consumeToken) with { Attempt = attempt, CalledModel = true };
+            var call = await callNumbers.NextAsync(job.GenerationId);
+            var outcome = await GenerateAsync(model, job, stream, running, consumeToken) with { Attempt = call, CalledModel = true };
             if (outcome.Error is not { IsTransient: true } error || attempt > options.Value.MaxRetries)
             {
                 return outcome;
@@ -149,7 +150,7 @@ public sealed class GenerateReplyConsumer(
             }
             catch (OperationCanceledException) when (running.Reason is { } reason && !consumeToken.IsCancellationRequested)
             {
-                return GenerationOutcome.Stopped(reason) with { Attempt = attempt };
+                return GenerationOutcome.Stopped(reason);
             }
         }
     }

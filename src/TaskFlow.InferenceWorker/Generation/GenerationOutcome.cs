@@ -16,7 +16,7 @@ internal sealed record GenerationOutcome(
     long LatencyMs,
     long? TimeToFirstTokenMs)
 {
-    /// <summary>Which call of the job this was (1 unless transient failures were retried).</summary>
+    /// <summary>Which model call of the generation this was, counted across retries and redeliveries (see <see cref="CallNumbers"/>).</summary>
     public int Attempt { get; init; } = 1;
 
     /// <summary>The model was called (a stop during a rate-limit wait or retry delay ends a job without a call).</summary>

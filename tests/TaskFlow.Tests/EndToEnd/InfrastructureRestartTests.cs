@@ -214,8 +214,9 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         Assert.True(answer.Restarted, "the client must be told to drop what it was shown before the answer was run again");
         Assert.Equal(Reply(prompt), answer.Text);
         Assert.Equal([("user", prompt), ("assistant", Reply(prompt))], await StoredMessagesAsync(conversationId));
-        // The abandoned call was Redis's failure, not the model's: it is neither retried as one nor logged.
-        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+        // The abandoned call was Redis's failure, not the model's: it is neither retried as one nor logged. The call
+        // that answered is the generation's second (numbers continue across runs of a job).
+        Assert.Equal(["2|completed"], await LoggedCallsAsync(generationId));
         Assert.Equal(2, stack.Model.AttemptsFor(prompt));
     }
 
@@ -240,7 +241,8 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         Assert.True(answer.Restarted, "the client must be told to drop the dead worker's partial answer");
         Assert.Equal(Reply(prompt), answer.Text);
         Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
-        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+        // The dead worker's call left no log; the one that answered is the generation's second call.
+        Assert.Equal(["2|completed"], await LoggedCallsAsync(generationId));
         Assert.Equal(2, stack.Model.AttemptsFor(prompt));
     }
 
