@@ -52,7 +52,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         Assert.Equal(Reply(prompt), answer.Text);
         Assert.False(answer.Restarted);
         Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
-        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+        Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
         Assert.Equal(1, stack.Model.AttemptsFor(prompt));
     }
 
@@ -85,7 +85,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         var answer = await ReceiveAnswerAsync(socket, generationId);
         Assert.Equal(Reply(prompt), answer.Text);
         Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
-        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+        Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         var answer = await ReceiveAnswerAsync(socket, generationId);
         Assert.Equal(Reply(prompt), answer.Text);
         Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
-        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+        Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
         Assert.Equal(1, stack.Model.AttemptsFor(prompt));
     }
 
@@ -161,7 +161,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         Assert.Equal(("user", afterRestart), stored[2]);
         Assert.Equal(("assistant", Reply(afterRestart)), stored[3]);
         Assert.Equal(("assistant", Reply(prompt)), stored[5]);
-        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId, TimeSpan.FromSeconds(90)));
+        Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId, timeout: TimeSpan.FromSeconds(90)));
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         var answer = await ReceiveAnswerAsync(socket, generationId, shown);
         Assert.Equal(Reply(prompt), answer.Text);
         Assert.Equal([("user", prompt), ("assistant", Reply(prompt))], await StoredMessagesAsync(conversationId));
-        Assert.Equal(["1|completed"], await LoggedCallsAsync(generationId));
+        Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
     }
 
     [Fact]
@@ -216,7 +216,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         Assert.Equal([("user", prompt), ("assistant", Reply(prompt))], await StoredMessagesAsync(conversationId));
         // The abandoned call was Redis's failure, not the model's: it is neither retried as one nor logged. The call
         // that answered is the generation's second (numbers continue across runs of a job).
-        Assert.Equal(["2|completed"], await LoggedCallsAsync(generationId));
+        Assert.Equal(["2|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
         Assert.Equal(2, stack.Model.AttemptsFor(prompt));
     }
 
@@ -242,7 +242,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         Assert.Equal(Reply(prompt), answer.Text);
         Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
         // The dead worker's call left no log; the one that answered is the generation's second call.
-        Assert.Equal(["2|completed"], await LoggedCallsAsync(generationId));
+        Assert.Equal(["2|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
         Assert.Equal(2, stack.Model.AttemptsFor(prompt));
     }
 
@@ -316,23 +316,6 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         update.Parameters.AddWithValue("prompt", JsonSerializer.Serialize(new[] { new { Role = "user", Content = userMessage } }));
         Assert.Equal(1, await update.ExecuteNonQueryAsync());
     }
-
-    /// <summary>The generation's inference logs as "attempt|status", once there is at least one.</summary>
-    private async Task<List<string>> LoggedCallsAsync(Guid generationId, TimeSpan? timeout = null) =>
-        await Eventually.GetAsync(async () =>
-        {
-            await using var db = await stack.OpenDatabaseAsync();
-            await using var query = new NpgsqlCommand(
-                "SELECT attempt || '|' || status FROM telemetry.inference_logs WHERE generation_id = @id ORDER BY attempt", db);
-            query.Parameters.AddWithValue("id", generationId);
-            var rows = new List<string>();
-            await using var reader = await query.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                rows.Add(reader.GetString(0));
-            }
-            return rows.Count > 0 ? rows : null;
-        }, timeout ?? TimeSpan.FromSeconds(30), "the inference log");
 
     /// <summary>The worker wrote the answer's end entry: the model is done, whatever the database is doing.</summary>
     private async Task WaitStreamEndedAsync(Guid generationId)

@@ -108,7 +108,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
             string.Concat(events.SkipWhile(e => e.Type() != "job_status").Where(e => e.Type() == "ai_token").Select(e => e.Str("token"))));
 
         // Every model call is its own inference log: two failed calls, then the one that answered.
-        var calls = await LoggedCallsAsync(Guid.Parse(events[^1].Str("generationId")), expected: 3);
+        var calls = await InferenceLogs.CallsAsync(stack, Guid.Parse(events[^1].Str("generationId")), atLeast: 3);
         Assert.Equal(["1|failed|SERVICE_UNAVAILABLE", "2|failed|SERVICE_UNAVAILABLE", "3|completed|"], calls);
     }
 
@@ -126,7 +126,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
         Assert.Contains("try again", events[^1].Str("error"), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(3, events.Count(e => e.Type() == "job_status"));
         Assert.Equal(4, stack.Model.AttemptsFor(message));
-        var calls = await LoggedCallsAsync(Guid.Parse(events[^1].Str("generationId")), expected: 4);
+        var calls = await InferenceLogs.CallsAsync(stack, Guid.Parse(events[^1].Str("generationId")), atLeast: 4);
         Assert.Equal(Enumerable.Range(1, 4).Select(attempt => $"{attempt}|failed|SERVICE_UNAVAILABLE"), calls);
     }
 
@@ -147,7 +147,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
         Assert.Equal(expected, string.Concat(events.SkipWhile(e => e.Type() != "job_status").Where(e => e.Type() == "ai_token").Select(e => e.Str("token"))));
 
         var generationId = Guid.Parse(events[^1].Str("generationId"));
-        Assert.Equal(["1|failed|ABORT", "2|completed|"], await LoggedCallsAsync(generationId, expected: 2));
+        Assert.Equal(["1|failed|ABORT", "2|completed|"], await InferenceLogs.CallsAsync(stack, generationId, atLeast: 2));
         await using var db = await stack.OpenDatabaseAsync();
         await using var stored = new NpgsqlCommand("SELECT status || '|' || content FROM chat.messages WHERE id = @id", db);
         stored.Parameters.AddWithValue("id", generationId);
@@ -263,24 +263,5 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
     private sealed class Blockers(TestUser user) : IDisposable
     {
         public void Dispose() => user.Dispose();
-    }
-
-    /// <summary>The generation's inference logs as "attempt|status|error code", in attempt order.</summary>
-    private async Task<List<string>> LoggedCallsAsync(Guid generationId, int expected)
-    {
-        await using var db = await stack.OpenDatabaseAsync();
-        return await Eventually.GetAsync(async () =>
-        {
-            await using var query = new NpgsqlCommand(
-                "SELECT attempt || '|' || status || '|' || coalesce(error_code, '') FROM telemetry.inference_logs WHERE generation_id = @id ORDER BY attempt", db);
-            query.Parameters.AddWithValue("id", generationId);
-            var rows = new List<string>();
-            await using var reader = await query.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                rows.Add(reader.GetString(0));
-            }
-            return rows.Count >= expected ? rows : null;
-        }, what: $"{expected} inference logs");
     }
 }
