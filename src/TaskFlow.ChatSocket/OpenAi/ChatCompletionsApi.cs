@@ -112,7 +112,12 @@ public static class ChatCompletionsApi
                     case TokenStreamKeys.Kinds.End:
                         await store.SaveReplyAsync(new ReplyFinished(generationId, Guid.Empty, model.Id, entry.Status, writer.Content, writer.Tokens,
                             (int?)entry.InputTokens, (int?)entry.OutputTokens, entry.ErrorCode, entry.ErrorMessage, clock.GetUtcNow()), CancellationToken.None);
-                        if (entry.Status == GenerationStatus.Failed)
+                        if (entry.ErrorCode == ContentBlocked)
+                        {
+                            // OpenAI's own way: the answer ends (possibly empty) with finish_reason content_filter.
+                            await writer.FinishAsync(entry.InputTokens ?? 0, entry.OutputTokens ?? writer.Tokens, "content_filter");
+                        }
+                        else if (entry.Status == GenerationStatus.Failed)
                         {
                             var (status, type) = ErrorShape(entry.ErrorCode);
                             await writer.FailAsync(status, entry.ErrorMessage ?? "The model call failed.", type, entry.ErrorCode?.ToLowerInvariant());
@@ -147,12 +152,13 @@ public static class ChatCompletionsApi
         await writer.FailAsync(502, message, "server_error", code.ToLowerInvariant());
     }
 
+    private const string ContentBlocked = "CONTENT_BLOCKED";
+
     /// <summary>TaskFlow's error codes as the HTTP status and error type OpenAI clients expect.</summary>
     private static (int Status, string Type) ErrorShape(string? code) => code switch
     {
         "RATE_LIMITED" or "QUOTA_EXCEEDED" => (429, "rate_limit_error"),
         "MODEL_NOT_FOUND" => (404, "invalid_request_error"),
-        "CONTENT_BLOCKED" => (400, "invalid_request_error"),
         "TIMEOUT" => (504, "server_error"),
         "SERVICE_UNAVAILABLE" or "PERMISSION_DENIED" => (503, "server_error"),
         _ => (500, "server_error"),

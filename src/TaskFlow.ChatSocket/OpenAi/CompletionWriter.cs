@@ -84,20 +84,20 @@ internal sealed class CompletionWriter(HttpContext http, string id, string model
         return true;
     }
 
-    public async Task FinishAsync(long promptTokens, long completionTokens)
+    public async Task FinishAsync(long promptTokens, long completionTokens, string finishReason = "stop")
     {
         var usage = new CompletionUsage(promptTokens, completionTokens, promptTokens + completionTokens);
         if (!stream)
         {
             await http.Response.WriteAsJsonAsync(new ChatCompletion(id, "chat.completion", created, model,
-                [new ChatCompletionChoice(0, new AssistantMessage("assistant", Content), null, "stop")], usage), OpenAiJson.Options);
+                [new ChatCompletionChoice(0, new AssistantMessage("assistant", Content), null, finishReason)], usage), OpenAiJson.Options);
             return;
         }
         if (!_started)
         {
             await TokenAsync("");
         }
-        await WriteChunkAsync(new AssistantMessage(null, null), "stop", null);
+        await WriteChunkAsync(new AssistantMessage(null, null), finishReason, null);
         if (includeUsage)
         {
             await WriteAsync(new ChatCompletion(id, "chat.completion.chunk", created, model, [], usage));

@@ -59,6 +59,24 @@ public sealed class OpenAiCompatibleApiTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public async Task A_blocked_answer_ends_with_finish_reason_content_filter_as_openai_reports_it()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        using var client = ClientFor(await CreateKeyAsync(user));
+
+        var plain = await client.GetResponseAsync("say something unsafe [[error:content_blocked]]");
+        Assert.Equal(ChatFinishReason.ContentFilter, plain.FinishReason);
+        Assert.Equal("", plain.Text);
+
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync("stream something unsafe [[error:content_blocked]]"))
+        {
+            updates.Add(update);
+        }
+        Assert.Contains(updates, u => u.FinishReason == ChatFinishReason.ContentFilter);
+    }
+
+    [Fact]
     public async Task Unknown_and_revoked_keys_are_refused_with_openai_style_errors()
     {
         using var user = await TestUser.SignUpAsync(stack);
