@@ -58,7 +58,8 @@ public static class QueueApi
         var ahead = await positions.JobsAheadAsync(accepted.Generation.Id) ?? 0;
         var statusUrl = $"/stream/status/{accepted.Generation.Id}";
         return TypedResults.Accepted(statusUrl, new SubmittedJob(
-            accepted.Generation.Id, result.Conversation!.Id, accepted.Message.Id, JobPriorities.Name(priority), ahead + 1, ahead, statusUrl));
+            accepted.Generation.Id, result.Conversation!.Id, accepted.Message.Id, JobPriorities.Name(priority), ahead + 1, ahead, statusUrl,
+            result.QueueDelayed ? SubmittedJob.Delayed : SubmittedJob.Queued));
     }
 
     private static async Task<Ok<QueueStats>> StatsAsync(ChatDbContext db, TimeProvider clock, CancellationToken cancellationToken)
@@ -110,7 +111,15 @@ public static class QueueApi
 
 public sealed record ChatSubmission(string? Message, string? Priority, Guid? ConversationId, string? Model);
 
-public sealed record SubmittedJob(Guid JobId, Guid ConversationId, Guid MessageId, string Priority, long Position, long Ahead, string StatusUrl);
+/// <param name="Status">
+/// <c>queued</c>, or <c>delayed</c> when RabbitMQ could not take the job yet: it is stored and queued automatically once
+/// RabbitMQ is back (follow <paramref name="StatusUrl"/> as usual); position and ahead count only once it is queued.
+/// </param>
+public sealed record SubmittedJob(Guid JobId, Guid ConversationId, Guid MessageId, string Priority, long Position, long Ahead, string StatusUrl, string Status)
+{
+    public const string Queued = "queued";
+    public const string Delayed = "delayed";
+}
 
 public sealed record QueueStats(int Waiting, int Processing, int Completed, int Failed, int Cancelled, double ThroughputPerMinute, PriorityCounts WaitingByPriority);
 

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using StackExchange.Redis;
@@ -25,12 +27,18 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         var conversationId = await CompleteTurnAsync(socket, "open a conversation before the outage");
 
         const string prompt = "answer me when the queue is back";
+        const string overHttp = "and me, sent over HTTP while the queue is down";
         await stack.RabbitMq.StopAsync();
         List<JsonElement> told;
+        JsonElement submitted;
         try
         {
             await socket.SendUserMessageAsync(prompt);
             told = await socket.ReceiveUntilAsync("job_status", "ai_error");
+            using var response = await user.Http.PostAsJsonAsync("/api/chat", new { message = overHttp });
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            submitted = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("delayed", submitted.Str("status"));
             // ChatSocket still accepts and stores messages, so it stays ready: the outage is reported, not fatal.
             using var health = await user.Http.GetAsync(new Uri(stack.Services[TaskFlowTopology.ChatSocket].Url + "/health"));
             Assert.True(health.IsSuccessStatusCode, $"chatsocket /health answered {(int)health.StatusCode} while RabbitMQ was down");
@@ -54,6 +62,12 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
         Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
         Assert.Equal(1, stack.Model.AttemptsFor(prompt));
+
+        // The HTTP job follows the same path: its status stream ends with the whole answer.
+        var events = await SseClient.ReadAsync(user.Http, submitted.Str("statusUrl"));
+        Assert.Equal("result", events[^1].Event);
+        Assert.Equal("completed", events[^1].Data.Str("status"));
+        Assert.Equal(Reply(overHttp), events[^1].Data.Str("content"));
     }
 
     [Fact]
