@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using TaskFlow.Web.Data;
+using TaskFlow.Web.Localization;
 
 namespace TaskFlow.Web.Extensions;
 
@@ -37,10 +38,16 @@ internal static class WebServiceExtensions
             options.AccessDeniedPath = "/Account/Login";
         });
 
+        builder.Services.AddTaskFlowLocalization();
         builder.Services.AddRazorPages(options =>
-        {
-            options.Conventions.AuthorizeFolder("/");
-            options.Conventions.AllowAnonymousToFolder("/Account");
-        });
+            {
+                options.Conventions.AuthorizeFolder("/");
+                options.Conventions.AllowAnonymousToFolder("/Account");
+                // The sign-in pages have the language toggle too.
+                options.Conventions.AllowAnonymousToPage("/Language");
+            })
+            .AddViewLocalization()
+            // One resource for every form's field names and messages, not one per input model.
+            .AddDataAnnotationsLocalization(options => options.DataAnnotationLocalizerProvider = (_, factory) => factory.Create(typeof(PageText)));
     }
 }

@@ -2,10 +2,12 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
+using TaskFlow.Web.Localization;
 
 namespace TaskFlow.Web.Pages.Account;
 
-public sealed class LoginModel(SignInManager<IdentityUser> signIn) : PageModel
+public sealed class LoginModel(SignInManager<IdentityUser> signIn, IStringLocalizer<PageText> text) : PageModel
 {
     [BindProperty]
     public LoginInput Input { get; set; } = new();
@@ -26,21 +28,24 @@ public sealed class LoginModel(SignInManager<IdentityUser> signIn) : PageModel
         }
         // One message for unknown email and wrong password, so the form does not reveal who has an account.
         ModelState.AddModelError(string.Empty, result.IsLockedOut
-            ? "Too many failed attempts: this account is locked for a few minutes. Try again later."
-            : "Email or password is incorrect.");
+            ? text["Login.LockedOut"]
+            : text["Login.Failed"]);
         return Page();
     }
 }
 
+/// <summary>Names and messages are PageText keys (DataAnnotations localization).</summary>
 public sealed class LoginInput
 {
-    [Required, EmailAddress]
+    [Required(ErrorMessage = "Validation.Required"), EmailAddress(ErrorMessage = "Validation.Email")]
+    [Display(Name = "Field.Email")]
     public string Email { get; set; } = "";
 
-    [Required]
+    [Required(ErrorMessage = "Validation.Required")]
     [DataType(DataType.Password)]
+    [Display(Name = "Field.Password")]
     public string Password { get; set; } = "";
 
-    [Display(Name = "Keep me signed in")]
+    [Display(Name = "Field.RememberMe")]
     public bool RememberMe { get; set; } = true;
 }

@@ -2,10 +2,12 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Localization;
+using TaskFlow.Web.Localization;
 
 namespace TaskFlow.Web.Pages.Account;
 
-public sealed class RegisterModel(UserManager<IdentityUser> users, SignInManager<IdentityUser> signIn) : PageModel
+public sealed class RegisterModel(UserManager<IdentityUser> users, SignInManager<IdentityUser> signIn, IStringLocalizer<PageText> text) : PageModel
 {
     [BindProperty]
     public RegisterInput Input { get; set; } = new();
@@ -34,24 +36,29 @@ public sealed class RegisterModel(UserManager<IdentityUser> users, SignInManager
     }
 
     /// <summary>The user name is the email, so a taken address fails twice (user name and email): say it once, plainly.</summary>
-    private static IEnumerable<string> Messages(IEnumerable<IdentityError> errors) =>
+    private IEnumerable<string> Messages(IEnumerable<IdentityError> errors) =>
         errors.Select(error => error.Code is nameof(IdentityErrorDescriber.DuplicateUserName) or nameof(IdentityErrorDescriber.DuplicateEmail)
-                ? "An account with this email already exists: sign in instead."
+                ? text["Register.Duplicate"]
                 : error.Description)
             .Distinct();
 }
 
+/// <summary>Names and messages are PageText keys (DataAnnotations localization).</summary>
 public sealed class RegisterInput
 {
-    [Required, EmailAddress, StringLength(256)]
+    [Required(ErrorMessage = "Validation.Required"), EmailAddress(ErrorMessage = "Validation.Email")]
+    [StringLength(256, ErrorMessage = "Validation.MaxLength")]
+    [Display(Name = "Field.Email")]
     public string Email { get; set; } = "";
 
-    [Required, StringLength(200, MinimumLength = 8, ErrorMessage = "Use at least 8 characters.")]
+    [Required(ErrorMessage = "Validation.Required")]
+    [StringLength(200, MinimumLength = 8, ErrorMessage = "Validation.PasswordLength")]
     [DataType(DataType.Password)]
+    [Display(Name = "Field.Password")]
     public string Password { get; set; } = "";
 
-    [Required, Compare(nameof(Password), ErrorMessage = "The two passwords differ.")]
+    [Required(ErrorMessage = "Validation.Required"), Compare(nameof(Password), ErrorMessage = "Validation.PasswordsDiffer")]
     [DataType(DataType.Password)]
-    [Display(Name = "Confirm password")]
+    [Display(Name = "Field.ConfirmPassword")]
     public string ConfirmPassword { get; set; } = "";
 }
