@@ -1,9 +1,10 @@
 // TaskFlow chat page: one WebSocket to the gateway's /ws (protocol: docs/protocol.md) plus the REST APIs.
 // Vanilla JS, no framework. Model output is Markdown rendered by marked and sanitised by DOMPurify; everything a
-// person typed is shown as plain text.
+// person typed is shown as plain text. Every word the page says comes from i18n (i18n.js), in the page's language.
 "use strict";
 
 (() => {
+  const { t, tn } = i18n;
   // ---------- constants ----------
 
   const TYPING_IDLE_MS = 1500;
@@ -66,22 +67,20 @@
   }
 
   function formatTime(value) {
-    return new Date(value).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return new Date(value).toLocaleTimeString(i18n.locale, { hour: "2-digit", minute: "2-digit" });
   }
 
-  const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  const relativeFormat = new Intl.RelativeTimeFormat(i18n.locale, { numeric: "auto" });
   function relativeTime(value) {
     const seconds = Math.round((Date.now() - new Date(value).getTime()) / 1000);
-    if (seconds < 45) return "just now";
+    if (seconds < 45) return t("time.justNow");
     if (seconds < 3600) return relativeFormat.format(-Math.round(seconds / 60), "minute");
     if (seconds < 86_400) return relativeFormat.format(-Math.round(seconds / 3600), "hour");
     if (seconds < 7 * 86_400) return relativeFormat.format(-Math.round(seconds / 86_400), "day");
-    return new Date(value).toLocaleDateString();
+    return new Date(value).toLocaleDateString(i18n.locale);
   }
 
-  function plural(count, word) {
-    return `${count} ${word}${count === 1 ? "" : "s"}`;
-  }
+  const secondsText = (ms, digits = 1) => i18n.number(ms / 1000, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
   function loginUrl() {
     return `/Account/Login?returnUrl=${encodeURIComponent(location.pathname + location.search)}`;
@@ -120,8 +119,8 @@
       // A model's image would be fetched by the browser the moment it is shown: a way to send data to any server.
       // Images become plain links the person can choose to open.
       image({ href, text }) {
-        const label = escapeHtml(text || href || "image");
-        return href ? `<a href="${escapeHtml(href)}">${label} (image)</a>` : label;
+        const label = text || href || t("markdown.image");
+        return href ? `<a href="${escapeHtml(href)}">${escapeHtml(t("markdown.imageLink", { label }))}</a>` : escapeHtml(label);
       },
     },
   });
@@ -165,12 +164,12 @@
       const bar = document.createElement("div");
       bar.className = "code-bar";
       const label = document.createElement("span");
-      label.textContent = language || "code";
+      label.textContent = language || t("code.label");
       const copy = document.createElement("button");
       copy.type = "button";
       copy.className = "copy-code";
-      copy.textContent = "Copy";
-      copy.setAttribute("aria-label", `Copy ${language || "code"} to the clipboard`);
+      copy.textContent = t("code.copy");
+      copy.setAttribute("aria-label", t("code.copyLabel", { language: language || t("code.label") }));
       bar.append(label, copy);
       pre.replaceWith(wrapper);
       wrapper.append(bar, pre);
@@ -237,7 +236,7 @@
     }
     const label = document.createElement("h3");
     label.className = "visually-hidden";
-    label.textContent = role === "user" ? "You said:" : "TaskFlow said:";
+    label.textContent = role === "user" ? t("message.youSaid") : t("message.taskflowSaid");
     const body = document.createElement("div");
     body.className = "body";
     if (role === "assistant") {
@@ -277,11 +276,11 @@
     return node;
   }
 
-  const BADGES = { interrupted: "Interrupted", cancelled: "Cancelled", failed: "Failed", unsent: "Not sent" };
+  const BADGES = new Set(["interrupted", "cancelled", "failed", "unsent"]);
 
   function setBadge(node, status) {
-    const text = BADGES[status];
-    if (!text) return;
+    if (!BADGES.has(status)) return;
+    const text = t(`badge.${status}`);
     const footer = node.querySelector("footer");
     footer.querySelector(".badge")?.remove();
     const badge = document.createElement("span");
@@ -317,7 +316,7 @@
     const wrap = document.createElement("span");
     wrap.className = "typing";
     wrap.setAttribute("role", "img");
-    wrap.setAttribute("aria-label", "TaskFlow is writing");
+    wrap.setAttribute("aria-label", t("message.writing"));
     for (let i = 0; i < 3; i++) wrap.appendChild(document.createElement("i"));
     if (label) {
       const text = document.createElement("span");
@@ -362,7 +361,7 @@
       bubble.body.replaceChildren();
       const empty = document.createElement("p");
       empty.className = "empty-answer";
-      empty.textContent = status === "completed" ? "(no answer)" : "Stopped before the answer began.";
+      empty.textContent = status === "completed" ? t("message.noAnswer") : t("message.stoppedBeforeAnswer");
       bubble.body.appendChild(empty);
     }
     setBadge(bubble.node, status);
@@ -393,7 +392,7 @@
     state.current = generationId;
     ui.cancel.hidden = !generationId;
     ui.jobPanel.hidden = !generationId;
-    ui.send.title = generationId ? "Send now — this stops the current answer" : "";
+    ui.send.title = generationId ? t("send.interruptTitle") : "";
     if (!generationId) {
       setProgress(0);
       if (ui.cancel.contains(document.activeElement)) ui.input.focus();
@@ -408,8 +407,8 @@
 
   function setTitle(title) {
     state.conversationTitle = title;
-    ui.title.textContent = title || "New chat";
-    document.title = `${title || "New chat"} · TaskFlow`;
+    ui.title.textContent = title || t("title.newChat");
+    document.title = `${title || t("title.newChat")} · TaskFlow`;
   }
 
   // ---------- sidebar data ----------
@@ -421,15 +420,15 @@
       state.models = models;
       state.defaultModel = defaultModel;
       ui.model.replaceChildren(...models.map((m) => {
-        const suffix = m.isOffline || m.isReachable ? "" : " — unreachable";
-        const option = new Option(`${m.displayName}${suffix}`, m.id);
+        const name = m.isOffline || m.isReachable ? m.displayName : t("model.unreachable", { name: m.displayName });
+        const option = new Option(name, m.id);
         option.title = m.provider;
         return option;
       }));
       const remembered = localStorage.getItem(MODEL_STORAGE_KEY);
       ui.model.value = models.some((m) => m.id === remembered && m.isReachable) ? remembered : (defaultModel ?? models[0]?.id ?? "");
     } catch (error) {
-      if (error.message !== "signed out") setStatus("Could not load the model list; the chat service may be starting. Reload in a moment.");
+      if (error.message !== "signed out") setStatus(t("status.modelsFailed"));
     }
   }
 
@@ -443,13 +442,13 @@
     }
     if (modelId) ui.model.value = modelId;
     ui.model.disabled = true;
-    ui.model.closest(".chip").title = "This conversation's model (a new chat can use another)";
+    ui.model.closest(".chip").title = t("model.ofConversation");
     ui.offlineBanner.hidden = !(offline ?? isOfflineModel(modelId));
   }
 
   function enableModelPicker() {
     ui.model.disabled = false;
-    ui.model.closest(".chip").title = "The model for this new conversation";
+    ui.model.closest(".chip").title = t("model.forNewConversation");
     ui.offlineBanner.hidden = !isOfflineModel(ui.model.value);
   }
 
@@ -477,14 +476,15 @@
       if (active) open.setAttribute("aria-current", "page");
       const title = document.createElement("span");
       title.className = "title";
-      title.textContent = c.title || "Untitled";
+      title.textContent = c.title || t("title.untitled");
       const preview = document.createElement("span");
       preview.className = "preview";
       preview.textContent = c.lastMessagePreview ?? "";
       const meta = document.createElement("span");
       meta.className = "meta";
       meta.dataset.updatedAt = c.updatedAt;
-      meta.textContent = `${plural(c.messageCount, "message")} · ${relativeTime(c.updatedAt)}`;
+      meta.dataset.count = c.messageCount;
+      meta.textContent = conversationMeta(meta);
       open.append(title, preview, meta);
       open.addEventListener("click", () => {
         if (c.id !== state.conversationId) openConversation(c.id, { push: true });
@@ -493,8 +493,8 @@
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "delete";
-      remove.title = "Delete conversation";
-      remove.setAttribute("aria-label", `Delete “${c.title}”`);
+      remove.title = t("conversation.delete");
+      remove.setAttribute("aria-label", t("conversation.deleteLabel", { title: c.title || t("title.untitled") }));
       remove.dataset.testid = "delete-conversation";
       remove.appendChild(svgIcon(["M5 7h14", "M10 11v6M14 11v6", "M6.5 7l.8 11.2A2 2 0 0 0 9.3 20h5.4a2 2 0 0 0 2-1.8L17.5 7", "M9 7V5.5A1.5 1.5 0 0 1 10.5 4h3A1.5 1.5 0 0 1 15 5.5V7"]));
       remove.addEventListener("click", () => deleteConversation(c));
@@ -515,24 +515,26 @@
     }
   }
 
+  function conversationMeta(meta) {
+    return t("conversation.meta", { messages: tn("conversation.messages", Number(meta.dataset.count)), updated: relativeTime(meta.dataset.updatedAt) });
+  }
+
   function refreshRelativeTimes() {
-    for (const meta of ui.conversations.querySelectorAll(".meta[data-updated-at]")) {
-      meta.textContent = meta.textContent.replace(/· .*$/, `· ${relativeTime(meta.dataset.updatedAt)}`);
-    }
+    for (const meta of ui.conversations.querySelectorAll(".meta[data-updated-at]")) meta.textContent = conversationMeta(meta);
   }
 
   async function deleteConversation(conversation) {
-    if (!confirm(`Delete “${conversation.title}” and all its messages? This cannot be undone.`)) return;
+    if (!confirm(t("conversation.confirmDelete", { title: conversation.title || t("title.untitled") }))) return;
     const index = state.conversations.findIndex((c) => c.id === conversation.id);
     let response;
     try {
       response = await api(`/api/conversations/${conversation.id}`, { method: "DELETE" });
     } catch (error) {
-      if (error.message !== "signed out") setStatus("Could not delete the conversation. Try again.");
+      if (error.message !== "signed out") setStatus(t("status.deleteFailed"));
       return;
     }
     if (!response.ok && response.status !== 404) {
-      setStatus("Could not delete the conversation. Try again.");
+      setStatus(t("status.deleteFailed"));
       return;
     }
     state.conversations = state.conversations.filter((c) => c.id !== conversation.id);
@@ -544,7 +546,7 @@
       const next = ui.conversations.children[Math.min(index, ui.conversations.children.length - 1)];
       (next?.querySelector(".open") ?? ui.newChat).focus();
     }
-    setStatus("Conversation deleted");
+    setStatus(t("status.deleted"));
     loadConversations();
   }
 
@@ -554,10 +556,13 @@
       ui.history.replaceChildren(...jobs.map((job) => {
         const item = document.createElement("li");
         item.className = `job ${job.status}`;
-        const what = job.kind === "answer" ? (job.conversationTitle ?? "Answer") : job.kind === "question" ? "Generated question" : "API completion";
-        const duration = job.durationMs != null ? ` · ${(job.durationMs / 1000).toFixed(1)} s` : "";
-        const wait = job.waitMs != null ? ` · waited ${(job.waitMs / 1000).toFixed(1)} s` : "";
-        item.textContent = `${formatTime(job.createdAt)} ${what} — ${job.status} (${job.priority}, ${job.model})${wait}${duration}`;
+        const what = job.kind === "answer" ? (job.conversationTitle ?? t("history.answer")) : job.kind === "question" ? t("history.question") : t("history.completion");
+        const parts = [t("history.item", {
+          time: formatTime(job.createdAt), what, status: jobStatus(job.status), priority: priorityName(job.priority), model: job.model,
+        })];
+        if (job.waitMs != null) parts.push(t("history.waited", { seconds: secondsText(job.waitMs) }));
+        if (job.durationMs != null) parts.push(t("units.seconds", { value: secondsText(job.durationMs) }));
+        item.textContent = parts.join(" · ");
         return item;
       }));
     } catch {
@@ -565,13 +570,17 @@
     }
   }
 
+  // Known values in the page's language; anything newer as the server says it.
+  const jobStatus = (status) => (i18n.has(`jobStatus.${status}`) ? t(`jobStatus.${status}`) : status);
+  const priorityName = (priority) => (i18n.has(`priority.${priority}`) ? t(`priority.${priority}`) : priority);
+
   async function loadQueueStats() {
     if (!ui.queueDetails.open || document.hidden) return;
     try {
       const stats = await (await api("/api/queue/stats")).json();
-      ui.queueWaiting.textContent = stats.waiting;
-      ui.queueProcessing.textContent = stats.processing;
-      ui.queueThroughput.textContent = stats.throughputPerMinute;
+      ui.queueWaiting.textContent = i18n.number(stats.waiting);
+      ui.queueProcessing.textContent = i18n.number(stats.processing);
+      ui.queueThroughput.textContent = i18n.number(stats.throughputPerMinute);
     } catch {
       // Shown again at the next refresh.
     }
@@ -612,7 +621,7 @@
     const url = id ? `?c=${encodeURIComponent(id)}` : location.pathname;
     if (push && location.search !== (id ? url : "")) history.pushState({ c: id }, "", url);
     else history.replaceState({ c: id }, "", url);
-    setTitle(id ? state.conversations.find((c) => c.id === id)?.title ?? "Conversation" : null);
+    setTitle(id ? state.conversations.find((c) => c.id === id)?.title ?? t("title.conversation") : null);
     markActiveConversation();
     closeSidebar();
 
@@ -625,7 +634,7 @@
         if (response.status === 404) {
           setLoading(false);
           await openConversation(null, { focus });
-          addNote("That conversation does not exist any more — this is a new chat.", "missing");
+          addNote(t("note.missing"), "missing");
           return;
         }
         if (response.ok) {
@@ -639,11 +648,11 @@
           // Complete history and nothing pending: no need to compare again after connecting.
           reconcileOnResume = conversation.messages.at(-1)?.role === "user";
         } else {
-          setStatus("Could not load this conversation's history yet; it will appear when the chat service answers.");
+          setStatus(t("status.historyFailed"));
         }
       } catch (error) {
         if (error.message === "signed out" || token !== state.openToken) return;
-        setStatus("Could not load this conversation's history yet; it will appear when the chat service answers.");
+        setStatus(t("status.historyFailed"));
       } finally {
         if (token === state.openToken) setLoading(false);
       }
@@ -736,11 +745,11 @@
     const socket = new WebSocket(`${scheme}://${location.host}/ws${search ? `?${search}` : ""}`);
     state.socket = socket;
     state.socketOpened = false;
-    setStatus(state.reconnectAttempt ? "Reconnecting…" : "Connecting…", { connection: "connecting" });
+    setStatus(state.reconnectAttempt ? t("status.reconnecting") : t("status.connecting"), { connection: "connecting" });
     socket.onopen = () => {
       state.socketOpened = true;
       state.reconnectAttempt = 0;
-      setStatus("Connected", { connection: "open" });
+      setStatus(t("status.connected"), { connection: "open" });
       flushPending();
     };
     socket.onclose = (event) => {
@@ -784,11 +793,10 @@
     // Screen readers hear "Connection lost. Reconnecting" once; the countdown itself is only shown.
     const countdown = document.createElement("span");
     countdown.setAttribute("aria-hidden", "true");
-    setStatus("Connection lost. Reconnecting ", { connection: "closed" });
+    setStatus(t("status.connectionLost"), { connection: "closed" });
     ui.status.appendChild(countdown);
     const tick = () => {
-      const seconds = Math.max(1, Math.ceil((due - Date.now()) / 1000));
-      countdown.textContent = `in ${seconds} s…`;
+      countdown.textContent = t("status.reconnectCountdown", { seconds: Math.max(1, Math.ceil((due - Date.now()) / 1000)) });
     };
     tick();
     ui.retryNow.hidden = false;
@@ -840,7 +848,7 @@
         state.everConnected = true;
         history.replaceState({ c: event.conversationId }, "", `?c=${encodeURIComponent(event.conversationId)}`);
         showConversationModel(event.model, event.offline);
-        setStatus(`New conversation with ${event.modelName}`);
+        setStatus(t("status.newConversation", { model: event.modelName }));
         break;
 
       case "conversation_resumed": {
@@ -849,7 +857,7 @@
         state.adoptNextGeneration = !state.current;
         showConversationModel(event.model);
         if (event.title) setTitle(event.title);
-        setStatus(reconnected ? "Reconnected" : "Connected", { connection: "open" });
+        setStatus(reconnected ? t("status.reconnected") : t("status.connected"), { connection: "open" });
         if (reconnected || state.reconcileOnResume) reconcile();
         state.reconcileOnResume = false;
         break;
@@ -870,9 +878,9 @@
         state.adoptNextGeneration = false;
         setGenerating(event.generationId);
         const bubble = bubbleFor(event.generationId);
-        setQueuedLabel(bubble, "Queued");
-        ui.jobPosition.textContent = `Queued with ${event.priority} priority`;
-        setStatus("Message saved and queued");
+        setQueuedLabel(bubble, t("job.queued"));
+        ui.jobPosition.textContent = t("job.queuedWith", { priority: priorityName(event.priority) });
+        setStatus(t("status.queued"));
         loadHistory();
         break;
       }
@@ -880,10 +888,10 @@
       case "queue_position": {
         const bubble = knownOrAdopted(event.generationId);
         if (event.generationId !== state.current) break;
-        const text = event.ahead === 0 ? "Next in line" : `${plural(event.ahead, "task")} ahead`;
-        ui.jobPosition.textContent = `In queue · ${text}`;
+        const text = event.ahead === 0 ? t("queue.nextInLine") : tn("queue.ahead", event.ahead);
+        ui.jobPosition.textContent = t("job.inQueue", { position: text });
         setQueuedLabel(bubble, text);
-        setStatus(`Waiting in the queue · ${text}`);
+        setStatus(t("status.waitingInQueue", { position: text }));
         break;
       }
 
@@ -894,11 +902,11 @@
 
       case "job_status":
         if (event.status === "retrying") {
-          setStatus(`The model failed (${event.code}); retrying in ${(event.retryInMs / 1000).toFixed(1)} s (attempt ${event.attempt + 1})…`);
+          setStatus(t("status.retrying", { code: event.code, seconds: secondsText(event.retryInMs), attempt: i18n.number(event.attempt + 1) }));
         } else if (event.status === "throttled") {
-          setStatus(`Waiting ${Math.ceil(event.retryInMs / 1000)} s for the model's rate limit…`);
+          setStatus(t("status.throttled", { seconds: i18n.number(Math.ceil(event.retryInMs / 1000)) }));
         } else if (event.status === "delayed") {
-          setStatus("Your message is saved; the job queue is unreachable, so it will be answered as soon as the queue is back.");
+          setStatus(t("status.delayed"));
         }
         break;
 
@@ -908,8 +916,8 @@
         if (kind === "answer") {
           state.adoptNextGeneration = false;
           if (!bubble.done) setGenerating(event.generationId);
-          ui.jobPosition.textContent = "Writing…";
-          setStatus(event.restarted ? "The model restarted this answer…" : "Writing…");
+          ui.jobPosition.textContent = t("status.writing");
+          setStatus(event.restarted ? t("status.restarted") : t("status.writing"));
         }
         if (bubble.node && !bubble.done) {
           // Between ai_start and the first token: the three dots. A restart throws the partial text away.
@@ -950,7 +958,7 @@
         if (wasCurrent) setGenerating(null);
         if (bubble?.kind === "nudge") break;
         if (wasCurrent || event.status === "cancelled") {
-          setStatus(event.status === "cancelled" ? "Stopped" : event.tokensUsed ? `Done · ${event.tokensUsed} tokens` : "Done");
+          setStatus(event.status === "cancelled" ? t("status.stopped") : event.tokensUsed ? tn("status.doneTokens", event.tokensUsed) : t("status.done"));
         }
         loadConversations();
         loadHistory();
@@ -965,7 +973,7 @@
           finishBubble(bubble, event.reason === "cancelled" ? "cancelled" : "interrupted");
         }
         if (event.generationId === state.current) setGenerating(null);
-        setStatus(event.reason === "cancelled" ? "Stopped" : "Answer interrupted by your new message");
+        setStatus(event.reason === "cancelled" ? t("status.stopped") : t("status.interrupted"));
         break;
       }
 
@@ -979,8 +987,8 @@
 
       case "conversation_ended":
         if (event.conversationId && event.conversationId !== state.conversationId) break;
-        addNote("This conversation ended after inactivity — send a message to continue.", "ended");
-        setStatus("Conversation ended · send a message to continue");
+        addNote(t("note.ended"), "ended");
+        setStatus(t("status.ended"));
         break;
 
       case "question_suggested":
@@ -989,7 +997,7 @@
         ui.input.value = event.question;
         autoResize();
         ui.input.focus();
-        setStatus("Here is a question you could ask — edit it or press Enter to send.");
+        setStatus(t("status.questionSuggested"));
         loadHistory();
         break;
     }
@@ -1024,7 +1032,7 @@
     }
 
     if (event.code === "CONVERSATION_NOT_FOUND") {
-      openConversation(null, { push: true }).then(() => addNote(event.error, "missing"));
+      openConversation(null, { push: true }).then(() => addNote(errorMessage(event), "missing"));
       return;
     }
     const node = document.createElement("div");
@@ -1034,25 +1042,29 @@
     const title = document.createElement("strong");
     title.textContent = errorTitle(event.code);
     const text = document.createElement("p");
-    text.textContent = event.error;
+    text.textContent = errorMessage(event);
+    // The server's own words may say more (a size limit, a model name): kept at hand, in English.
+    if (text.textContent !== event.error) text.title = event.error;
     const code = document.createElement("code");
     code.textContent = event.code;
     node.append(title, text, code);
     ui.messages.appendChild(node);
     scrollToLatest();
-    setStatus(`Error: ${event.code}`);
+    setStatus(t("status.error", { code: event.code }));
+  }
+
+  // The server explains errors in English; the page says it in its own language, chosen by the error's code. A code
+  // this page does not know yet keeps the server's explanation.
+  function errorMessage(event) {
+    return i18n.has(`error.${event.code}`) ? t(`error.${event.code}`) : event.error;
   }
 
   function errorTitle(code) {
     switch (code) {
-      case "RATE_LIMITED": return "The model is rate limited";
-      case "QUOTA_EXCEEDED": return "The model's quota is used up";
-      case "TIMEOUT": return "The model took too long";
-      case "SERVICE_UNAVAILABLE": case "NO_WORKER": case "QUEUE_UNAVAILABLE": return "The model is not available";
-      case "STORAGE_UNAVAILABLE": return "Your message was not saved";
-      case "TOO_MANY_MESSAGES": return "Slow down a little";
-      case "CONTENT_BLOCKED": return "The model refused this";
-      default: return "Something went wrong";
+      case "RATE_LIMITED": case "QUOTA_EXCEEDED": case "TIMEOUT": case "STORAGE_UNAVAILABLE": case "TOO_MANY_MESSAGES": case "CONTENT_BLOCKED":
+        return t(`errorTitle.${code}`);
+      case "SERVICE_UNAVAILABLE": case "NO_WORKER": case "QUEUE_UNAVAILABLE": return t("errorTitle.unavailable");
+      default: return t("errorTitle.default");
     }
   }
 
@@ -1099,7 +1111,7 @@
     if (!(state.socket?.readyState === WebSocket.OPEN)) {
       node.classList.add("queued");
       Object.defineProperty(message, "node", { value: node, enumerable: false });
-      setStatus("Not connected — your message will be sent as soon as the connection is back.");
+      setStatus(t("status.notConnected"));
     }
     send(message);
     ui.input.value = "";
@@ -1119,7 +1131,7 @@
   });
 
   function stopAnswer() {
-    if (send({ type: "cancel" })) setStatus("Stopping…");
+    if (send({ type: "cancel" })) setStatus(t("status.stopping"));
     ui.input.focus();
   }
 
@@ -1139,7 +1151,7 @@
     state.questionPending = true;
     ui.generateQuestion.disabled = true;
     send({ type: "generate_question", priority: ui.priority.value });
-    setStatus("Asking the model for a question…");
+    setStatus(t("status.askingQuestion"));
   });
   ui.messages.addEventListener("click", async (event) => {
     const button = event.target.closest?.(".copy-code");
@@ -1147,11 +1159,11 @@
     const code = button.closest(".code-block")?.querySelector("pre")?.innerText ?? "";
     try {
       await navigator.clipboard.writeText(code);
-      button.textContent = "Copied";
+      button.textContent = t("code.copied");
     } catch {
-      button.textContent = "Copy failed";
+      button.textContent = t("code.copyFailed");
     }
-    setTimeout(() => { button.textContent = "Copy"; }, 1500);
+    setTimeout(() => { button.textContent = t("code.copy"); }, 1500);
   });
   ui.retryNow.addEventListener("click", () => { state.reconnectAttempt = 0; reconnectNow(); });
   ui.queueDetails.addEventListener("toggle", loadQueueStats);

@@ -14,10 +14,13 @@
   };
   if (!ui.panel) return;
 
-  const number = new Intl.NumberFormat();
-  const ms = (value) => (value == null ? "–" : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${number.format(Math.round(value))} ms`);
-  const percent = (rate) => (rate == null ? "–" : `${Math.round(rate * 1000) / 10} %`);
-  const time = (value) => new Date(value).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const { t, number } = i18n;
+  const fixed = (value, digits) => number(value, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const ms = (value) => (value == null ? "–" : value >= 10_000 ? t("units.seconds", { value: fixed(value / 1000, 1) }) : t("units.ms", { value: number(Math.round(value)) }));
+  const percent = (rate) => (rate == null ? "–" : t("units.percent", { value: number(Math.round(rate * 1000) / 10) }));
+  const time = (value) => new Date(value).toLocaleTimeString(i18n.locale, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  // Known call statuses in the page's language; anything newer as Telemetry says it.
+  const status = (value) => (i18n.has(`jobStatus.${value}`) ? t(`jobStatus.${value}`) : value);
   let loading = false;
 
   function restoreSettings() {
@@ -46,10 +49,10 @@
       }
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       render(await response.json());
-      ui.note.textContent = `Updated ${time(new Date())}`;
+      ui.note.textContent = t("perf.updated", { time: time(new Date()) });
       ui.note.classList.remove("error");
     } catch {
-      ui.note.textContent = `Could not load the statistics; trying again in ${REFRESH_MS / 1000} s.`;
+      ui.note.textContent = t("perf.loadFailed", { seconds: number(REFRESH_MS / 1000) });
       ui.note.classList.add("error");
     } finally {
       loading = false;
@@ -60,15 +63,15 @@
     ui.latency.textContent = ms(stats.averageLatencyMs);
     ui.p95.textContent = ms(stats.p95LatencyMs);
     ui.ttft.textContent = ms(stats.averageTimeToFirstTokenMs);
-    ui.total.textContent = number.format(stats.totalRequests);
+    ui.total.textContent = number(stats.totalRequests);
     ui.success.textContent = percent(stats.successRate);
-    ui.throughput.textContent = `${stats.throughputPerMinute.toFixed(2)}/min`;
-    ui.tokens.textContent = `${number.format(stats.inputTokens)} / ${number.format(stats.outputTokens)}`;
+    ui.throughput.textContent = t("perf.perMinute", { value: fixed(stats.throughputPerMinute, 2) });
+    ui.tokens.textContent = `${number(stats.inputTokens)} / ${number(stats.outputTokens)}`;
     renderTimeline(stats.timeline);
     ui.models.replaceChildren(...stats.perModel.map((model) => row([
-      model.model, number.format(model.totalRequests), percent(model.successRate), ms(model.averageLatencyMs),
+      model.model, number(model.totalRequests), percent(model.successRate), ms(model.averageLatencyMs),
     ])));
-    if (stats.perModel.length === 0) ui.models.replaceChildren(row(["No calls in this window"], 4));
+    if (stats.perModel.length === 0) ui.models.replaceChildren(row([t("perf.noCalls")], 4));
     ui.recent.replaceChildren(...stats.recent.map(recentItem));
   }
 
@@ -106,15 +109,17 @@
     });
     ui.timeline.replaceChildren(...bars);
     const total = buckets.reduce((sum, b) => sum + b.totalRequests, 0);
-    ui.timeline.setAttribute("aria-label", `${total} requests over the window, in ${buckets.length} slices`);
+    ui.timeline.setAttribute("aria-label", t("perf.timeline", { total: number(total), slices: number(buckets.length) }));
   }
 
   function recentItem(call) {
     const item = document.createElement("li");
     item.className = `call ${call.status}`;
-    const attempt = call.attempt > 1 ? ` · attempt ${call.attempt}` : "";
-    const error = call.errorCode ? ` · ${call.errorCode}` : "";
-    item.textContent = `${time(call.createdAt)} ${call.model} — ${call.status}${attempt} · ${ms(call.latencyMs)}${error}`;
+    const parts = [t("perf.call", { time: time(call.createdAt), model: call.model, status: status(call.status) })];
+    if (call.attempt > 1) parts.push(t("perf.attempt", { attempt: number(call.attempt) }));
+    parts.push(ms(call.latencyMs));
+    if (call.errorCode) parts.push(call.errorCode);
+    item.textContent = parts.join(" · ");
     // The prompt as Telemetry stored it: personal data already replaced by [EMAIL], [CARD]…
     item.title = call.inputPreview;
     return item;

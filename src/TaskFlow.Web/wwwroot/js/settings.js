@@ -5,7 +5,7 @@ const el = (id) => document.getElementById(id);
 el("base-url").textContent = `${location.origin}/v1`;
 
 function when(value) {
-  return value ? new Date(value).toLocaleString() : "never";
+  return value ? new Date(value).toLocaleString(i18n.locale) : i18n.t("settings.never");
 }
 
 async function loadKeys() {
@@ -18,7 +18,7 @@ async function loadKeys() {
   el("keys").replaceChildren(...keys.map((key) => {
     const row = document.createElement("tr");
     row.className = key.revokedAt ? "revoked" : "";
-    for (const text of [key.name, key.prefix, when(key.createdAt), key.revokedAt ? `revoked ${when(key.revokedAt)}` : when(key.lastUsedAt)]) {
+    for (const text of [key.name, key.prefix, when(key.createdAt), key.revokedAt ? i18n.t("settings.revokedAt", { time: when(key.revokedAt) }) : when(key.lastUsedAt)]) {
       const cell = document.createElement("td");
       cell.textContent = text;
       row.appendChild(cell);
@@ -28,10 +28,10 @@ async function loadKeys() {
       const revoke = document.createElement("button");
       revoke.type = "button";
       revoke.className = "secondary";
-      revoke.textContent = "Revoke";
+      revoke.textContent = i18n.t("settings.revoke");
       revoke.dataset.testid = "revoke-key";
       revoke.addEventListener("click", async () => {
-        if (!confirm(`Revoke “${key.name}”? Programs using it stop working at once.`)) return;
+        if (!confirm(i18n.t("settings.confirmRevoke", { name: key.name }))) return;
         await fetch(`/api/keys/${key.id}`, { method: "DELETE" });
         loadKeys();
       });
@@ -51,7 +51,8 @@ el("new-key").addEventListener("submit", async (event) => {
   });
   const body = await response.json();
   if (!response.ok) {
-    alert(body.error ?? "The key could not be created.");
+    // The server's reason is English; the page says in its own language that it failed, and why if the server said.
+    alert(body.error ? `${i18n.t("settings.createFailed")}\n${body.error}` : i18n.t("settings.createFailed"));
     return;
   }
   el("secret-value").textContent = body.key;
