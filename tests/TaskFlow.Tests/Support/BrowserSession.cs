@@ -21,7 +21,8 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public static string ScreenshotDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
 
-    public static async Task<BrowserSession> StartAsync()
+    /// <param name="configure">Changes to the page's context: its language (<c>Locale</c>), its <c>ColorScheme</c>…</param>
+    public static async Task<BrowserSession> StartAsync(Action<BrowserNewPageOptions>? configure = null)
     {
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -30,7 +31,9 @@ public sealed class BrowserSession : IAsyncDisposable
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        var options = new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 800 } };
+        configure?.Invoke(options);
+        var page = await browser.NewPageAsync(options);
         return new BrowserSession(playwright, browser, page);
     }
 
