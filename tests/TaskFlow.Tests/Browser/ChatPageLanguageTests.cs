@@ -87,7 +87,14 @@ public sealed class ChatPageLanguageTests(TaskFlowStack stack)
         await Assertions.Expect(errors).ToContainTextAsync("密码至少需要 8 个字符。");
         await Assertions.Expect(errors).ToContainTextAsync("两次输入的密码不一致。");
 
-        await page.GetByTestId("language-toggle").ClickAsync();
+        // By keyboard: the toggle comes just before the theme picker, both before the form.
+        await page.GetByTestId("email").FocusAsync();
+        await page.Keyboard.PressAsync("Shift+Tab");
+        await Assertions.Expect(page.GetByTestId("theme-picker")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Shift+Tab");
+        await Assertions.Expect(page.GetByTestId("language-toggle")).ToBeFocusedAsync();
+        await browser.ScreenshotAsync("language-toggle-focused");
+        await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "en");
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Create an account");
         // The cookie outranks the browser's Accept-Language from now on.
