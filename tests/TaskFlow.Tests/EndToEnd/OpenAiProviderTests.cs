@@ -58,7 +58,8 @@ public sealed class OpenAiProviderTests(TaskFlowStack stack)
 
         var done = events[^1];
         Assert.Equal(outputTokens, done.GetProperty("outputTokens").GetInt64());
-        var log = await InferenceLogsAsync(Guid.Parse(done.Str("generationId")), expected: 1);
+        var log = await InferenceLogs.RowsAsync(stack, Guid.Parse(done.Str("generationId")),
+            "attempt, model, provider, status, coalesce(input_tokens::text, ''), coalesce(output_tokens::text, ''), coalesce(error_code, '')");
         Assert.Equal([$"1|{TaskFlowStack.OpenAiModel}|openai|completed|{inputTokens}|{outputTokens}|"], log);
     }
 
@@ -76,8 +77,8 @@ public sealed class OpenAiProviderTests(TaskFlowStack stack)
         Assert.Equal(3, stack.Model.AttemptsFor(prompt));
         Assert.Equal(string.Concat(FakeModelServer.ReplyTo(prompt)),
             string.Concat(events.SkipWhile(e => e.Type() != "job_status").Where(e => e.Type() == "ai_token").Select(e => e.Str("token"))));
-        var calls = await InferenceLogsAsync(Guid.Parse(events[^1].Str("generationId")), expected: 3);
-        Assert.Equal(["1|failed|SERVICE_UNAVAILABLE", "2|failed|SERVICE_UNAVAILABLE", "3|completed|"], calls.Select(AttemptStatusCode));
+        var calls = await InferenceLogs.CallsAsync(stack, Guid.Parse(events[^1].Str("generationId")), atLeast: 3);
+        Assert.Equal(["1|failed|SERVICE_UNAVAILABLE", "2|failed|SERVICE_UNAVAILABLE", "3|completed|"], calls);
     }
 
     [Fact]
@@ -115,8 +116,7 @@ public sealed class OpenAiProviderTests(TaskFlowStack stack)
         Assert.Equal("failed|CONTENT_BLOCKED", await JobOutcomeAsync(generationId));
         Assert.Equal(("assistant", string.Concat(partial), "failed"), (await Eventually.GetAsync(async () =>
             (await MessagesAsync(conversationId)) is { Count: 2 } rows ? rows : null, what: "the cut-off answer"))[1]);
-        var log = await InferenceLogsAsync(Guid.Parse(generationId), expected: 1);
-        Assert.Equal("1|failed|CONTENT_BLOCKED", AttemptStatusCode(log[0]));
+        Assert.Equal(["1|failed|CONTENT_BLOCKED"], await InferenceLogs.CallsAsync(stack, Guid.Parse(generationId)));
     }
 
     [Theory]
@@ -177,33 +177,5 @@ public sealed class OpenAiProviderTests(TaskFlowStack stack)
             command.Parameters.AddWithValue("id", Guid.Parse(generationId));
             return await command.ExecuteScalarAsync() as string;
         }, what: "the finished job");
-    }
-
-    /// <summary>The generation's inference logs as "attempt|model|provider|status|input tokens|output tokens|error code", in attempt order.</summary>
-    private async Task<List<string>> InferenceLogsAsync(Guid generationId, int expected)
-    {
-        await using var db = await stack.OpenDatabaseAsync();
-        return await Eventually.GetAsync(async () =>
-        {
-            await using var query = new NpgsqlCommand(
-                """
-                SELECT concat_ws('|', attempt, model, provider, status, coalesce(input_tokens::text, ''), coalesce(output_tokens::text, ''), coalesce(error_code, ''))
-                FROM telemetry.inference_logs WHERE generation_id = @id ORDER BY attempt
-                """, db);
-            query.Parameters.AddWithValue("id", generationId);
-            var rows = new List<string>();
-            await using var reader = await query.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                rows.Add(reader.GetString(0));
-            }
-            return rows.Count >= expected ? rows : null;
-        }, what: $"{expected} inference logs");
-    }
-
-    private static string AttemptStatusCode(string log)
-    {
-        var fields = log.Split('|');
-        return $"{fields[0]}|{fields[3]}|{fields[6]}";
     }
 }

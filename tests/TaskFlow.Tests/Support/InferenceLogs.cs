@@ -10,11 +10,15 @@ public static class InferenceLogs
     /// there are at least <paramref name="atLeast"/> of them.
     /// </summary>
     public static Task<List<string>> CallsAsync(TaskFlowStack stack, Guid generationId, int atLeast = 1, TimeSpan? timeout = null) =>
+        RowsAsync(stack, generationId, "attempt, status, coalesce(error_code, '')", atLeast, timeout);
+
+    /// <summary>The chosen columns (SQL expressions) of the generation's inference logs joined with '|', in attempt order.</summary>
+    public static Task<List<string>> RowsAsync(TaskFlowStack stack, Guid generationId, string columns, int atLeast = 1, TimeSpan? timeout = null) =>
         Eventually.GetAsync(async () =>
         {
             await using var db = await stack.OpenDatabaseAsync();
             await using var query = new NpgsqlCommand(
-                "SELECT attempt || '|' || status || '|' || coalesce(error_code, '') FROM telemetry.inference_logs WHERE generation_id = @id ORDER BY attempt", db);
+                $"SELECT concat_ws('|', {columns}) FROM telemetry.inference_logs WHERE generation_id = @id ORDER BY attempt", db);
             query.Parameters.AddWithValue("id", generationId);
             var rows = new List<string>();
             await using var reader = await query.ExecuteReaderAsync();
