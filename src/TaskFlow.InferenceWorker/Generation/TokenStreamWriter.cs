@@ -44,7 +44,7 @@ public sealed class GenerationStreamSession(IDatabase database, ISubscriber subs
     {
         await AppendAsync(Kinds.Start, new NameValueEntry(Fields.Status, restarted ? "restarted" : "started"));
         // A worker that dies mid-answer must not leave the stream behind forever.
-        await database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd * 3);
+        await WhenReconnectedAsync(() => database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd * 3));
     }
 
     public Task RetryAsync(int attempt, TimeSpan delay, string errorCode) =>
@@ -67,7 +67,7 @@ public sealed class GenerationStreamSession(IDatabase database, ISubscriber subs
             new NameValueEntry(Fields.OutputTokens, outputTokens ?? -1),
             new NameValueEntry(Fields.ErrorCode, error?.Code ?? ""),
             new NameValueEntry(Fields.ErrorMessage, error?.UserMessage ?? ""));
-        await database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd);
+        await WhenReconnectedAsync(() => database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd));
     }
 
     private async Task AppendAsync(string kind, params NameValueEntry[] fields)
@@ -76,15 +76,46 @@ public sealed class GenerationStreamSession(IDatabase database, ISubscriber subs
         NameValueEntry[] entry = [new(Fields.Sequence, sequence), new(Fields.Kind, kind), .. fields];
         // A span per token would bury the trace; the first one marks when the answer began to reach readers.
         var traced = kind != Kinds.Token || Interlocked.Exchange(ref _tokenTraced, 1) == 0;
-        if (traced)
-        {
-            await database.Multiplexer.TraceAsync("XADD", TokenStreamKeys.KeyFamily, () => database.StreamAddAsync(_key, entry),
-                [new("taskflow.stream.entry", kind), new("taskflow.stream.seq", sequence)]);
-        }
-        else
-        {
-            await database.StreamAddAsync(_key, entry);
-        }
+        await WhenReconnectedAsync(
+            () => traced
+                ? database.Multiplexer.TraceAsync("XADD", TokenStreamKeys.KeyFamily, () => database.StreamAddAsync(_key, entry),
+                    [new("taskflow.stream.entry", kind), new("taskflow.stream.seq", sequence)])
+                : (Task)database.StreamAddAsync(_key, entry),
+            alreadyDone: async () => await LastSequenceAsync() >= sequence);
         await subscriber.PublishAsync(_channel, sequence, CommandFlags.FireAndForget);
     }
+
+    private async Task<long> LastSequenceAsync()
+    {
+        var last = await database.StreamRangeAsync(_key, "-", "+", count: 1, messageOrder: Order.Descending);
+        return last.Length == 1 ? (long)last[0][Fields.Sequence] : 0;
+    }
+
+    /// <summary>
+    /// A command on the wire when Redis restarts fails at once, though Redis may have applied it; commands sent after
+    /// that wait for the reconnect. So a quick restart costs one write, and is tried again (after checking that Redis
+    /// did not take it) instead of failing the whole answer, which would make the user watch it start over.
+    /// Redis away for longer ends in a timeout, which is not caught: the job is run again once Redis is back.
+    /// </summary>
+    private static async Task WhenReconnectedAsync(Func<Task> write, Func<Task<bool>>? alreadyDone = null)
+    {
+        for (var tries = 1; ; tries++)
+        {
+            try
+            {
+                if (tries == 1 || alreadyDone is null || !await alreadyDone())
+                {
+                    await write();
+                }
+                return;
+            }
+            catch (RedisConnectionException) when (tries < MaxWriteTries)
+            {
+                await Task.Delay(ReconnectPause * tries);
+            }
+        }
+    }
+
+    private const int MaxWriteTries = 3;
+    private static readonly TimeSpan ReconnectPause = TimeSpan.FromMilliseconds(200);
 }

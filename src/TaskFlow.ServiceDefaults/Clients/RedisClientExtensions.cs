@@ -14,6 +14,10 @@ public static class RedisClientExtensions
         var options = ConfigurationOptions.Parse(connectionString);
         // Keep retrying in the background while Redis restarts instead of failing the caller for good.
         options.AbortOnConnectFail = false;
+        // The default policy waits ConnectTimeout/2 (2.5 s) before each reconnect attempt, so a Redis that restarts in a
+        // second is only reached after the commands held for it (5 s timeout) are nearly out of time; one missed attempt
+        // fails them and every answer in flight is run again. Retrying from 250 ms reaches it about a heartbeat after it is back.
+        options.ReconnectRetryPolicy = new ExponentialRetry(deltaBackOffMilliseconds: 250, maxDeltaBackOffMilliseconds: 5_000);
         options.ClientName ??= builder.Environment.ApplicationName;
 
         builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
