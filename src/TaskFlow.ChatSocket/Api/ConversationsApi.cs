@@ -29,7 +29,9 @@ public static class ConversationsApi
             .Select(c => new ConversationSummary(
                 c.Id, c.Title, c.Status, c.Model, c.Provider, c.CreatedAt, c.UpdatedAt,
                 c.Messages.Count,
-                c.Messages.OrderByDescending(m => m.CreatedAt).Select(m => m.Content.Substring(0, PreviewLength)).FirstOrDefault()))
+                // An answer cancelled before its first token is stored empty; the preview is the last thing said.
+                c.Messages.Where(m => m.Content != "").OrderByDescending(m => m.CreatedAt)
+                    .Select(m => m.Content.Substring(0, PreviewLength)).FirstOrDefault()))
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new ConversationList(true, conversations));
     }

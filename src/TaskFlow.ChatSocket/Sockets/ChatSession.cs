@@ -32,6 +32,7 @@ public sealed class ChatSession : IDisposable
     private readonly ChatOptions _options;
     private readonly PacingOptions _pacing;
     private readonly EngagementOptions _engagement;
+    private readonly NudgeTexts _nudges;
     private readonly TimeProvider _clock;
     private readonly ILogger<ChatSession> _logger;
     private readonly FloodGuard _flood;
@@ -65,6 +66,7 @@ public sealed class ChatSession : IDisposable
         _options = options.Value;
         _pacing = pacing.Value;
         _engagement = engagement.Value;
+        _nudges = _engagement.TextsFor(request.Language);
         _clock = clock;
         _logger = logger;
         _flood = new FloodGuard(_options.FloodLimit, _options.FloodWindow, clock);
@@ -352,10 +354,10 @@ public sealed class ChatSession : IDisposable
         var nudgeId = Guid.CreateVersion7();
         _sender.Send(new AiStart(nudgeId, false, AiStart.Nudge));
         var sequence = 0L;
-        foreach (var word in _engagement.IdleNudgeMessage.Split(' '))
+        foreach (var word in NudgeWords.Split(_nudges.IdleNudge))
         {
             await Task.Delay(TimeSpan.FromMilliseconds(20), _clock, token);
-            _sender.Send(new AiToken(nudgeId, ++sequence, sequence == 1 ? word : " " + word));
+            _sender.Send(new AiToken(nudgeId, ++sequence, word));
         }
         _sender.Send(new AiDone(nudgeId, null, GenerationStatus.Completed, null, null, sequence));
     }
@@ -379,7 +381,7 @@ public sealed class ChatSession : IDisposable
 
     private Task SendTypingNudgeAsync()
     {
-        _sender.Send(new TypingNudge(_engagement.TypingNudgeMessage));
+        _sender.Send(new TypingNudge(_nudges.TypingNudge));
         return Task.CompletedTask;
     }
 

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Identity;
@@ -5,7 +6,7 @@ using TaskFlow.ChatSocket.Telemetry;
 
 namespace TaskFlow.ChatSocket.Sockets;
 
-public static class ChatSocketEndpoint
+public static partial class ChatSocketEndpoint
 {
     public const string Path = "/ws";
 
@@ -69,8 +70,25 @@ public static class ChatSocketEndpoint
             return false;
         }
         var model = query["model"].FirstOrDefault() is { Length: > 0 and <= 200 } m ? m : null;
-        request = new SessionRequest(CurrentUser.IdOf(context), conversationId, model, lastSequence);
+        string? language = null;
+        if (query["lang"].FirstOrDefault() is { Length: > 0 } rawLanguage)
+        {
+            if (!LanguageTag().IsMatch(rawLanguage))
+            {
+                error = "lang must be a language tag such as en or zh-Hans; leave it out to use Accept-Language.";
+                return false;
+            }
+            language = rawLanguage;
+        }
+        language ??= context.Request.GetTypedHeaders().AcceptLanguage
+            .OrderByDescending(l => l.Quality ?? 1)
+            .Select(l => l.Value.Value)
+            .FirstOrDefault(tag => tag is not null && LanguageTag().IsMatch(tag));
+        request = new SessionRequest(CurrentUser.IdOf(context), conversationId, model, lastSequence, language);
         error = null;
         return true;
     }
+
+    [GeneratedRegex("^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,4}$")]
+    private static partial Regex LanguageTag();
 }

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace TaskFlow.ChatSocket.Sockets;
 
 /// <summary>The seed's idle and typing behaviour; its timings are the defaults.</summary>
-public sealed class EngagementOptions
+public sealed class EngagementOptions : IValidatableObject
 {
     public const string SectionName = "Chat:Engagement";
 
@@ -19,9 +19,69 @@ public sealed class EngagementOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan TypingNudgeAfter { get; set; } = TimeSpan.FromSeconds(30);
 
-    [Required]
-    public string IdleNudgeMessage { get; set; } = "Still there? Take your time, I'm here whenever you want to continue.";
+    /// <summary>
+    /// What the nudges say, by the language the client asked for (<c>/ws?lang=…</c>, else its Accept-Language), falling
+    /// back to the base language (<c>zh</c> for <c>zh-Hans-CN</c>) and then to <see cref="DefaultLanguage"/>. Another
+    /// language is one more entry: <c>Chat__Engagement__Texts__fr__IdleNudge</c>.
+    /// </summary>
+    public Dictionary<string, NudgeTexts> Texts { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["en"] = new()
+        {
+            IdleNudge = "Still there? Take your time, I'm here whenever you want to continue.",
+            TypingNudge = "Take your time — I'm here.",
+        },
+        ["zh-Hans"] = new()
+        {
+            IdleNudge = "还在吗？不着急，想继续的时候我随时都在。",
+            TypingNudge = "慢慢来，我在这儿。",
+        },
+    };
 
     [Required]
-    public string TypingNudgeMessage { get; set; } = "Take your time — I'm here.";
+    public string DefaultLanguage { get; set; } = "en";
+
+    public NudgeTexts TextsFor(string? language)
+    {
+        var tag = language is { } asked && SimplifiedChineseRegions.Contains(asked) ? "zh-Hans" : language;
+        while (!string.IsNullOrEmpty(tag))
+        {
+            if (Texts.TryGetValue(tag, out var texts))
+            {
+                return texts;
+            }
+            var cut = tag.LastIndexOf('-');
+            tag = cut > 0 ? tag[..cut] : null;
+        }
+        return Texts[DefaultLanguage];
+    }
+
+    /// <summary>Every language has both texts and the default language exists, so a nudge can never come out blank.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Texts.ContainsKey(DefaultLanguage))
+        {
+            yield return new ValidationResult(
+                $"{SectionName}:Texts has no entry for DefaultLanguage '{DefaultLanguage}'; add its IdleNudge and TypingNudge.", [nameof(DefaultLanguage)]);
+        }
+        foreach (var (language, texts) in Texts)
+        {
+            if (string.IsNullOrWhiteSpace(texts.IdleNudge) || string.IsNullOrWhiteSpace(texts.TypingNudge))
+            {
+                yield return new ValidationResult($"{SectionName}:Texts:{language} needs both IdleNudge and TypingNudge.", [nameof(Texts)]);
+            }
+        }
+    }
+
+    // Browsers send these without the script subtag; they mean simplified characters, as the Web's zh-Hans does.
+    private static readonly HashSet<string> SimplifiedChineseRegions = new(["zh", "zh-CN", "zh-SG"], StringComparer.OrdinalIgnoreCase);
+}
+
+public sealed class NudgeTexts
+{
+    /// <summary>The idle check-in (phase 1), streamed word by word like an answer.</summary>
+    public string IdleNudge { get; set; } = "";
+
+    /// <summary>The note after a long typing spell.</summary>
+    public string TypingNudge { get; set; } = "";
 }

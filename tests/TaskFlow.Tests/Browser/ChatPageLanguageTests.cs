@@ -57,6 +57,9 @@ public sealed class ChatPageLanguageTests(TaskFlowStack stack)
         await Assertions.Expect(ChatPageDriver.FinishedAnswers(page).Last.Locator(".body")).ToHaveTextAsync(ChatPageDriver.Expected(prompt), ChatPageDriver.Streaming);
         await Assertions.Expect(page.GetByTestId("status")).ToHaveTextAsync(new Regex("^已完成 · \\d+ 个 token$"));
         await Assertions.Expect(page.GetByTestId("conversations").Locator(".meta").First).ToHaveTextAsync("2 条消息 · 刚刚", new() { Timeout = 15_000 });
+        // The server's own words follow the page's language too: the idle check-in is written in Chinese.
+        await Assertions.Expect(page.Locator(".message.assistant[data-kind=nudge] .body")).ToHaveTextAsync(
+            "还在吗？不着急，想继续的时候我随时都在。", new() { Timeout = 15_000 });
 
         // The fake model answers 401, which the worker classifies as PERMISSION_DENIED; the server explains it in English.
         await ChatPageDriver.SendAsync(page, "这次会失败 [[fail:401]]");

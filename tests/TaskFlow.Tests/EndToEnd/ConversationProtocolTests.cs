@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using StackExchange.Redis;
@@ -84,6 +85,29 @@ public sealed class ConversationProtocolTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public async Task An_answer_cancelled_before_its_first_token_leaves_the_question_as_the_sidebar_preview()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        const string prompt = "think for a while before answering [[delay:3000]]";
+        await socket.SendUserMessageAsync(prompt);
+        var started = await socket.ReceiveUntilAsync("ai_start");
+        var conversationId = started.First(e => e.Type() == "message_accepted").Str("conversationId");
+        await socket.SendAsync(new { type = "cancel" });
+        var ended = await socket.ReceiveUntilAsync("ai_done");
+        Assert.DoesNotContain(ended, e => e.Type() == "ai_token");
+
+        var generationId = Guid.Parse(ended[^1].Str("generationId"));
+        await using var db = await stack.OpenDatabaseAsync();
+        Assert.Equal("cancelled", await Eventually.GetAsync(() => ScalarAsync<string>(db,
+            "SELECT status FROM chat.generations WHERE id = @id", generationId), what: "the job status"));
+
+        var body = await user.Http.GetFromJsonAsync<JsonElement>("/api/conversations");
+        var listed = body.GetProperty("conversations").EnumerateArray().Single(c => c.Str("id") == conversationId);
+        Assert.Equal(prompt, listed.Str("lastMessagePreview"));
+    }
+
+    [Fact]
     public async Task A_job_cancelled_while_queued_never_runs()
     {
         // Fill the worker's three slots with slow answers from other users, so the next job has to wait.
@@ -138,7 +162,7 @@ public sealed class ConversationProtocolTests(TaskFlowStack stack)
         var clock = Stopwatch.StartNew();
         await socket.SendAsync(new { type = "user_typing" });
         var nudge = (await socket.ReceiveUntilAsync("typing_nudge"))[^1];
-        Assert.False(string.IsNullOrWhiteSpace(nudge.Str("message")));
+        Assert.Equal(Nudges("en").TypingNudge, nudge.Str("message"));
         Assert.True(clock.Elapsed >= TaskFlowStack.TypingNudgeAfter - TimeSpan.FromMilliseconds(100));
         await socket.SendAsync(new { type = "user_stopped_typing" });
     }
@@ -154,7 +178,7 @@ public sealed class ConversationProtocolTests(TaskFlowStack stack)
 
         var nudge = await socket.ReceiveUntilAsync("ai_done");
         Assert.Equal("nudge", nudge.Single(e => e.Type() == "ai_start").Str("kind"));
-        Assert.False(string.IsNullOrWhiteSpace(string.Concat(nudge.Where(e => e.Type() == "ai_token").Select(e => e.Str("token")))));
+        Assert.Equal(Nudges("en").IdleNudge, string.Concat(nudge.Where(e => e.Type() == "ai_token").Select(e => e.Str("token"))));
 
         var ended = (await socket.ReceiveUntilAsync("conversation_ended"))[^1];
         Assert.Equal("idle_timeout", ended.Str("reason"));
@@ -168,6 +192,38 @@ public sealed class ConversationProtocolTests(TaskFlowStack stack)
         await socket.ReceiveUntilAsync("ai_done");
         Assert.Equal("active", await ScalarAsync<string>(db, "SELECT status FROM chat.conversations WHERE id = @id", conversationId));
     }
+
+    [Fact]
+    public async Task Nudges_speak_the_language_the_client_asked_for()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        var chinese = Nudges("zh-Hans");
+        await using (var socket = await user.ConnectAsync("lang=zh-Hans"))
+        {
+            await socket.SendAsync(new { type = "user_typing" });
+            Assert.Equal(chinese.TypingNudge, (await socket.ReceiveUntilAsync("typing_nudge"))[^1].Str("message"));
+        }
+
+        // A client that names no language gets the one its Accept-Language prefers; zh-CN reads simplified Chinese.
+        await using var byHeader = await user.ConnectAsync(configure: options => options.SetRequestHeader("Accept-Language", "fr;q=0.5, zh-CN"));
+        await byHeader.SendUserMessageAsync("你好");
+        await byHeader.ReceiveUntilAsync("ai_done");
+        var tokens = (await byHeader.ReceiveUntilAsync("ai_done")).Where(e => e.Type() == "ai_token").Select(e => e.Str("token")).ToList();
+        Assert.Equal(chinese.IdleNudge, string.Concat(tokens));
+        // Streamed a character at a time, as a model streams Chinese, not as one block.
+        Assert.True(tokens.Count >= chinese.IdleNudge.Length / 2, $"{tokens.Count} pieces");
+    }
+
+    [Fact]
+    public async Task A_malformed_language_tag_is_refused_before_the_socket_opens()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        var refused = await Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(
+            () => user.ConnectAsync("lang=" + Uri.EscapeDataString("en\"><script>")));
+        Assert.Contains("400", refused.Message, StringComparison.Ordinal);
+    }
+
+    private static TaskFlow.ChatSocket.Sockets.NudgeTexts Nudges(string language) => new TaskFlow.ChatSocket.Sockets.EngagementOptions().TextsFor(language);
 
     [Fact]
     public async Task A_client_that_reconnects_mid_stream_gets_the_rest_without_loss_or_duplication()

@@ -740,6 +740,8 @@
     } else if (ui.model.value) {
       query.set("model", ui.model.value);
     }
+    // The server's own words (the idle and typing nudges) in the page's language.
+    if (document.documentElement.lang) query.set("lang", document.documentElement.lang);
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const search = query.toString();
     const socket = new WebSocket(`${scheme}://${location.host}/ws${search ? `?${search}` : ""}`);
