@@ -7,8 +7,11 @@ namespace TaskFlow.LocalInfra;
 /// <summary>How to launch one TaskFlow service.</summary>
 public sealed record ServiceProcessOptions
 {
-    /// <summary>Contract name: gateway, web, chatsocket, inferenceworker or telemetry (also OTEL_SERVICE_NAME).</summary>
+    /// <summary>Process name: the contract name (gateway, web, chatsocket, inferenceworker, telemetry), or chatsocket-2… for a replica.</summary>
     public required string Name { get; init; }
+
+    /// <summary>The contract name, OTEL_SERVICE_NAME; a replica's <see cref="Name"/> becomes its service.instance.id.</summary>
+    public string? ServiceName { get; init; }
 
     /// <summary>Project (and assembly) name, e.g. TaskFlow.Gateway.</summary>
     public required string ProjectName { get; init; }
@@ -69,8 +72,12 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             ["ASPNETCORE_URLS"] = Url,
             ["ASPNETCORE_ENVIRONMENT"] = options.EnvironmentName,
-            ["OTEL_SERVICE_NAME"] = options.Name,
+            ["OTEL_SERVICE_NAME"] = options.ServiceName ?? options.Name,
         };
+        if (options.ServiceName is { } service && service != options.Name)
+        {
+            env["OTEL_RESOURCE_ATTRIBUTES"] = $"service.instance.id={options.Name}";
+        }
         Environment = env;
     }
 

@@ -14,8 +14,11 @@ public sealed record InfraConnections(string Redis, string TaskflowDb, string Me
 }
 
 /// <summary>One service of the topology: its port and the exact environment the contract gives it.</summary>
-public sealed record ServiceDefinition(string Name, string ProjectName, int Port, IReadOnlyDictionary<string, string> Environment)
+public sealed record ServiceDefinition(string Name, string ProjectName, int Port, IReadOnlyDictionary<string, string> Environment, string? Service = null)
 {
+    /// <summary>The contract's service name (<c>chatsocket</c>), shared by its replicas (<c>chatsocket-2</c>…).</summary>
+    public string ServiceName => Service ?? Name;
+
     /// <summary><c>http://127.0.0.1:PORT</c>.</summary>
     public string Url => $"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 }
@@ -47,30 +50,49 @@ public static class TaskFlowTopology
     /// A port per service (from <paramref name="ports"/> where given and non-zero, else a free one) and the contract's
     /// variables: gateway → services__{web,chatsocket,telemetry}__http__0; web → redis, taskflowdb; chatsocket → redis,
     /// taskflowdb, messaging; inferenceworker → redis, messaging, chat; telemetry → redis, taskflowdb, messaging.
+    /// <paramref name="replicas"/> runs more processes of a service (not the gateway, the one public endpoint), named
+    /// <c>chatsocket</c>, <c>chatsocket-2</c>, …, each on its own port; the gateway gets one address per replica
+    /// (<c>services__chatsocket__http__0</c>, <c>__1</c>, …), as it would for several machines.
     /// </summary>
-    public static IReadOnlyList<ServiceDefinition> Create(InfraConnections infra, IReadOnlyDictionary<string, int>? ports = null)
+    public static IReadOnlyList<ServiceDefinition> Create(
+        InfraConnections infra, IReadOnlyDictionary<string, int>? ports = null, IReadOnlyDictionary<string, int>? replicas = null)
     {
         ArgumentNullException.ThrowIfNull(infra);
-        var port = ServiceNames.ToDictionary(n => n, n => ports is not null && ports.TryGetValue(n, out var p) && p > 0 ? p : FreePort.Get());
+        int Count(string service) => replicas is not null && replicas.TryGetValue(service, out var n) ? n : 1;
+        foreach (var (service, count) in replicas ?? new Dictionary<string, int>())
+        {
+            if (!ServiceNames.Contains(service) || count < 1 || (service == Gateway && count != 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(replicas), $"{service}={count}: replicas are 1 or more of web, chatsocket, inferenceworker or telemetry; the gateway is the one public endpoint.");
+            }
+        }
+
+        var instances = ServiceNames.SelectMany(n => Enumerable.Range(1, Count(n)).Select(i => (Service: n, Name: ReplicaName(n, i)))).ToList();
+        var port = instances.ToDictionary(i => i.Name, i => ports is not null && ports.TryGetValue(i.Name, out var p) && p > 0 ? p : FreePort.Get());
         string Url(string name) => $"http://127.0.0.1:{port[name].ToString(CultureInfo.InvariantCulture)}";
 
         var redis = KeyValuePair.Create("ConnectionStrings__redis", infra.Redis);
         var db = KeyValuePair.Create("ConnectionStrings__taskflowdb", infra.TaskflowDb);
         var messaging = KeyValuePair.Create("ConnectionStrings__messaging", infra.Messaging);
         var chat = KeyValuePair.Create("ConnectionStrings__chat", infra.Chat);
-        KeyValuePair<string, string> Service(string name) => KeyValuePair.Create($"services__{name}__http__0", Url(name));
+        IEnumerable<KeyValuePair<string, string>> Service(string name) => Enumerable.Range(1, Count(name))
+            .Select(i => KeyValuePair.Create($"services__{name}__http__{(i - 1).ToString(CultureInfo.InvariantCulture)}", Url(ReplicaName(name, i))));
 
         var env = new Dictionary<string, KeyValuePair<string, string>[]>
         {
-            [Gateway] = [Service(Web), Service(ChatSocket), Service(Telemetry)],
+            [Gateway] = [.. Service(Web), .. Service(ChatSocket), .. Service(Telemetry)],
             [Web] = [redis, db],
             [ChatSocket] = [redis, db, messaging],
             [InferenceWorker] = [redis, messaging, chat],
             [Telemetry] = [redis, db, messaging],
         };
 
-        return [.. ServiceNames.Select(n => new ServiceDefinition(n, ProjectName(n), port[n], new Dictionary<string, string>(env[n])))];
+        return [.. instances.Select(i => new ServiceDefinition(i.Name, ProjectName(i.Service), port[i.Name], new Dictionary<string, string>(env[i.Service]), i.Service))];
     }
+
+    /// <summary>The process name of a service's <paramref name="replica"/>th replica (1-based): the service's name, then name-2, name-3….</summary>
+    public static string ReplicaName(string service, int replica) =>
+        replica == 1 ? service : $"{service}-{replica.ToString(CultureInfo.InvariantCulture)}";
 }
 
 /// <summary>Options for <see cref="TaskFlowServices.Start"/>.</summary>
@@ -135,6 +157,7 @@ public sealed class TaskFlowServices : IAsyncDisposable
                 started.Add(ServiceProcess.Start(new ServiceProcessOptions
                 {
                     Name = definition.Name,
+                    ServiceName = definition.ServiceName,
                     ProjectName = definition.ProjectName,
                     Port = definition.Port,
                     Environment = env,

@@ -19,10 +19,17 @@ if (args.Any(a => a is "-h" or "--help"))
           TASKFLOW_RABBITMQ_PORT   default 5680
           TASKFLOW_CHAT            chat model, e.g. "Endpoint=http://127.0.0.1:11434;Model=qwen3" (also read: ConnectionStrings__chat)
           OTEL_EXPORTER_OTLP_ENDPOINT  passed on to the services (traces, metrics and logs over OTLP)
+          TASKFLOW_REPLICAS        more processes of a service behind the gateway, e.g. "chatsocket=2,inferenceworker=2"
 
         Stop with Ctrl-C: services first, then the servers.
         """);
     return 0;
+}
+
+if (!TryParseReplicas(Environment.GetEnvironmentVariable("TASKFLOW_REPLICAS"), out var replicas, out var replicasError))
+{
+    Console.Error.WriteLine($"TASKFLOW_REPLICAS: {replicasError}");
+    return 2;
 }
 
 var repo = RepoLayout.FindRoot();
@@ -59,7 +66,8 @@ var signals = new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHU
 
 var total = Stopwatch.StartNew();
 var step = 0;
-const int Steps = 8;
+// Redis, PostgreSQL, RabbitMQ, then each service process.
+var steps = 3 + TaskFlowTopology.ServiceNames.Sum(service => replicas.GetValueOrDefault(service, 1));
 var consoleGate = new Lock();
 void Say(string message)
 {
@@ -70,7 +78,7 @@ void Say(string message)
 }
 
 void Step(string message, TimeSpan took) =>
-    Say($"[{Interlocked.Increment(ref step)}/{Steps}] {message} ({took.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
+    Say($"[{Interlocked.Increment(ref step)}/{steps}] {message} ({took.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s)");
 
 int Setting(string name, int fallback) =>
     int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v is > 0 and < 65536 ? v : fallback;
@@ -145,7 +153,8 @@ try
             [TaskFlowTopology.ChatSocket] = FreePort.PreferOrGet(gatewayPort + 2),
             [TaskFlowTopology.InferenceWorker] = FreePort.PreferOrGet(gatewayPort + 3),
             [TaskFlowTopology.Telemetry] = FreePort.PreferOrGet(gatewayPort + 4),
-        });
+        },
+        replicas);
     services = TaskFlowServices.Start(topology, new TaskFlowServicesOptions
     {
         LogDirectory = logs,
@@ -273,6 +282,26 @@ static async Task StopQuietly(InfraServer? server)
     {
         Console.WriteLine($"{server.Name} did not stop cleanly: {e.Message}");
     }
+}
+
+// "chatsocket=2,inferenceworker=3": how many processes of each service (1 where not named).
+static bool TryParseReplicas(string? value, out Dictionary<string, int> replicas, out string? error)
+{
+    replicas = [];
+    error = null;
+    foreach (var part in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        var pair = part.Split('=', 2, StringSplitOptions.TrimEntries);
+        if (pair.Length != 2 || !TaskFlowTopology.ServiceNames.Contains(pair[0]) || pair[0] == TaskFlowTopology.Gateway
+            || !int.TryParse(pair[1], NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count is < 1 or > 16)
+        {
+            error = $"'{part}' is not SERVICE=COUNT with SERVICE one of web, chatsocket, inferenceworker, telemetry and COUNT 1 to 16, " +
+                "e.g. TASKFLOW_REPLICAS=chatsocket=2,inferenceworker=2";
+            return false;
+        }
+        replicas[pair[0]] = count;
+    }
+    return true;
 }
 
 // Like Task.WhenAll, but throws as soon as one task fails (the others are cancelled with the run).

@@ -1,4 +1,5 @@
 using TaskFlow.Gateway.Routing;
+using Yarp.ReverseProxy.Health;
 
 namespace TaskFlow.Gateway.Extensions;
 
@@ -8,6 +9,9 @@ internal static class GatewayExtensions
     {
         builder.Services.AddReverseProxy()
             .LoadFromMemory(GatewayRoutes.Routes(), GatewayRoutes.Clusters(builder.Configuration));
+        // A replica that refused connections is left out until this window has passed; YARP's default, a minute, is long
+        // after a restarted replica is back.
+        builder.Services.Configure<TransportFailureRateHealthPolicyOptions>(options => options.DetectionWindowSize = GatewayRoutes.PassiveHealthWindow);
     }
 
     /// <summary>Request ids for support questions and the usual browser hardening headers on everything the gateway serves.</summary>

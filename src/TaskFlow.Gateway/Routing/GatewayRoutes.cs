@@ -1,11 +1,13 @@
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.LoadBalancing;
 
 namespace TaskFlow.Gateway.Routing;
 
 /// <summary>
 /// The public surface of TaskFlow: which path goes to which service. Destinations come from the
-/// <c>services:&lt;name&gt;:http:0</c> keys Aspire injects (Microsoft.Extensions.ServiceDiscovery.Yarp is not available here).
+/// <c>services:&lt;name&gt;:http:N</c> keys Aspire injects (Microsoft.Extensions.ServiceDiscovery.Yarp is not available here).
 /// </summary>
 internal static class GatewayRoutes
 {
@@ -49,16 +51,54 @@ internal static class GatewayRoutes
         {
             ClusterId = name,
             HttpRequest = new ForwarderRequestConfig { ActivityTimeout = LongLivedIdleTimeout },
-            Destinations = new Dictionary<string, DestinationConfig>
-            {
-                [name] = new() { Address = ResolveAddress(configuration, name) },
-            },
+            // Replicas share nothing in memory (state is in PostgreSQL and Redis), so any one may take any request.
+            LoadBalancingPolicy = LoadBalancingPolicies.PowerOfTwoChoices,
+            HealthCheck = ReplicaHealth,
+            Destinations = ResolveAddresses(configuration, name)
+                .Select((address, index) => (Id: $"{name}-{index}", Address: address))
+                .ToDictionary(d => d.Id, d => new DestinationConfig { Address = d.Address }),
         })];
 
-    private static string ResolveAddress(IConfiguration configuration, string service) =>
-        configuration[$"services:{service}:http:0"] is { Length: > 0 } address
-            ? address
+    /// <summary>
+    /// A replica that stops answering is left out until it answers again: a refused connection takes it out at once
+    /// (passive), and a probe of its liveness endpoint brings it back. Liveness, not readiness: a replica whose
+    /// database is away still accepts messages (they wait in its outbox), and every replica shares that database anyway.
+    /// </summary>
+    public static readonly TimeSpan PassiveHealthWindow = TimeSpan.FromSeconds(10);
+
+    private static readonly HealthCheckConfig ReplicaHealth = new()
+    {
+        Active = new ActiveHealthCheckConfig
+        {
+            Enabled = true,
+            Interval = TimeSpan.FromSeconds(5),
+            Timeout = TimeSpan.FromSeconds(3),
+            Policy = HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+            Path = "/alive",
+        },
+        Passive = new PassiveHealthCheckConfig
+        {
+            Enabled = true,
+            Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+            ReactivationPeriod = PassiveHealthWindow,
+        },
+    };
+
+    /// <summary>
+    /// Every <c>services:&lt;name&gt;:http:N</c> address: one per replica when the runner starts several, one when a
+    /// platform balances behind a single address (Aspire's proxy, a Kubernetes Service).
+    /// </summary>
+    private static List<string> ResolveAddresses(IConfiguration configuration, string service)
+    {
+        var addresses = configuration.GetSection($"services:{service}:http").GetChildren()
+            .Select(child => child.Value)
+            .OfType<string>()
+            .Where(value => value.Length > 0)
+            .ToList();
+        return addresses.Count > 0
+            ? addresses
             : throw new InvalidOperationException(
-                $"The gateway does not know where '{service}' is. Set services__{service}__http__0 (for example http://127.0.0.1:5101); " +
-                "the AppHost and the local runner set it.");
+                $"The gateway does not know where '{service}' is. Set services__{service}__http__0 (for example http://127.0.0.1:5101), " +
+                $"and services__{service}__http__1 and so on for more replicas; the AppHost and the local runner set them.");
+    }
 }

@@ -53,13 +53,13 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         Assert.Equal("job_status", delayed.Type());
         Assert.Equal("delayed", delayed.Str("status"));
         Assert.Equal("QUEUE_UNAVAILABLE", delayed.Str("code"));
-        Assert.Contains(("user", prompt), await StoredMessagesAsync(conversationId));
+        Assert.Contains(("user", prompt), await ChatAnswers.StoredAsync(stack, conversationId));
 
         var generationId = Guid.Parse(accepted.Str("generationId"));
-        var answer = await ReceiveAnswerAsync(socket, generationId);
-        Assert.Equal(Reply(prompt), answer.Text);
+        var answer = await ChatAnswers.ReceiveAsync(socket, generationId);
+        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
         Assert.False(answer.Restarted);
-        Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
+        Assert.Equal(("assistant", ChatAnswers.Reply(prompt)), (await ChatAnswers.StoredAsync(stack, conversationId))[^1]);
         Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
         Assert.Equal(1, stack.Model.AttemptsFor(prompt));
 
@@ -67,7 +67,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         var events = await SseClient.ReadAsync(user.Http, submitted.Str("statusUrl"));
         Assert.Equal("result", events[^1].Event);
         Assert.Equal("completed", events[^1].Data.Str("status"));
-        Assert.Equal(Reply(overHttp), events[^1].Data.Str("content"));
+        Assert.Equal(ChatAnswers.Reply(overHttp), events[^1].Data.Str("content"));
     }
 
     [Fact]
@@ -96,9 +96,9 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         }
         await worker.WaitHealthyAsync(ServiceStart);
 
-        var answer = await ReceiveAnswerAsync(socket, generationId);
-        Assert.Equal(Reply(prompt), answer.Text);
-        Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
+        var answer = await ChatAnswers.ReceiveAsync(socket, generationId);
+        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
+        Assert.Equal(("assistant", ChatAnswers.Reply(prompt)), (await ChatAnswers.StoredAsync(stack, conversationId))[^1]);
         Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
     }
 
@@ -129,9 +129,9 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         }
         await worker.WaitHealthyAsync(ServiceStart);
 
-        var answer = await ReceiveAnswerAsync(socket, generationId);
-        Assert.Equal(Reply(prompt), answer.Text);
-        Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
+        var answer = await ChatAnswers.ReceiveAsync(socket, generationId);
+        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
+        Assert.Equal(("assistant", ChatAnswers.Reply(prompt)), (await ChatAnswers.StoredAsync(stack, conversationId))[^1]);
         Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
         Assert.Equal(1, stack.Model.AttemptsFor(prompt));
     }
@@ -165,16 +165,16 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
             await RestartPostgresAsync();
         }
 
-        var answer = await ReceiveAnswerAsync(socket, generationId, shown);
-        Assert.Equal(Reply(prompt), answer.Text);
+        var answer = await ChatAnswers.ReceiveAsync(socket, generationId, shown);
+        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
         var stored = await Eventually.GetAsync(async () =>
         {
-            var rows = await StoredMessagesAsync(conversationId);
+            var rows = await ChatAnswers.StoredAsync(stack, conversationId);
             return rows.Count == 6 ? rows : null;
         }, TimeSpan.FromSeconds(60), "the third answer stored");
         Assert.Equal(("user", afterRestart), stored[2]);
-        Assert.Equal(("assistant", Reply(afterRestart)), stored[3]);
-        Assert.Equal(("assistant", Reply(prompt)), stored[5]);
+        Assert.Equal(("assistant", ChatAnswers.Reply(afterRestart)), stored[3]);
+        Assert.Equal(("assistant", ChatAnswers.Reply(prompt)), stored[5]);
         Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId, timeout: TimeSpan.FromSeconds(90)));
     }
 
@@ -195,9 +195,9 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         await stack.Redis.RestartAsync();
         away.Stop();
 
-        var answer = await ReceiveAnswerAsync(socket, generationId, shown);
-        Assert.Equal(Reply(prompt), answer.Text);
-        Assert.Equal([("user", prompt), ("assistant", Reply(prompt))], await StoredMessagesAsync(conversationId));
+        var answer = await ChatAnswers.ReceiveAsync(socket, generationId, shown);
+        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
+        Assert.Equal([("user", prompt), ("assistant", ChatAnswers.Reply(prompt))], await ChatAnswers.StoredAsync(stack, conversationId));
         var calls = await InferenceLogs.CallsAsync(stack, generationId);
         Assert.True(calls is ["1|completed|"] && !answer.Restarted,
             $"Redis was away {away.ElapsedMilliseconds} ms, within the 5 s the client holds commands, so the first call " +
@@ -229,10 +229,10 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
             await stack.Redis.RestartAsync();
         }
 
-        var answer = await ReceiveAnswerAsync(socket, generationId, shown);
+        var answer = await ChatAnswers.ReceiveAsync(socket, generationId, shown);
         Assert.True(answer.Restarted, "the client must be told to drop what it was shown before the answer was run again");
-        Assert.Equal(Reply(prompt), answer.Text);
-        Assert.Equal([("user", prompt), ("assistant", Reply(prompt))], await StoredMessagesAsync(conversationId));
+        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
+        Assert.Equal([("user", prompt), ("assistant", ChatAnswers.Reply(prompt))], await ChatAnswers.StoredAsync(stack, conversationId));
         // The abandoned call was Redis's failure, not the model's: it is neither retried as one nor logged. The call
         // that answered is the generation's second (numbers continue across runs of a job).
         Assert.Equal(["2|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
@@ -256,10 +256,10 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         await worker.RestartAsync();
         await worker.WaitHealthyAsync(ServiceStart);
 
-        var answer = await ReceiveAnswerAsync(socket, generationId, shown);
+        var answer = await ChatAnswers.ReceiveAsync(socket, generationId, shown);
         Assert.True(answer.Restarted, "the client must be told to drop the dead worker's partial answer");
-        Assert.Equal(Reply(prompt), answer.Text);
-        Assert.Equal(("assistant", Reply(prompt)), (await StoredMessagesAsync(conversationId))[^1]);
+        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
+        Assert.Equal(("assistant", ChatAnswers.Reply(prompt)), (await ChatAnswers.StoredAsync(stack, conversationId))[^1]);
         // The dead worker's call left no log; the one that answered is the generation's second call.
         Assert.Equal(["2|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
         Assert.Equal(2, stack.Model.AttemptsFor(prompt));
@@ -273,8 +273,6 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         NpgsqlConnection.ClearPool(connection);
     }
 
-    private static string Reply(string prompt) => string.Concat(FakeModelServer.ReplyTo(prompt));
-
     /// <summary>Sends a message and reads its whole answer; returns the conversation.</summary>
     private static async Task<Guid> CompleteTurnAsync(ChatSocketClient socket, string prompt)
     {
@@ -282,38 +280,6 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
         Assert.True(events[^1].Type() == "ai_done", $"the turn \"{prompt}\" ended with {events[^1]}");
         return Guid.Parse(events.First(e => e.Type() == "message_accepted").Str("conversationId"));
-    }
-
-    /// <summary>
-    /// Reads until the generation's <c>ai_done</c> and returns the answer as the client must show it: the tokens after
-    /// the last <c>ai_start</c>, since a restarted answer voids what came before.
-    /// </summary>
-    private static async Task<ShownAnswer> ReceiveAnswerAsync(ChatSocketClient socket, Guid generationId, IEnumerable<JsonElement>? alreadyReceived = null)
-    {
-        var events = (alreadyReceived ?? []).ToList();
-        events.AddRange(await socket.ReceiveUntilAsync("ai_done", "ai_error"));
-        Assert.True(events[^1].Type() == "ai_done", $"the answer ended with {events[^1]}");
-        var ours = events.Where(e => e.TryGetProperty("generationId", out var id) && id.GetString() == generationId.ToString()).ToList();
-        var lastStart = ours.FindLastIndex(e => e.Type() == "ai_start");
-        Assert.True(lastStart >= 0, "the answer never started");
-        var text = string.Concat(ours.Skip(lastStart).Where(e => e.Type() == "ai_token").Select(e => e.Str("token")));
-        var restarted = ours.Any(e => e.Type() == "ai_start" && e.GetProperty("restarted").GetBoolean());
-        Assert.Equal("completed", events[^1].Str("status"));
-        return new ShownAnswer(text, restarted);
-    }
-
-    private async Task<List<(string Role, string Content)>> StoredMessagesAsync(Guid conversationId)
-    {
-        await using var db = await stack.OpenDatabaseAsync();
-        await using var query = new NpgsqlCommand("SELECT role, content FROM chat.messages WHERE conversation_id = @id ORDER BY created_at", db);
-        query.Parameters.AddWithValue("id", conversationId);
-        var rows = new List<(string, string)>();
-        await using var reader = await query.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            rows.Add((reader.GetString(0), reader.GetString(1)));
-        }
-        return rows;
     }
 
     /// <summary>When RabbitMQ confirmed the job, or null while it has not.</summary>
@@ -347,5 +313,4 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         }, TimeSpan.FromSeconds(30), "the answer's end entry in Redis");
     }
 
-    private sealed record ShownAnswer(string Text, bool Restarted);
 }

@@ -219,6 +219,27 @@ public sealed class TopologyLocalInfraTests
     }
 
     [Fact]
+    public void Replicas_get_their_own_process_and_port_and_the_gateway_gets_an_address_for_each()
+    {
+        var infra = new InfraConnections("127.0.0.1:1", "Host=127.0.0.1;Port=2;Username=postgres;Password=p;Database=taskflowdb", "amqp://guest:guest@127.0.0.1:3", InfraConnections.DefaultChat);
+        var topology = TaskFlowTopology.Create(infra, replicas: new Dictionary<string, int> { ["chatsocket"] = 2, ["inferenceworker"] = 3 })
+            .ToDictionary(s => s.Name);
+
+        Assert.Equal(["chatsocket", "chatsocket-2", "gateway", "inferenceworker", "inferenceworker-2", "inferenceworker-3", "telemetry", "web"],
+            topology.Keys.Order());
+        Assert.Equal(8, topology.Values.Select(s => s.Port).Distinct().Count());
+        Assert.Equal("chatsocket", topology["chatsocket-2"].ServiceName);
+        Assert.Equal("TaskFlow.ChatSocket", topology["chatsocket-2"].ProjectName);
+        Assert.Equal(topology["chatsocket"].Environment, topology["chatsocket-2"].Environment);
+        Assert.Equal(
+            ["services__chatsocket__http__0", "services__chatsocket__http__1", "services__telemetry__http__0", "services__web__http__0"],
+            topology["gateway"].Environment.Keys.Order());
+        Assert.Equal(topology["chatsocket-2"].Url, topology["gateway"].Environment["services__chatsocket__http__1"]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TaskFlowTopology.Create(infra, replicas: new Dictionary<string, int> { ["gateway"] = 2 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => TaskFlowTopology.Create(infra, replicas: new Dictionary<string, int> { ["chatsocket"] = 0 }));
+    }
+
+    [Fact]
     public void Repository_root_and_service_paths_resolve()
     {
         var root = RepoLayout.FindRoot();

@@ -31,6 +31,7 @@ public class TaskFlowStack : IAsyncLifetime
     private readonly string _prefix;
     private readonly bool _durableRedis;
     private readonly IReadOnlyDictionary<string, string> _extraEnvironment;
+    private readonly IReadOnlyDictionary<string, int>? _replicas;
 
     public TaskFlowStack()
         : this("", durableRedis: false, new Dictionary<string, string>())
@@ -40,11 +41,13 @@ public class TaskFlowStack : IAsyncLifetime
     /// <param name="name">Names the servers' and logs' folders, so two stacks started in the same second keep apart.</param>
     /// <param name="durableRedis">Redis with its append-only file, as the runner has it, so a restart keeps its data.</param>
     /// <param name="extraEnvironment">Settings for every service on top of (and overriding) the shared ones.</param>
-    protected TaskFlowStack(string name, bool durableRedis, IReadOnlyDictionary<string, string> extraEnvironment)
+    /// <param name="replicas">Processes per service where more than one (see <see cref="TaskFlowTopology.Create"/>).</param>
+    protected TaskFlowStack(string name, bool durableRedis, IReadOnlyDictionary<string, string> extraEnvironment, IReadOnlyDictionary<string, int>? replicas = null)
     {
         _prefix = name.Length == 0 ? "" : name + "-";
         _durableRedis = durableRedis;
         _extraEnvironment = extraEnvironment;
+        _replicas = replicas;
         LogDirectory = Path.Combine(AppContext.BaseDirectory, "service-logs",
             _prefix + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
     }
@@ -78,7 +81,7 @@ public class TaskFlowStack : IAsyncLifetime
         Postgres = await postgres;
         RabbitMq = await rabbit;
 
-        var topology = TaskFlowTopology.Create(new InfraConnections(Redis.ConnectionString, Postgres.ConnectionString, RabbitMq.ConnectionString, Model.ConnectionString));
+        var topology = TaskFlowTopology.Create(new InfraConnections(Redis.ConnectionString, Postgres.ConnectionString, RabbitMq.ConnectionString, Model.ConnectionString), replicas: _replicas);
         var environment = new Dictionary<string, string>
         {
             // Tests want a model server noticed quickly, and the idle phases short enough to observe.
