@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using RabbitMQ.Client;
+using TaskFlow.InferenceWorker.Generation;
 using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.EndToEnd;
@@ -17,44 +19,25 @@ public sealed class ScaleOutTests(ScaleOutStack stack)
     [Fact]
     public async Task Chats_through_the_gateway_spread_over_both_socket_replicas_and_both_workers_and_each_is_answered_once()
     {
-        await BothReplicasInPoolAsync();
-        var chats = new List<Chat>();
-        try
+        // The gateway balances by open requests, and an open socket is one: each replica holds some of the eight.
+        await using var chats = await OpenChatsOnBothReplicasAsync(8, i => $"spread turn {i} {Guid.NewGuid():N} over the replicas [[delay:40]]");
+        await Task.WhenAll(chats.Select(chat => chat.Socket.SendUserMessageAsync(chat.Prompt)));
+        foreach (var chat in chats)
         {
-            for (var i = 0; i < 8; i++)
-            {
-                var user = await TestUser.SignUpAsync(stack);
-                chats.Add(new Chat(user, await user.ConnectAsync(), $"spread turn {i} {Guid.NewGuid():N} over the replicas [[delay:40]]"));
-            }
-            // The gateway balances by open requests, and an open socket is one: each replica holds some of the eight.
-            var open = await Task.WhenAll(ScaleOutStack.ChatSockets.Select(replica => SumAsync(replica, "ws_connections_active")));
-            Assert.All(open, count => Assert.True(count > 0, $"sockets per replica: {string.Join(", ", open)}"));
-
-            await Task.WhenAll(chats.Select(chat => chat.Socket.SendUserMessageAsync(chat.Prompt)));
-            foreach (var chat in chats)
-            {
-                var accepted = (await chat.Socket.ReceiveUntilAsync("message_accepted"))[^1];
-                var generationId = Guid.Parse(accepted.Str("generationId"));
-                var answer = await ChatAnswers.ReceiveAsync(chat.Socket, generationId);
-                Assert.Equal(ChatAnswers.Reply(chat.Prompt), answer.Text);
-                Assert.False(answer.Restarted);
-                Assert.Equal([("user", chat.Prompt), ("assistant", ChatAnswers.Reply(chat.Prompt))],
-                    await ChatAnswers.StoredAsync(stack, Guid.Parse(accepted.Str("conversationId"))));
-                Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
-                Assert.Equal(1, stack.Model.AttemptsFor(chat.Prompt));
-            }
-
-            // RabbitMQ shares the queue between the workers' consumers: both took jobs.
-            var calls = await Task.WhenAll(ScaleOutStack.Workers.Select(worker => SumAsync(worker, "llm_requests_total")));
-            Assert.All(calls, count => Assert.True(count > 0, $"model calls per worker: {string.Join(", ", calls)}"));
+            var accepted = (await chat.Socket.ReceiveUntilAsync("message_accepted"))[^1];
+            var generationId = Guid.Parse(accepted.Str("generationId"));
+            var answer = await ChatAnswers.ReceiveAsync(chat.Socket, generationId);
+            Assert.Equal(ChatAnswers.Reply(chat.Prompt), answer.Text);
+            Assert.False(answer.Restarted);
+            Assert.Equal([("user", chat.Prompt), ("assistant", ChatAnswers.Reply(chat.Prompt))],
+                await ChatAnswers.StoredAsync(stack, Guid.Parse(accepted.Str("conversationId"))));
+            Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
+            Assert.Equal(1, stack.Model.AttemptsFor(chat.Prompt));
         }
-        finally
-        {
-            foreach (var chat in chats)
-            {
-                await chat.DisposeAsync();
-            }
-        }
+
+        // RabbitMQ shares the queue between the workers' consumers: both took jobs.
+        var calls = await Task.WhenAll(ScaleOutStack.Workers.Select(worker => SumAsync(worker, "llm_requests_total")));
+        Assert.All(calls, count => Assert.True(count > 0, $"model calls per worker: {string.Join(", ", calls)}"));
     }
 
     [Fact]
@@ -122,59 +105,46 @@ public sealed class ScaleOutTests(ScaleOutStack stack)
     [Fact]
     public async Task Messages_taken_by_both_replicas_while_RabbitMQ_is_down_each_run_once_when_it_is_back()
     {
-        await BothReplicasInPoolAsync();
-        var chats = new List<Chat>();
+        await using var chats = await OpenChatsOnBothReplicasAsync(4, i => $"wait out the queue outage {i} {Guid.NewGuid():N}");
+        var generations = new List<Guid>();
+        await stack.RabbitMq.StopAsync();
         try
         {
-            for (var i = 0; i < 4; i++)
+            foreach (var chat in chats)
             {
-                var user = await TestUser.SignUpAsync(stack);
-                chats.Add(new Chat(user, await user.ConnectAsync(), $"wait out the queue outage {i} {Guid.NewGuid():N}"));
-            }
-            var open = await Task.WhenAll(ScaleOutStack.ChatSockets.Select(replica => SumAsync(replica, "ws_connections_active")));
-            Assert.All(open, count => Assert.True(count > 0, $"sockets per replica: {string.Join(", ", open)}"));
-
-            var generations = new List<Guid>();
-            await stack.RabbitMq.StopAsync();
-            try
-            {
-                foreach (var chat in chats)
-                {
-                    await chat.Socket.SendUserMessageAsync(chat.Prompt);
-                    var told = await chat.Socket.ReceiveUntilAsync("job_status", "ai_error");
-                    Assert.Equal("delayed", told[^1].Str("status"));
-                    generations.Add(Guid.Parse(told.Single(e => e.Type() == "message_accepted").Str("generationId")));
-                }
-            }
-            finally
-            {
-                await stack.RabbitMq.RestartAsync();
-            }
-
-            // Both replicas' redispatchers find the stored jobs; each job still reaches the model once.
-            foreach (var (chat, generationId) in chats.Zip(generations))
-            {
-                var answer = await ChatAnswers.ReceiveAsync(chat.Socket, generationId);
-                Assert.Equal(ChatAnswers.Reply(chat.Prompt), answer.Text);
-                Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
-                Assert.Equal(1, stack.Model.AttemptsFor(chat.Prompt));
+                await chat.Socket.SendUserMessageAsync(chat.Prompt);
+                var told = await chat.Socket.ReceiveUntilAsync("job_status", "ai_error");
+                Assert.Equal("delayed", told[^1].Str("status"));
+                generations.Add(Guid.Parse(told.Single(e => e.Type() == "message_accepted").Str("generationId")));
             }
         }
         finally
         {
-            foreach (var chat in chats)
-            {
-                await chat.DisposeAsync();
-            }
+            await stack.RabbitMq.RestartAsync();
+        }
+
+        // Both replicas' redispatchers find the stored jobs; each job still reaches the model once.
+        foreach (var (chat, generationId) in chats.Zip(generations))
+        {
+            var answer = await ChatAnswers.ReceiveAsync(chat.Socket, generationId);
+            Assert.Equal(ChatAnswers.Reply(chat.Prompt), answer.Text);
+            Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
+            Assert.Equal(1, stack.Model.AttemptsFor(chat.Prompt));
         }
     }
 
     /// <summary>
-    /// Waits until the gateway sends sockets to both replicas (its probes may not yet have seen one that started
-    /// late, or came back), and then until no socket is open, so that counts per replica are this test's alone.
+    /// Waits until every replica and worker is ready, the gateway sends sockets to both replicas (its probes may not
+    /// yet have seen one that started late, or came back), and no socket is open, so counts per replica are this test's.
     /// </summary>
     private async Task BothReplicasInPoolAsync()
     {
+        // After an earlier test's RabbitMQ outage a worker takes 10 to 15 s to consume again (its /health does not
+        // show it), so wait until RabbitMQ sees both workers on the job queue.
+        await Task.WhenAll(ScaleOutStack.ChatSockets.Concat(ScaleOutStack.Workers)
+            .Select(process => stack.Services[process].WaitHealthyAsync(TimeSpan.FromSeconds(120))));
+        await Eventually.GetAsync(async () => await JobQueueConsumersAsync() == ScaleOutStack.Workers.Length ? (object)true : null,
+            TimeSpan.FromSeconds(90), "both workers to consume the job queue");
         using var prober = await TestUser.SignUpAsync(stack);
         await Eventually.GetAsync(async () =>
         {
@@ -188,6 +158,37 @@ public sealed class ScaleOutTests(ScaleOutStack stack)
             var open = await Task.WhenAll(ScaleOutStack.ChatSockets.Select(replica => SumAsync(replica, "ws_connections_active")));
             return open.Sum() == 0 ? (object)true : null;
         }, TimeSpan.FromSeconds(30), "sockets to close");
+    }
+
+    /// <summary>Signs up <paramref name="count"/> users, each with a socket through the gateway, spread over both replicas.</summary>
+    private async Task<ChatGroup> OpenChatsOnBothReplicasAsync(int count, Func<int, string> prompt)
+    {
+        await BothReplicasInPoolAsync();
+        var chats = new ChatGroup();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var user = await TestUser.SignUpAsync(stack);
+                chats.Add(new Chat(user, await user.ConnectAsync(), prompt(i)));
+            }
+            var open = await Task.WhenAll(ScaleOutStack.ChatSockets.Select(replica => SumAsync(replica, "ws_connections_active")));
+            Assert.All(open, sockets => Assert.True(sockets > 0, $"sockets per replica: {string.Join(", ", open)}"));
+            return chats;
+        }
+        catch
+        {
+            await chats.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<uint> JobQueueConsumersAsync()
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(stack.RabbitMq.ConnectionString) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(GenerateReplyEndpoint.QueueName)).ConsumerCount;
     }
 
     /// <summary>The one replica with an open socket (the only one this test has open).</summary>
@@ -206,12 +207,17 @@ public sealed class ScaleOutTests(ScaleOutStack stack)
             .Sum(match => double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
     }
 
-    private sealed record Chat(TestUser User, ChatSocketClient Socket, string Prompt) : IAsyncDisposable
+    private sealed record Chat(TestUser User, ChatSocketClient Socket, string Prompt);
+
+    private sealed class ChatGroup : List<Chat>, IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
-            await Socket.DisposeAsync();
-            User.Dispose();
+            foreach (var chat in this)
+            {
+                await chat.Socket.DisposeAsync();
+                chat.User.Dispose();
+            }
         }
     }
 }
