@@ -16,7 +16,44 @@ public static class ConversationsApi
         api.MapGet("/", ListAsync).WithSummary("The caller's conversations, newest activity first, with message count and last preview.");
         api.MapGet("/{id:guid}", GetAsync).WithSummary("One conversation with all its messages, oldest first.");
         api.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Deletes a conversation and its messages.");
+        api.MapPatch("/{id:guid}", RenameAsync).WithSummary("Renames a conversation: { \"title\": \"…\" }, one line of 1 to 80 characters.");
+        api.MapGet("/{id:guid}/export", ExportAsync)
+            .WithSummary("The whole conversation as a file to keep: ?format=markdown (default) or json.");
         return app;
+    }
+
+    private static async Task<Results<Ok<RenameResult>, BadRequest<ProblemMessage>, NotFound<ProblemMessage>>> RenameAsync(
+        Guid id, RenameRequest request, HttpContext http, ChatDbContext db, CancellationToken cancellationToken)
+    {
+        var title = request.Title?.Trim() ?? "";
+        if (title.Length is 0 or > Conversation.TitleMaxLength || title.Any(char.IsControl))
+        {
+            return TypedResults.BadRequest(new ProblemMessage(false,
+                $"title must be one line of 1 to {Conversation.TitleMaxLength} characters, e.g. {{ \"title\": \"Trip to Lisbon\" }}."));
+        }
+        var userId = CurrentUser.IdOf(http);
+        // Not activity: the conversation keeps its place in the list.
+        var renamed = await db.Conversations.Where(c => c.Id == id && c.UserId == userId)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.Title, title), cancellationToken);
+        return renamed == 0 ? NotFound() : TypedResults.Ok(new RenameResult(true, title));
+    }
+
+    private static async Task<Results<FileContentHttpResult, JsonHttpResult<ConversationDetail>, BadRequest<ProblemMessage>, NotFound<ProblemMessage>>> ExportAsync(
+        Guid id, string? format, HttpContext http, ChatDbContext db, CancellationToken cancellationToken)
+    {
+        if (format is not (null or "markdown" or "json"))
+        {
+            return TypedResults.BadRequest(new ProblemMessage(false, "format must be markdown or json; leave it out for markdown."));
+        }
+        if (await GetAsync(id, http, db, cancellationToken) is not { Result: Ok<ConversationDetail> { Value: { } conversation } })
+        {
+            return NotFound();
+        }
+        var fileName = ConversationExport.FileName(conversation);
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}.{(format == "json" ? "json" : "md")}\"";
+        return format == "json"
+            ? TypedResults.Json(conversation)
+            : TypedResults.File(System.Text.Encoding.UTF8.GetBytes(ConversationExport.ToMarkdown(conversation)), "text/markdown; charset=utf-8");
     }
 
     private static async Task<Ok<ConversationList>> ListAsync(HttpContext http, ChatDbContext db, CancellationToken cancellationToken)
@@ -76,5 +113,9 @@ public sealed record ConversationDetail(
 public sealed record MessageView(Guid Id, string Role, string Content, string Status, int? InputTokens, int? OutputTokens, DateTimeOffset CreatedAt);
 
 public sealed record DeleteResult(bool Success);
+
+public sealed record RenameRequest(string? Title);
+
+public sealed record RenameResult(bool Success, string Title);
 
 public sealed record ProblemMessage(bool Success, string Error);

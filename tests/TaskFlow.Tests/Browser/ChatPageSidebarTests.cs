@@ -58,6 +58,30 @@ public sealed class ChatPageSidebarTests(TaskFlowStack stack)
         await Assertions.Expect(page.Locator(".message.user .body")).ToHaveTextAsync(["apples are red"]);
         await browser.ScreenshotAsync("sidebar-open-conversation");
 
+        // Renaming edits the title in place: Escape keeps the old one, Enter saves it, and the header follows.
+        var opened = items.Nth(1);
+        await opened.GetByTestId("rename-conversation").ClickAsync();
+        var field = page.GetByTestId("rename-input");
+        await Assertions.Expect(field).ToBeFocusedAsync();
+        await Assertions.Expect(field).ToHaveValueAsync("apples are red");
+        await field.FillAsync("not this");
+        await field.PressAsync("Escape");
+        await Assertions.Expect(opened.Locator(".title")).ToHaveTextAsync("apples are red");
+        await Assertions.Expect(opened.GetByTestId("rename-conversation")).ToBeFocusedAsync();
+        await opened.GetByTestId("rename-conversation").ClickAsync();
+        await field.FillAsync("Fruit colours");
+        await field.PressAsync("Enter");
+        await Assertions.Expect(items.Locator(".title")).ToHaveTextAsync(["bananas are yellow", "Fruit colours"]);
+        await Assertions.Expect(page.GetByTestId("chat-title")).ToHaveTextAsync("Fruit colours");
+        await Assertions.Expect(page).ToHaveTitleAsync("Fruit colours · TaskFlow");
+
+        // The download button hands over the conversation as a Markdown file.
+        var download = await page.RunAndWaitForDownloadAsync(() => opened.GetByTestId("export-conversation").ClickAsync());
+        Assert.Matches(@"^taskflow-fruit-colours-\d{4}-\d{2}-\d{2}\.md$", download.SuggestedFilename);
+        var markdown = await File.ReadAllTextAsync(await download.PathAsync());
+        Assert.StartsWith("# Fruit colours\n", markdown, StringComparison.Ordinal);
+        Assert.Contains("\napples are red\n", markdown, StringComparison.Ordinal);
+
         // Deleting asks first; saying no keeps it.
         string? question = null;
         var accept = false;

@@ -27,6 +27,8 @@ public sealed class IsolationTests(TaskFlowStack stack)
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
         Assert.Equal(await missing.Content.ReadAsStringAsync(), await foreign.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.NotFound, (await other.Http.DeleteAsync($"/api/conversations/{conversationId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.Http.PatchAsJsonAsync($"/api/conversations/{conversationId}", new { title = "mine now" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.Http.GetAsync($"/api/conversations/{conversationId}/export")).StatusCode);
         var othersList = await other.Http.GetFromJsonAsync<JsonElement>("/api/conversations");
         Assert.Empty(othersList.GetProperty("conversations").EnumerateArray());
         Assert.Equal(HttpStatusCode.NotFound,
@@ -41,6 +43,7 @@ public sealed class IsolationTests(TaskFlowStack stack)
         // Still there for its owner, untouched.
         var mine = await owner.Http.GetFromJsonAsync<JsonElement>($"/api/conversations/{conversationId}");
         Assert.Equal(2, mine.GetProperty("messages").GetArrayLength());
+        Assert.Equal("private thoughts", mine.Str("title"));
     }
 
     [Fact]

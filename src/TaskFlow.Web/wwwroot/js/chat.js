@@ -464,7 +464,7 @@
 
   function renderConversations() {
     const focusedId = document.activeElement?.closest?.(".conversations li")?.dataset.id;
-    const focusedDelete = document.activeElement?.classList.contains("delete");
+    const focusedAction = ["rename", "export", "delete"].find((name) => document.activeElement?.classList.contains(name));
     ui.conversations.replaceChildren(...state.conversations.map((c) => {
       const item = document.createElement("li");
       item.dataset.id = c.id;
@@ -498,11 +498,29 @@
       remove.dataset.testid = "delete-conversation";
       remove.appendChild(svgIcon(["M5 7h14", "M10 11v6M14 11v6", "M6.5 7l.8 11.2A2 2 0 0 0 9.3 20h5.4a2 2 0 0 0 2-1.8L17.5 7", "M9 7V5.5A1.5 1.5 0 0 1 10.5 4h3A1.5 1.5 0 0 1 15 5.5V7"]));
       remove.addEventListener("click", () => deleteConversation(c));
-      item.append(open, remove);
+      const rename = document.createElement("button");
+      rename.type = "button";
+      rename.className = "rename";
+      rename.title = t("conversation.rename");
+      rename.setAttribute("aria-label", t("conversation.renameLabel", { title: c.title || t("title.untitled") }));
+      rename.dataset.testid = "rename-conversation";
+      rename.appendChild(svgIcon(["M4 20h4L19 9l-4-4L4 16v4z", "M13.5 6.5l4 4"]));
+      rename.addEventListener("click", () => startRename(item, c));
+      const download = document.createElement("a");
+      download.className = "export";
+      download.href = `/api/conversations/${encodeURIComponent(c.id)}/export`;
+      download.title = t("conversation.export");
+      download.setAttribute("aria-label", t("conversation.exportLabel", { title: c.title || t("title.untitled") }));
+      download.dataset.testid = "export-conversation";
+      download.appendChild(svgIcon(["M12 4v11", "M7 10l5 5 5-5", "M5 20h14"]));
+      const actions = document.createElement("span");
+      actions.className = "actions";
+      actions.append(rename, download, remove);
+      item.append(open, actions);
       return item;
     }));
     ui.conversationsEmpty.hidden = state.conversations.length > 0;
-    if (focusedId) ui.conversations.querySelector(`li[data-id="${CSS.escape(focusedId)}"] ${focusedDelete ? ".delete" : ".open"}`)?.focus();
+    if (focusedId) ui.conversations.querySelector(`li[data-id="${CSS.escape(focusedId)}"] ${focusedAction ? `.${focusedAction}` : ".open"}`)?.focus();
   }
 
   function markActiveConversation() {
@@ -521,6 +539,54 @@
 
   function refreshRelativeTimes() {
     for (const meta of ui.conversations.querySelectorAll(".meta[data-updated-at]")) meta.textContent = conversationMeta(meta);
+  }
+
+  // The title becomes a field in place: Enter or leaving it saves, Escape keeps the old title.
+  function startRename(item, conversation) {
+    const input = document.createElement("input");
+    input.type = "text";
+    input.className = "rename-input";
+    input.maxLength = 80;
+    input.value = conversation.title || "";
+    input.setAttribute("aria-label", t("conversation.renameLabel", { title: conversation.title || t("title.untitled") }));
+    input.dataset.testid = "rename-input";
+    let done = false;
+    const finish = async (save) => {
+      if (done) return;
+      done = true;
+      const title = input.value.trim();
+      if (save && title && title !== conversation.title) await renameConversation(conversation, title);
+      renderConversations();
+      ui.conversations.querySelector(`li[data-id="${CSS.escape(conversation.id)}"] .rename`)?.focus();
+    };
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") { event.preventDefault(); finish(true); }
+      else if (event.key === "Escape") { event.preventDefault(); finish(false); }
+    });
+    input.addEventListener("blur", () => finish(true));
+    item.querySelector(".open").replaceWith(input);
+    input.focus();
+    input.select();
+  }
+
+  async function renameConversation(conversation, title) {
+    let response;
+    try {
+      response = await api(`/api/conversations/${conversation.id}`, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ title }),
+      });
+    } catch (error) {
+      if (error.message !== "signed out") setStatus(t("status.renameFailed"));
+      return;
+    }
+    if (!response.ok) {
+      setStatus(t("status.renameFailed"));
+      return;
+    }
+    conversation.title = (await response.json()).title;
+    if (conversation.id === state.conversationId) setTitle(conversation.title);
   }
 
   async function deleteConversation(conversation) {
