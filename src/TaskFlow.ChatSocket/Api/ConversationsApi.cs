@@ -66,7 +66,7 @@ public static class ConversationsApi
             .Select(c => new ConversationSummary(
                 c.Id, c.Title, c.Status, c.Model, c.Provider, c.CreatedAt, c.UpdatedAt,
                 c.Messages.Count,
-                // An answer cancelled before its first token is stored empty; the preview is the last thing said.
+                // A model may complete with nothing to say, stored as an empty answer; the preview is the last thing said.
                 c.Messages.Where(m => m.Content != "").OrderByDescending(m => m.CreatedAt)
                     .Select(m => m.Content.Substring(0, PreviewLength)).FirstOrDefault()))
             .ToListAsync(cancellationToken);

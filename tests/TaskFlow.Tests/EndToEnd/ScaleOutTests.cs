@@ -139,8 +139,8 @@ public sealed class ScaleOutTests(ScaleOutStack stack)
     /// </summary>
     private async Task BothReplicasInPoolAsync()
     {
-        // After an earlier test's RabbitMQ outage a worker takes 10 to 15 s to consume again (its /health does not
-        // show it), so wait until RabbitMQ sees both workers on the job queue.
+        // After an earlier test's RabbitMQ outage a worker takes 10 to 15 s to consume again (its /health says Degraded,
+        // still HTTP 200), so wait until RabbitMQ sees both workers on the job queue.
         await Task.WhenAll(ScaleOutStack.ChatSockets.Concat(ScaleOutStack.Workers)
             .Select(process => stack.Services[process].WaitHealthyAsync(TimeSpan.FromSeconds(120))));
         await Eventually.GetAsync(async () => await JobQueueConsumersAsync() == ScaleOutStack.Workers.Length ? (object)true : null,

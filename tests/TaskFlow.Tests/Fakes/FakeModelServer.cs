@@ -22,7 +22,7 @@ namespace TaskFlow.Tests.Fakes;
 /// <c>[[error:rate_limited]]</c> a provider failure of that class as a real server words it (see <see cref="Failures"/>),
 /// <c>[[cut-times:K:N]]</c> the first K attempts stop after N tokens the way Ollama reports a crashed model runner: an
 /// <c>{"error": …}</c> line in a 200 stream, and no final <c>done</c> line,
-/// <c>[[endless-first]]</c> a first attempt that streams until the caller abandons it.
+/// <c>[[endless-first]]</c> a first attempt that streams until the caller abandons it, <c>[[empty]]</c> a finished answer with no text.
 /// </summary>
 public sealed partial class FakeModelServer : IAsyncDisposable
 {
@@ -79,6 +79,10 @@ public sealed partial class FakeModelServer : IAsyncDisposable
     /// <summary>The tokens the fake model streams for a user message; concatenated, they are the answer.</summary>
     public static IReadOnlyList<string> ReplyTo(string userMessage)
     {
+        if (userMessage.Contains("[[empty]]", StringComparison.Ordinal))
+        {
+            return [];
+        }
         var clean = Markers().Replace(userMessage, "").Trim();
         var words = $"You said: {clean}. That is all from the fake model.".Split(' ');
         return [.. words.Select((word, index) => index == 0 ? word : " " + word)];
