@@ -490,29 +490,16 @@
         if (c.id !== state.conversationId) openConversation(c.id, { push: true });
         else { closeSidebar(); ui.input.focus(); }
       });
-      const remove = document.createElement("button");
-      remove.type = "button";
-      remove.className = "delete";
-      remove.title = t("conversation.delete");
-      remove.setAttribute("aria-label", t("conversation.deleteLabel", { title: c.title || t("title.untitled") }));
-      remove.dataset.testid = "delete-conversation";
-      remove.appendChild(svgIcon(["M5 7h14", "M10 11v6M14 11v6", "M6.5 7l.8 11.2A2 2 0 0 0 9.3 20h5.4a2 2 0 0 0 2-1.8L17.5 7", "M9 7V5.5A1.5 1.5 0 0 1 10.5 4h3A1.5 1.5 0 0 1 15 5.5V7"]));
-      remove.addEventListener("click", () => deleteConversation(c));
-      const rename = document.createElement("button");
-      rename.type = "button";
-      rename.className = "rename";
-      rename.title = t("conversation.rename");
-      rename.setAttribute("aria-label", t("conversation.renameLabel", { title: c.title || t("title.untitled") }));
-      rename.dataset.testid = "rename-conversation";
-      rename.appendChild(svgIcon(["M4 20h4L19 9l-4-4L4 16v4z", "M13.5 6.5l4 4"]));
+      const named = { title: c.title || t("title.untitled") };
+      const rename = conversationAction("button", "rename", t("conversation.rename"), t("conversation.renameLabel", named),
+        ["M4 20h4L19 9l-4-4L4 16v4z", "M13.5 6.5l4 4"]);
       rename.addEventListener("click", () => startRename(item, c));
-      const download = document.createElement("a");
-      download.className = "export";
+      const download = conversationAction("a", "export", t("conversation.export"), t("conversation.exportLabel", named),
+        ["M12 4v11", "M7 10l5 5 5-5", "M5 20h14"]);
       download.href = `/api/conversations/${encodeURIComponent(c.id)}/export`;
-      download.title = t("conversation.export");
-      download.setAttribute("aria-label", t("conversation.exportLabel", { title: c.title || t("title.untitled") }));
-      download.dataset.testid = "export-conversation";
-      download.appendChild(svgIcon(["M12 4v11", "M7 10l5 5 5-5", "M5 20h14"]));
+      const remove = conversationAction("button", "delete", t("conversation.delete"), t("conversation.deleteLabel", named),
+        ["M5 7h14", "M10 11v6M14 11v6", "M6.5 7l.8 11.2A2 2 0 0 0 9.3 20h5.4a2 2 0 0 0 2-1.8L17.5 7", "M9 7V5.5A1.5 1.5 0 0 1 10.5 4h3A1.5 1.5 0 0 1 15 5.5V7"]);
+      remove.addEventListener("click", () => deleteConversation(c));
       const actions = document.createElement("span");
       actions.className = "actions";
       actions.append(rename, download, remove);
@@ -521,6 +508,18 @@
     }));
     ui.conversationsEmpty.hidden = state.conversations.length > 0;
     if (focusedId) ui.conversations.querySelector(`li[data-id="${CSS.escape(focusedId)}"] ${focusedAction ? `.${focusedAction}` : ".open"}`)?.focus();
+  }
+
+  // An icon button of a sidebar item: class "rename" is found by data-testid "rename-conversation", and so on.
+  function conversationAction(tag, name, title, label, iconPaths) {
+    const action = document.createElement(tag);
+    if (tag === "button") action.type = "button";
+    action.className = name;
+    action.title = title;
+    action.setAttribute("aria-label", label);
+    action.dataset.testid = `${name}-conversation`;
+    action.appendChild(svgIcon(iconPaths));
+    return action;
   }
 
   function markActiveConversation() {
