@@ -95,6 +95,60 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         }, cancellationToken);
 
     /// <summary>
+    /// "Regenerate": the answers after the conversation's last user message are replaced. They are deleted and that
+    /// message gets a new job, stored with its prompt in one transaction as a new message would be. Null when the
+    /// conversation has no user message yet.
+    /// </summary>
+    public Task<AcceptedMessage?> AcceptRegenerationAsync(
+        Conversation conversation,
+        JobPriority priority,
+        Func<CancellationToken, Task<IReadOnlyList<ChatTurn>>> buildPrompt,
+        CancellationToken cancellationToken) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(token);
+            var question = await db.Messages.AsNoTracking()
+                .Where(m => m.ConversationId == conversation.Id && m.Role == "user")
+                .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+                .FirstOrDefaultAsync(token);
+            if (question is null)
+            {
+                return null;
+            }
+            await db.Messages
+                .Where(m => m.ConversationId == conversation.Id && m.Role == "assistant" && m.CreatedAt >= question.CreatedAt)
+                .ExecuteDeleteAsync(token);
+
+            var now = clock.GetUtcNow();
+            var generation = new Generation
+            {
+                Id = Guid.CreateVersion7(now),
+                ConversationId = conversation.Id,
+                UserMessageId = question.Id,
+                UserId = conversation.UserId,
+                Model = conversation.Model,
+                Priority = (int)priority,
+                Status = GenerationStatus.Waiting,
+                CreatedAt = now,
+            };
+            var waiting = await db.Generations.CountAsync(g => g.UserId == conversation.UserId && g.Status == GenerationStatus.Waiting, token);
+            generation.QueuePriority = FairPriority.For(priority, waiting);
+            var tracked = await db.Conversations.FirstAsync(c => c.Id == conversation.Id, token);
+            tracked.UpdatedAt = now;
+            tracked.Status = ConversationStatus.Active;
+            db.Generations.Add(generation);
+            await db.SaveChangesAsync(token);
+
+            var prompt = await buildPrompt(token);
+            generation.PendingPrompt = PendingJob.SerializePrompt(prompt);
+            await db.SaveChangesAsync(token);
+            await transaction.CommitAsync(token);
+            db.ChangeTracker.Clear();
+            return (AcceptedMessage?)new AcceptedMessage(question, generation, null, prompt);
+        }, cancellationToken);
+
+    /// <summary>
     /// Stores a job that belongs to no conversation: a suggested question, or an OpenAI-compatible completion whose
     /// messages the client sent itself.
     /// </summary>
@@ -224,6 +278,8 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
                 INSERT INTO chat.messages (id, conversation_id, role, content, status, input_tokens, output_tokens, created_at)
                 SELECT {reply.GenerationId}, {reply.ConversationId}, 'assistant', {reply.Content}, {reply.Status}, {reply.InputTokens}, {reply.OutputTokens}, {now}
                 WHERE EXISTS (SELECT 1 FROM chat.conversations WHERE id = {reply.ConversationId})
+                  -- Once the job is closed its answer was stored: a late copy must not bring back an answer regenerated since.
+                  AND EXISTS (SELECT 1 FROM chat.generations WHERE id = {reply.GenerationId} AND finished_at IS NULL)
                 ON CONFLICT (id) DO NOTHING
                 """, cancellationToken);
         }

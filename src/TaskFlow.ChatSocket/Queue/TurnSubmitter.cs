@@ -134,6 +134,34 @@ public sealed class TurnSubmitter(
         return new SubmitResult(conversation, newModel, accepted, QueueDelayed: !queued);
     }
 
+    /// <summary>Answers the conversation's last message again, replacing the answer it had; queued like a new message.</summary>
+    public async Task<SubmitResult> RegenerateAsync(Conversation? conversation, JobPriority priority, CancellationToken cancellationToken)
+    {
+        if (conversation is null)
+        {
+            return SubmitResult.Failed(new(ErrorCodes.InvalidMessage, "There is no answer to regenerate yet: send a message first."));
+        }
+        AcceptedMessage? accepted;
+        try
+        {
+            var conversationId = conversation.Id;
+            accepted = await store.AcceptRegenerationAsync(conversation, priority, token => prompts.BuildAsync(conversationId, token), cancellationToken);
+        }
+        catch (Exception ex) when (ex is DbException or RetryLimitExceededException)
+        {
+            logger.LogError(ex, "Storing a regeneration failed");
+            return SubmitResult.Failed(new(ErrorCodes.StorageUnavailable,
+                "The answer could not be regenerated because the database is unreachable. Try again in a moment."), conversation);
+        }
+        if (accepted is null)
+        {
+            return SubmitResult.Failed(new(ErrorCodes.InvalidMessage, "There is no answer to regenerate yet: send a message first."), conversation);
+        }
+
+        var queued = await QueueAsync(accepted.Generation, accepted.Prompt, cancellationToken);
+        return new SubmitResult(conversation, null, accepted, QueueDelayed: !queued);
+    }
+
     /// <summary>Publishes a stored job; true once RabbitMQ confirmed it, false when it could not take it now.</summary>
     private async Task<bool> QueueAsync(Generation generation, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken)
     {

@@ -175,6 +175,8 @@ public sealed class ChatSession : IDisposable
                 return AcceptUserMessageAsync(clientEvent);
             case ClientEvent.GenerateQuestion:
                 return SuggestQuestionAsync(clientEvent);
+            case ClientEvent.Regenerate:
+                return RegenerateAsync(clientEvent);
             case ClientEvent.Cancel:
                 return StopActiveAsync(GenerationControl.ReasonCancelled);
             case ClientEvent.UserTyping:
@@ -188,7 +190,7 @@ public sealed class ChatSession : IDisposable
                 return Task.CompletedTask;
             default:
                 _sender.Send(new AiError(null, ErrorCodes.UnknownEvent,
-                    $"Unknown event type '{Truncate(clientEvent.Type, 40)}'. Known: user_message, cancel, user_typing, user_stopped_typing, generate_question."));
+                    $"Unknown event type '{Truncate(clientEvent.Type, 40)}'. Known: user_message, cancel, regenerate, user_typing, user_stopped_typing, generate_question."));
                 return Task.CompletedTask;
         }
     }
@@ -222,6 +224,35 @@ public sealed class ChatSession : IDisposable
             return;
         }
 
+        AnnounceAccepted(result, priority, turn);
+    }
+
+    /// <summary>
+    /// "Regenerate": the running answer, if any, is stopped, and the last message is answered again in place of the
+    /// answer it had. The client drops that answer and shows the new one, which arrives like any other.
+    /// </summary>
+    private async Task RegenerateAsync(ClientEvent clientEvent)
+    {
+        if (!JobPriorities.TryParse(clientEvent.Priority, out var priority))
+        {
+            _sender.Send(new AiError(null, ErrorCodes.InvalidMessage, "\"priority\" must be high, medium or low."));
+            return;
+        }
+        _timers.Busy();
+        using var turn = ChatActivity.StartTurn("chat regenerate", _conversation?.Id);
+        await StopActiveAsync(GenerationControl.ReasonCancelled);
+        await using var scope = _scopes.CreateAsyncScope();
+        var result = await scope.ServiceProvider.GetRequiredService<TurnSubmitter>().RegenerateAsync(_conversation, priority, _sessionToken);
+        if (result.Error is { } error)
+        {
+            _sender.Send(new AiError(null, error.Code, error.Message));
+            return;
+        }
+        AnnounceAccepted(result, priority, turn);
+    }
+
+    private void AnnounceAccepted(SubmitResult result, JobPriority priority, System.Diagnostics.Activity? turn)
+    {
         var accepted = result.Accepted!;
         turn?.SetTag("taskflow.generation_id", accepted.Generation.Id);
         turn?.SetTag("gen_ai.request.model", _conversation!.Model);
@@ -290,6 +321,11 @@ public sealed class ChatSession : IDisposable
             return;
         }
         await relay.StopAsync();
+        if (relay.Ended)
+        {
+            // It finished while the user acted (ai_done is out, or about to be): nothing left to stop or store.
+            return;
+        }
         await _canceller.CancelAsync(relay.GenerationId, reason);
         if (!relay.Started)
         {

@@ -60,6 +60,9 @@ public sealed class GenerationRelay
 
     public bool IsRunning => !_completion.IsCompleted;
 
+    /// <summary>The worker's end entry arrived and was handed to the end handler: the answer finished by itself.</summary>
+    public bool Ended { get; private set; }
+
     public void Start() => _completion = RelayAsync(_stop.Token);
 
     /// <summary>Stops relaying and waits until nothing more can be sent for this generation.</summary>
@@ -119,6 +122,7 @@ public sealed class GenerationRelay
                         {
                             SendProgress(100, "completed");
                         }
+                        Ended = true;
                         await _onEnd(this, entry);
                         return;
                 }

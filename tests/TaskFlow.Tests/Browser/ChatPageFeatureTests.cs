@@ -12,6 +12,35 @@ public sealed class ChatPageFeatureTests(TaskFlowStack stack)
     private static readonly PageAssertionsToHaveURLOptions Patient = new() { Timeout = 15_000 };
 
     [Fact]
+    public async Task Regenerate_replaces_the_last_answer_on_the_page_and_in_the_stored_conversation()
+    {
+        await using var browser = await ChatPageDriver.SignedInAsync(stack);
+        var page = browser.Page;
+        var regenerate = page.GetByTestId("regenerate");
+        await Assertions.Expect(regenerate).ToBeHiddenAsync();
+
+        const string prompt = "name three owls";
+        await ChatPageDriver.SendAsync(page, prompt);
+        await Assertions.Expect(ChatPageDriver.FinishedAnswers(page)).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Assertions.Expect(regenerate).ToBeVisibleAsync();
+        var replaced = await ChatPageDriver.FinishedAnswers(page).GetAttributeAsync("data-message-id");
+
+        await regenerate.ClickAsync();
+        var fresh = page.Locator($".message.assistant[data-kind=answer][data-done=true]:not([data-message-id=\"{replaced}\"])");
+        await Assertions.Expect(fresh.Locator(".body")).ToHaveTextAsync(ChatPageDriver.Expected(prompt), new() { Timeout = 30_000 });
+        await Assertions.Expect(ChatPageDriver.Answers(page)).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator(".message.user")).ToHaveCountAsync(1);
+        await Assertions.Expect(regenerate).ToBeVisibleAsync();
+
+        // Stored the same way: after a reload, one question and the new answer.
+        await page.ReloadAsync();
+        await Assertions.Expect(ChatPageDriver.FinishedAnswers(page)).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        Assert.NotEqual(replaced, await ChatPageDriver.FinishedAnswers(page).GetAttributeAsync("data-message-id"));
+        await Assertions.Expect(page.Locator(".message.user")).ToHaveCountAsync(1);
+        await Assertions.Expect(regenerate).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task Markdown_is_rendered_and_hostile_html_from_the_model_is_neutralised()
     {
         await using var browser = await SignedInAsync();

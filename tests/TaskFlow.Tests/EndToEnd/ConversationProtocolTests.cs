@@ -106,6 +106,65 @@ public sealed class ConversationProtocolTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public async Task Regenerate_answers_the_last_message_again_in_place_of_its_answer()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        var prompt = $"tell me about owls {Guid.NewGuid():N}";
+        await socket.SendUserMessageAsync(prompt);
+        var first = await socket.ReceiveUntilAsync("ai_done");
+        var firstAccepted = first.First(e => e.Type() == "message_accepted");
+        var conversationId = Guid.Parse(firstAccepted.Str("conversationId"));
+
+        await socket.SendAsync(new { type = "regenerate", priority = "high" });
+        var accepted = (await socket.ReceiveUntilAsync("message_accepted"))[^1];
+        var generationId = Guid.Parse(accepted.Str("generationId"));
+        Assert.NotEqual(firstAccepted.Str("generationId"), generationId.ToString());
+        Assert.Equal(firstAccepted.Str("messageId"), accepted.Str("messageId"));
+        Assert.Equal("high", accepted.Str("priority"));
+        var answer = await ChatAnswers.ReceiveAsync(socket, generationId);
+        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
+
+        // One answer stored, the new one; the model was asked the question alone, without the answer it replaces.
+        Assert.Equal([("user", prompt), ("assistant", ChatAnswers.Reply(prompt))], await ChatAnswers.StoredAsync(stack, conversationId));
+        var asked = stack.Model.Requests.Where(r => r.ToJsonString().Contains(prompt, StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, asked.Count);
+        Assert.DoesNotContain(asked[^1]["messages"]!.AsArray(), m => m!["role"]!.GetValue<string>() == "assistant");
+        Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
+    }
+
+    [Fact]
+    public async Task Regenerate_during_an_answer_stops_it_and_needs_a_message_to_answer()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        await socket.SendAsync(new { type = "regenerate" });
+        var refused = (await socket.ReceiveUntilAsync("ai_error"))[^1];
+        Assert.Equal("INVALID_MESSAGE", refused.Str("code"));
+        Assert.Contains("send a message first", refused.Str("error"), StringComparison.Ordinal);
+
+        var prompt = $"write slowly about rivers {Guid.NewGuid():N} [[delay:150]]";
+        await socket.SendUserMessageAsync(prompt);
+        var before = await socket.ReceiveUntilAsync("ai_token");
+        var oldGeneration = Guid.Parse(before.First(e => e.Type() == "message_accepted").Str("generationId"));
+        var conversationId = Guid.Parse(before.First(e => e.Type() == "message_accepted").Str("conversationId"));
+
+        await socket.SendAsync(new { type = "regenerate" });
+        var stopped = await socket.ReceiveUntilAsync("message_accepted");
+        Assert.Equal("cancelled", stopped.Single(e => e.Type() == "ai_interrupted").Str("reason"));
+        var generationId = Guid.Parse(stopped[^1].Str("generationId"));
+        var answer = await ChatAnswers.ReceiveAsync(socket, generationId);
+        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
+
+        // The stopped answer is gone for good: the worker's own late report of it does not bring it back.
+        Assert.Equal(["1|cancelled|"], await InferenceLogs.CallsAsync(stack, oldGeneration));
+        await using var db = await stack.OpenDatabaseAsync();
+        Assert.Equal("cancelled", await Eventually.GetAsync(() => ScalarAsync<string>(db,
+            "SELECT status FROM chat.generations WHERE id = @id AND finished_at IS NOT NULL", oldGeneration), what: "the stopped job closed"));
+        Assert.Equal([("user", prompt), ("assistant", ChatAnswers.Reply(prompt))], await ChatAnswers.StoredAsync(stack, conversationId));
+    }
+
+    [Fact]
     public async Task A_job_cancelled_while_queued_never_runs()
     {
         // Fill the worker's three slots with slow answers from other users, so the next job has to wait.

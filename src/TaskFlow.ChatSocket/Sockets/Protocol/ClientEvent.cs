@@ -10,6 +10,7 @@ public sealed record ClientEvent(string Type, string? Text, string? Priority)
     public const string UserTyping = "user_typing";
     public const string UserStoppedTyping = "user_stopped_typing";
     public const string GenerateQuestion = "generate_question";
+    public const string Regenerate = "regenerate";
 
     public static bool TryParse(ReadOnlySpan<byte> utf8Json, out ClientEvent? parsed, out string? error)
     {

@@ -29,7 +29,7 @@
     jobPanel: $("job-panel"), jobPosition: $("job-position"), jobProgress: $("job-progress"), jobProgressbar: $("job-progressbar"),
     offlineBanner: $("offline-banner"), thread: $("thread"), messages: $("messages"), jumpLatest: $("jump-latest"),
     composer: $("composer"), input: $("input"), model: $("model"), priority: $("priority"),
-    generateQuestion: $("generate-question"), cancel: $("cancel"), send: $("send"),
+    generateQuestion: $("generate-question"), regenerate: $("regenerate"), cancel: $("cancel"), send: $("send"),
   };
 
   const state = {
@@ -386,6 +386,14 @@
   function updateBusy() {
     const streaming = [...state.bubbles.values()].some((b) => b.node && !b.done);
     ui.messages.setAttribute("aria-busy", String(streaming));
+    ui.regenerate.hidden = streaming || Boolean(state.current) || !lastAnswer();
+  }
+
+  // The conversation's last turn, when it is a finished answer: what "Regenerate" replaces.
+  function lastAnswer() {
+    const turns = ui.messages.querySelectorAll(".message.user, .message.assistant[data-kind=answer]");
+    const last = turns[turns.length - 1];
+    return last?.classList.contains("assistant") && last.dataset.done === "true" ? last : null;
   }
 
   function setGenerating(generationId) {
@@ -726,6 +734,7 @@
       enableModelPicker();
     }
     state.reconcileOnResume = reconcileOnResume;
+    updateBusy();
     scrollToLatest(true);
     connect(0);
     if (focus) ui.input.focus();
@@ -885,7 +894,7 @@
     }
     // Opening after "New chat", or reconnecting: hold it and send it as soon as the socket is open. Typing state is
     // only worth anything live, and a cancel is re-decided when the answer is seen again.
-    if (event.type === "user_message" || event.type === "generate_question") {
+    if (event.type === "user_message" || event.type === "generate_question" || event.type === "regenerate") {
       state.pending.push(event);
       if (!state.socket && !state.reconnectTimer && !state.loading) connect(0);
       return true;
@@ -1214,6 +1223,15 @@
     // A new chat's model travels in the socket's URL; nothing has been said yet, so reconnecting loses nothing.
     if (!state.conversationId) connect(0);
   });
+  ui.regenerate.addEventListener("click", () => {
+    const answer = lastAnswer();
+    if (!answer || !send({ type: "regenerate", priority: ui.priority.value })) return;
+    answer.remove();
+    ui.regenerate.hidden = true;
+    setStatus(t("status.regenerating"));
+    ui.input.focus();
+  });
+
   ui.generateQuestion.addEventListener("click", () => {
     state.questionPending = true;
     ui.generateQuestion.disabled = true;
