@@ -61,34 +61,10 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
                 Status = GenerationStatus.Completed,
                 CreatedAt = now,
             };
-            var generation = new Generation
-            {
-                Id = Guid.CreateVersion7(now),
-                ConversationId = conversation.Id,
-                UserMessageId = message.Id,
-                UserId = conversation.UserId,
-                Model = conversation.Model,
-                Priority = (int)priority,
-                Status = GenerationStatus.Waiting,
-                CreatedAt = now,
-            };
-
-            var waiting = await db.Generations.CountAsync(g => g.UserId == conversation.UserId && g.Status == GenerationStatus.Waiting, token);
-            generation.QueuePriority = FairPriority.For(priority, waiting);
-            var tracked = await db.Conversations.FirstAsync(c => c.Id == conversation.Id, token);
             var isFirst = !await db.Messages.AnyAsync(m => m.ConversationId == conversation.Id && m.Role == "user", token);
             var title = isFirst ? ConversationTitle.From(text) : null;
-            tracked.Title = title ?? tracked.Title;
-            tracked.UpdatedAt = now;
-            tracked.Status = ConversationStatus.Active;
-
             db.Messages.Add(message);
-            db.Generations.Add(generation);
-            await db.SaveChangesAsync(token);
-
-            var prompt = await buildPrompt(token);
-            generation.PendingPrompt = PendingJob.SerializePrompt(prompt);
-            await db.SaveChangesAsync(token);
+            var (generation, prompt) = await AddAnswerJobAsync(conversation, message.Id, priority, title, now, buildPrompt, token);
             await transaction.CommitAsync(token);
             db.ChangeTracker.Clear();
             return new AcceptedMessage(message, generation, title, prompt);
@@ -120,33 +96,50 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
                 .Where(m => m.ConversationId == conversation.Id && m.Role == "assistant" && m.CreatedAt >= question.CreatedAt)
                 .ExecuteDeleteAsync(token);
 
-            var now = clock.GetUtcNow();
-            var generation = new Generation
-            {
-                Id = Guid.CreateVersion7(now),
-                ConversationId = conversation.Id,
-                UserMessageId = question.Id,
-                UserId = conversation.UserId,
-                Model = conversation.Model,
-                Priority = (int)priority,
-                Status = GenerationStatus.Waiting,
-                CreatedAt = now,
-            };
-            var waiting = await db.Generations.CountAsync(g => g.UserId == conversation.UserId && g.Status == GenerationStatus.Waiting, token);
-            generation.QueuePriority = FairPriority.For(priority, waiting);
-            var tracked = await db.Conversations.FirstAsync(c => c.Id == conversation.Id, token);
-            tracked.UpdatedAt = now;
-            tracked.Status = ConversationStatus.Active;
-            db.Generations.Add(generation);
-            await db.SaveChangesAsync(token);
-
-            var prompt = await buildPrompt(token);
-            generation.PendingPrompt = PendingJob.SerializePrompt(prompt);
-            await db.SaveChangesAsync(token);
+            var (generation, prompt) = await AddAnswerJobAsync(conversation, question.Id, priority, null, clock.GetUtcNow(), buildPrompt, token);
             await transaction.CommitAsync(token);
             db.ChangeTracker.Clear();
             return (AcceptedMessage?)new AcceptedMessage(question, generation, null, prompt);
         }, cancellationToken);
+
+    /// <summary>
+    /// Adds the job that answers <paramref name="questionId"/>, marks the conversation active (and titles it), and stores
+    /// the job's prompt, built once the job is written, since the prompt ends with the question. The caller commits.
+    /// </summary>
+    private async Task<(Generation Generation, IReadOnlyList<ChatTurn> Prompt)> AddAnswerJobAsync(
+        Conversation conversation,
+        Guid questionId,
+        JobPriority priority,
+        string? newTitle,
+        DateTimeOffset now,
+        Func<CancellationToken, Task<IReadOnlyList<ChatTurn>>> buildPrompt,
+        CancellationToken token)
+    {
+        var waiting = await db.Generations.CountAsync(g => g.UserId == conversation.UserId && g.Status == GenerationStatus.Waiting, token);
+        var generation = new Generation
+        {
+            Id = Guid.CreateVersion7(now),
+            ConversationId = conversation.Id,
+            UserMessageId = questionId,
+            UserId = conversation.UserId,
+            Model = conversation.Model,
+            Priority = (int)priority,
+            QueuePriority = FairPriority.For(priority, waiting),
+            Status = GenerationStatus.Waiting,
+            CreatedAt = now,
+        };
+        var tracked = await db.Conversations.FirstAsync(c => c.Id == conversation.Id, token);
+        tracked.Title = newTitle ?? tracked.Title;
+        tracked.UpdatedAt = now;
+        tracked.Status = ConversationStatus.Active;
+        db.Generations.Add(generation);
+        await db.SaveChangesAsync(token);
+
+        var prompt = await buildPrompt(token);
+        generation.PendingPrompt = PendingJob.SerializePrompt(prompt);
+        await db.SaveChangesAsync(token);
+        return (generation, prompt);
+    }
 
     /// <summary>
     /// Stores a job that belongs to no conversation: a suggested question, or an OpenAI-compatible completion whose
