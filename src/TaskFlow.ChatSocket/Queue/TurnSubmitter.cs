@@ -24,6 +24,10 @@ public sealed class TurnSubmitter(
     TimeProvider clock,
     ILogger<TurnSubmitter> logger)
 {
+    public static readonly SubmitError InvalidPriority = new(ErrorCodes.InvalidMessage, "\"priority\" must be high, medium or low.");
+
+    private static readonly SubmitError NothingToRegenerate = new(ErrorCodes.InvalidMessage, "There is no answer to regenerate yet: send a message first.");
+
     /// <summary>Checks text and priority; returns the error to show, or null.</summary>
     public SubmitError? Validate(string? text, string? priorityName, out string trimmed, out JobPriority priority)
     {
@@ -40,7 +44,7 @@ public sealed class TurnSubmitter(
         }
         return JobPriorities.TryParse(priorityName, out priority)
             ? null
-            : new(ErrorCodes.InvalidMessage, "\"priority\" must be high, medium or low.");
+            : InvalidPriority;
     }
 
     /// <summary>
@@ -139,7 +143,7 @@ public sealed class TurnSubmitter(
     {
         if (conversation is null)
         {
-            return SubmitResult.Failed(new(ErrorCodes.InvalidMessage, "There is no answer to regenerate yet: send a message first."));
+            return SubmitResult.Failed(NothingToRegenerate);
         }
         AcceptedMessage? accepted;
         try
@@ -155,7 +159,7 @@ public sealed class TurnSubmitter(
         }
         if (accepted is null)
         {
-            return SubmitResult.Failed(new(ErrorCodes.InvalidMessage, "There is no answer to regenerate yet: send a message first."), conversation);
+            return SubmitResult.Failed(NothingToRegenerate, conversation);
         }
 
         var queued = await QueueAsync(accepted.Generation, accepted.Prompt, cancellationToken);

@@ -235,7 +235,7 @@ public sealed class ChatSession : IDisposable
     {
         if (!JobPriorities.TryParse(clientEvent.Priority, out var priority))
         {
-            _sender.Send(new AiError(null, ErrorCodes.InvalidMessage, "\"priority\" must be high, medium or low."));
+            _sender.Send(new AiError(null, TurnSubmitter.InvalidPriority.Code, TurnSubmitter.InvalidPriority.Message));
             return;
         }
         _timers.Busy();
@@ -274,7 +274,7 @@ public sealed class ChatSession : IDisposable
     {
         if (!JobPriorities.TryParse(clientEvent.Priority, out var priority))
         {
-            _sender.Send(new AiError(null, ErrorCodes.InvalidMessage, "\"priority\" must be high, medium or low."));
+            _sender.Send(new AiError(null, TurnSubmitter.InvalidPriority.Code, TurnSubmitter.InvalidPriority.Message));
             return;
         }
         await using var scope = _scopes.CreateAsyncScope();
