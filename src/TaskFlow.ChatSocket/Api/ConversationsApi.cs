@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Identity;
+using TaskFlow.Contracts.Text;
 
 namespace TaskFlow.ChatSocket.Api;
 
@@ -30,6 +31,10 @@ public static class ConversationsApi
         {
             return TypedResults.BadRequest(new ProblemMessage(false,
                 $"title must be one line of 1 to {Conversation.TitleMaxLength} characters, e.g. {{ \"title\": \"Trip to Lisbon\" }}."));
+        }
+        if (StorableText.Describe(title) is { } unstorable)
+        {
+            return TypedResults.BadRequest(new ProblemMessage(false, unstorable));
         }
         var userId = CurrentUser.IdOf(http);
         // Not activity: the conversation keeps its place in the list.

@@ -1,8 +1,13 @@
+using TaskFlow.Contracts.Text;
+
 namespace TaskFlow.ChatSocket.Conversations;
 
 public static class ConversationTitle
 {
-    /// <summary>The first user message, on one line, cut to the title length at a word boundary where possible.</summary>
+    /// <summary>
+    /// The first user message, on one line, cut to the title length at a word boundary where possible, and never
+    /// inside a character (an emoji or an accented letter built of several code units stays whole or goes).
+    /// </summary>
     public static string From(string firstMessage)
     {
         var oneLine = string.Join(' ', firstMessage.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
@@ -11,7 +16,7 @@ public static class ConversationTitle
         {
             return oneLine.Length == 0 ? "New conversation" : oneLine;
         }
-        var cut = oneLine[..(max - 1)];
+        var cut = StorableText.Prefix(oneLine, max - 1);
         var lastSpace = cut.LastIndexOf(' ');
         return (lastSpace > max / 2 ? cut[..lastSpace] : cut).TrimEnd() + "…";
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Tokenizers;
 
 namespace TaskFlow.ChatSocket.Conversations;
@@ -8,16 +9,33 @@ namespace TaskFlow.ChatSocket.Conversations;
 /// which is what a budget needs. Loading the vocabulary takes a moment and the tokenizer is thread-safe, so there is
 /// one per process (a singleton).
 /// </summary>
+/// <remarks>
+/// BPE merges within one pre-token cost the square of its length, and a run of text with no space (Chinese or
+/// Japanese prose, a long URL, base64) is one pre-token: 16,000 CJK characters took 1.3 s to count, and a message is
+/// counted several times. So text is counted in pieces of at most <see cref="MaxPieceLength"/> characters, cut before
+/// whitespace where the tokenizer's own pre-tokens end, else between two characters. That keeps the cost linear; a cut
+/// inside a run can only lose a merge, so the count errs by at most one token per cut, towards more.
+/// </remarks>
 public sealed class TokenCounter
 {
     /// <summary>Per-message framing tokens chat formats add (role markers and separators).</summary>
     public const int PerMessageOverhead = 4;
 
+    public const int MaxPieceLength = 256;
+
     private const string Elision = "\n[…]\n";
 
     private readonly Tokenizer _tokenizer = TiktokenTokenizer.CreateForEncoding("o200k_base");
 
-    public int Count(string text) => _tokenizer.CountTokens(text);
+    public int Count(string text)
+    {
+        var total = 0;
+        foreach (var piece in Pieces(text))
+        {
+            total += _tokenizer.CountTokens(text.AsSpan(piece));
+        }
+        return total;
+    }
 
     /// <summary>What a message with this content costs in a chat prompt.</summary>
     public int CountMessage(string text) => Count(text) + PerMessageOverhead;
@@ -35,13 +53,85 @@ public sealed class TokenCounter
         // Tokens can merge differently where the halves meet the marker, so shrink until the result really fits.
         for (var keep = Math.Max(0, (maxTokens - Count(Elision)) / 2); ; keep--)
         {
-            var head = _tokenizer.GetIndexByTokenCount(text, keep, out _, out _);
-            var tail = _tokenizer.GetIndexByTokenCountFromEnd(text, keep, out _, out _);
-            var cut = text[..head] + Elision + text[tail..];
+            var head = IndexAfterTokens(text, keep);
+            var tail = IndexBeforeLastTokens(text, keep);
+            var cut = text[..head] + Elision + text[Math.Max(head, tail)..];
             if (keep <= 0 || Count(cut) <= maxTokens)
             {
                 return cut;
             }
         }
+    }
+
+    /// <summary>
+    /// Consecutive ranges covering <paramref name="text"/>, each at most <see cref="MaxPieceLength"/> characters,
+    /// ending before whitespace where there is some in the second half of the piece, and never inside a character
+    /// (surrogate pair, combining sequence).
+    /// </summary>
+    public static IEnumerable<Range> Pieces(string text)
+    {
+        var start = 0;
+        while (text.Length - start > MaxPieceLength)
+        {
+            var end = LastWhitespace(text, start + MaxPieceLength / 2, start + MaxPieceLength);
+            if (end < 0)
+            {
+                end = start;
+                while (end < text.Length && end + StringInfo.GetNextTextElementLength(text, end) - start <= MaxPieceLength)
+                {
+                    end += StringInfo.GetNextTextElementLength(text, end);
+                }
+                // One text element longer than a piece (a pathological stack of combining marks) stays whole.
+                end = end == start ? start + StringInfo.GetNextTextElementLength(text, start) : end;
+            }
+            yield return start..end;
+            start = end;
+        }
+        if (start < text.Length)
+        {
+            yield return start..text.Length;
+        }
+    }
+
+    private static int LastWhitespace(string text, int from, int to)
+    {
+        for (var i = to; i > from; i--)
+        {
+            if (char.IsWhiteSpace(text[i]))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int IndexAfterTokens(string text, int tokens)
+    {
+        foreach (var piece in Pieces(text))
+        {
+            var span = text.AsSpan(piece);
+            var count = _tokenizer.CountTokens(span);
+            if (count > tokens)
+            {
+                return piece.Start.Value + _tokenizer.GetIndexByTokenCount(span, tokens, out _, out _);
+            }
+            tokens -= count;
+        }
+        return text.Length;
+    }
+
+    private int IndexBeforeLastTokens(string text, int tokens)
+    {
+        foreach (var piece in Pieces(text).Reverse())
+        {
+            var span = text.AsSpan(piece);
+            var count = _tokenizer.CountTokens(span);
+            if (count > tokens)
+            {
+                return piece.Start.Value + _tokenizer.GetIndexByTokenCountFromEnd(span, tokens, out _, out _);
+            }
+            tokens -= count;
+        }
+        return 0;
     }
 }

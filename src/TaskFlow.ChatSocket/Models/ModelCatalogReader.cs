@@ -1,6 +1,7 @@
 using System.Text.Json;
 using StackExchange.Redis;
 using TaskFlow.Contracts.Streaming;
+using TaskFlow.Contracts.Text;
 
 namespace TaskFlow.ChatSocket.Models;
 
@@ -39,7 +40,9 @@ public sealed record ModelChoice(ModelAdvertisement? Model, string? Error)
     public static ModelChoice Found(ModelAdvertisement model) => new(model, null);
 
     public static ModelChoice Unknown(string requested, IReadOnlyList<ModelAdvertisement> available) => new(null,
-        $"Model '{requested}' is not available. Available: {(available.Count == 0 ? "none yet" : string.Join(", ", available.Select(m => m.Id)))}.");
+        $"Model '{Shorten(requested)}' is not available. Available: {(available.Count == 0 ? "none yet" : string.Join(", ", available.Select(m => m.Id)))}.");
+
+    private static string Shorten(string requested) => requested.Length <= 80 ? requested : StorableText.Prefix(requested, 79) + "…";
 
     public static ModelChoice NoWorker() => new(null,
         "No inference worker is running, so no model can answer. Start TaskFlow.InferenceWorker and try again.");

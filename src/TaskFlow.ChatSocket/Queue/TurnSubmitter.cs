@@ -8,6 +8,7 @@ using TaskFlow.ChatSocket.Sockets;
 using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Streaming;
+using TaskFlow.Contracts.Text;
 
 namespace TaskFlow.ChatSocket.Queue;
 
@@ -41,6 +42,10 @@ public sealed class TurnSubmitter(
         {
             return new(ErrorCodes.MessageTooLarge,
                 $"Messages are limited to {options.Value.MaxMessageChars:N0} characters; yours has {trimmed.Length:N0}. Shorten it and send again.");
+        }
+        if (StorableText.Describe(trimmed) is { } unstorable)
+        {
+            return new(ErrorCodes.InvalidMessage, unstorable);
         }
         return JobPriorities.TryParse(priorityName, out priority)
             ? null

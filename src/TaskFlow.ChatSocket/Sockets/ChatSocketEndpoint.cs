@@ -69,7 +69,8 @@ public static partial class ChatSocketEndpoint
             error = "lastSeq must be the non-negative sequence number of the last ai_token you received.";
             return false;
         }
-        var model = query["model"].FirstOrDefault() is { Length: > 0 and <= 200 } m ? m : null;
+        // Any model asked for is looked up, however long: an unknown one is refused, never swapped for the default.
+        var model = query["model"].FirstOrDefault() is { Length: > 0 } m ? m : null;
         string? language = null;
         if (query["lang"].FirstOrDefault() is { Length: > 0 } rawLanguage)
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Telemetry;
+using TaskFlow.Contracts.Text;
 using TaskFlow.InferenceWorker.Models;
 using TaskFlow.InferenceWorker.Telemetry;
 
@@ -180,9 +181,11 @@ public sealed class GenerateReplyConsumer(
                     continue;
                 }
                 firstToken ??= clock.ElapsedMilliseconds;
-                content.Append(update.Text);
+                // What the model wrote is kept whatever it is; only what PostgreSQL cannot hold as text is replaced.
+                var text = StorableText.Mend(update.Text);
+                content.Append(text);
                 tokens++;
-                await stream.AppendTokenAsync(update.Text);
+                await stream.AppendTokenAsync(text);
             }
             // Some clients end the stream quietly when their token is cancelled instead of throwing.
             consumeToken.ThrowIfCancellationRequested();

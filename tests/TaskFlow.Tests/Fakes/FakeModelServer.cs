@@ -22,7 +22,8 @@ namespace TaskFlow.Tests.Fakes;
 /// <c>[[error:rate_limited]]</c> a provider failure of that class as a real server words it (see <see cref="Failures"/>),
 /// <c>[[cut-times:K:N]]</c> the first K attempts stop after N tokens the way Ollama reports a crashed model runner: an
 /// <c>{"error": …}</c> line in a 200 stream, and no final <c>done</c> line,
-/// <c>[[endless-first]]</c> a first attempt that streams until the caller abandons it, <c>[[empty]]</c> a finished answer with no text.
+/// <c>[[endless-first]]</c> a first attempt that streams until the caller abandons it, <c>[[empty]]</c> a finished answer with no text,
+/// <c>[[nul]]</c> an answer that begins with U+0000.
 /// </summary>
 public sealed partial class FakeModelServer : IAsyncDisposable
 {
@@ -85,7 +86,9 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         }
         var clean = Markers().Replace(userMessage, "").Trim();
         var words = $"You said: {clean}. That is all from the fake model.".Split(' ');
-        return [.. words.Select((word, index) => index == 0 ? word : " " + word)];
+        IEnumerable<string> tokens = words.Select((word, index) => index == 0 ? word : " " + word);
+        // [[nul]]: a model can write anything, U+0000 included, which PostgreSQL cannot store as text.
+        return userMessage.Contains("[[nul]]", StringComparison.Ordinal) ? [.. tokens.Prepend("\0")] : [.. tokens];
     }
 
     public static async Task<FakeModelServer> StartAsync()

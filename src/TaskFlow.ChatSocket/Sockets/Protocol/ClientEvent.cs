@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace TaskFlow.ChatSocket.Sockets.Protocol;
 
@@ -15,6 +16,11 @@ public sealed record ClientEvent(string Type, string? Text, string? Priority)
     public static bool TryParse(ReadOnlySpan<byte> utf8Json, out ClientEvent? parsed, out string? error)
     {
         parsed = null;
+        if (!Utf8.IsValid(utf8Json))
+        {
+            error = "That message is not valid UTF-8 text. Send a JSON object encoded as UTF-8, as WebSocket text frames require.";
+            return false;
+        }
         try
         {
             using var document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
@@ -24,8 +30,11 @@ public sealed record ClientEvent(string Type, string? Text, string? Priority)
                 error = "Every message must be a JSON object with a string \"type\", e.g. {\"type\":\"user_message\",\"text\":\"Hello\"}.";
                 return false;
             }
-            parsed = new ClientEvent(type.GetString()!, OptionalString(root, "text"), OptionalString(root, "priority"));
-            error = null;
+            if (!TryOptionalString(root, "text", out var text, out error) || !TryOptionalString(root, "priority", out var priority, out error))
+            {
+                return false;
+            }
+            parsed = new ClientEvent(type.GetString() ?? "", text, priority);
             return true;
         }
         catch (JsonException)
@@ -35,11 +44,43 @@ public sealed record ClientEvent(string Type, string? Text, string? Priority)
         }
         catch (InvalidOperationException)
         {
-            error = "\"text\" and \"priority\" must be strings.";
+            // Only GetString of "type" gets here: an escape such as "\ud800" that is half a character.
+            error = "\"type\" is not valid Unicode (it contains half of a character); send one of the known event types.";
             return false;
         }
     }
 
-    private static string? OptionalString(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value.GetString() : null;
+    private static bool TryOptionalString(JsonElement root, string name, out string? value, out string? error)
+    {
+        value = null;
+        error = null;
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            error = $"\"{name}\" must be a string, not {Describe(element.ValueKind)}.";
+            return false;
+        }
+        try
+        {
+            value = element.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            // JSON can spell a lone UTF-16 surrogate ("\ud83d" without its pair); no Unicode text contains one.
+            error = $"\"{name}\" contains half of a character (an unpaired surrogate escape such as \\ud83d without the \\ude00 that completes it): it is not valid Unicode. Send whole characters.";
+            return false;
+        }
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "true or false",
+        JsonValueKind.Array => "an array",
+        _ => "an object",
+    };
 }
