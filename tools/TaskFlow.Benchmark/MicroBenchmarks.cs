@@ -48,9 +48,23 @@ public static class MicroBenchmarks
         // Usual: the unsummarized history fits the budget. Worst: 200 turns arrive unsummarized and are folded at once.
         output.WriteLine(Measure("plan prompt, 13 messages (fits)", "µs", duration, () => window.Plan(SummaryState.Empty, recent)).Row());
         output.WriteLine(Measure("plan prompt, 201 messages (folds)", "µs", duration, () => window.Plan(SummaryState.Empty, history)).Row());
+        // The largest message allowed, as prose and as unbroken CJK (one pre-token for the tokenizer): linear work
+        // makes their costs similar; BPE over one 16,000-character piece made the CJK one take seconds.
+        var prose = Ask(recent, Repeat("Please review this paragraph of the design and say what breaks first. ", 16_000));
+        var cjk = Ask(recent, string.Concat(Enumerable.Range(0, 16_000).Select(i => (char)(0x4E00 + i * 7919 % 20_000))));
+        var proseFigures = Measure("plan prompt, new 16,000-char prose message", "µs", duration, () => window.Plan(SummaryState.Empty, prose));
+        var cjkFigures = Measure("plan prompt, new 16,000-char unbroken CJK message", "µs", duration, () => window.Plan(SummaryState.Empty, cjk));
+        output.WriteLine(proseFigures.Row());
+        output.WriteLine(cjkFigures.Row() + string.Create(CultureInfo.InvariantCulture, $"  {cjkFigures.Mean() / proseFigures.Mean():0.00}× prose"));
         output.WriteLine();
         return 0;
     }
+
+    private static List<Message> Ask(List<Message> history, string text) =>
+    [
+        .. history.SkipLast(1),
+        new Message { Id = Guid.NewGuid(), Role = "user", Content = text, Status = "completed", CreatedAt = DateTimeOffset.UnixEpoch.AddDays(1) },
+    ];
 
     /// <summary>Alternating questions and ~600-character answers, ending with a question.</summary>
     private static List<Message> Conversation(int messages) =>

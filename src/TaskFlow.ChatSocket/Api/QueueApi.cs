@@ -51,7 +51,12 @@ public static class QueueApi
         var result = await submitter.SubmitAsync(userId, conversation, submission.Model, text, priority, cancellationToken);
         if (result.Error is { } error)
         {
-            return TypedResults.Problem(error.Message, statusCode: error.Code == Sockets.Protocol.ErrorCodes.ModelNotFound ? 400 : 503, title: error.Code);
+            return TypedResults.Problem(error.Message, title: error.Code, statusCode: error.Code switch
+            {
+                Sockets.Protocol.ErrorCodes.ModelNotFound => StatusCodes.Status400BadRequest,
+                Sockets.Protocol.ErrorCodes.TooManyJobs => StatusCodes.Status429TooManyRequests,
+                _ => StatusCodes.Status503ServiceUnavailable,
+            });
         }
         // A job RabbitMQ could not take yet is accepted all the same: it is stored, and queued once RabbitMQ is back.
         var accepted = result.Accepted!;

@@ -41,6 +41,14 @@ public sealed class ChatOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan FloodWindow { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>WebSockets one user may hold open at once, over every replica (tabs, devices); one more is refused.</summary>
+    [Range(1, 10_000)]
+    public int MaxSocketsPerUser { get; set; } = 20;
+
+    /// <summary>Jobs of one user waiting or being answered at once (every API together); one more is refused until one ends.</summary>
+    [Range(1, 10_000)]
+    public int MaxOpenJobsPerUser { get; set; } = 16;
+
     /// <summary>Origins allowed besides the gateway's own host (e.g. a separately hosted page).</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 

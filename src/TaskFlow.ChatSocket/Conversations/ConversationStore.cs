@@ -204,6 +204,11 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         return updated > 0;
     }
 
+    /// <summary>The user's jobs still waiting or being answered (the status index finds the few open ones).</summary>
+    public Task<int> CountOpenJobsAsync(string userId, CancellationToken cancellationToken) =>
+        db.Generations.AsNoTracking()
+            .CountAsync(g => (g.Status == GenerationStatus.Waiting || g.Status == GenerationStatus.Processing) && g.UserId == userId, cancellationToken);
+
     /// <summary>RabbitMQ confirmed the job: it is the queue's now, and its prompt need not be kept any longer.</summary>
     public Task MarkQueuedAsync(Guid generationId, DateTimeOffset queuedAt, CancellationToken cancellationToken) =>
         db.Generations

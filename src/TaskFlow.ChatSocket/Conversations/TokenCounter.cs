@@ -21,7 +21,7 @@ public sealed class TokenCounter
     /// <summary>Per-message framing tokens chat formats add (role markers and separators).</summary>
     public const int PerMessageOverhead = 4;
 
-    public const int MaxPieceLength = 256;
+    public const int MaxPieceLength = 64;
 
     private const string Elision = "\n[…]\n";
 

@@ -47,6 +47,7 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddSingleton<ModelCatalogReader>();
         builder.Services.AddSingleton<TokenStreamReader>();
         builder.Services.AddSingleton<GenerationCanceller>();
+        builder.Services.AddSingleton<UserSocketLimiter>();
         builder.Services.AddSingleton<JobDispatcher>();
         builder.Services.AddScoped<TurnSubmitter>();
         builder.Services.AddHostedService<JobRedispatcher>();

@@ -86,6 +86,10 @@ public sealed class TurnSubmitter(
     public async Task<DetachedJob> SubmitDetachedAsync(
         string userId, string model, JobPriority priority, JobKind kind, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken)
     {
+        if (await TooManyOpenJobsAsync(userId, cancellationToken) is { } tooMany)
+        {
+            return new DetachedJob(null, tooMany);
+        }
         Generation generation;
         try
         {
@@ -118,6 +122,10 @@ public sealed class TurnSubmitter(
         AcceptedMessage accepted;
         try
         {
+            if (await TooManyOpenJobsAsync(userId, cancellationToken) is { } tooMany)
+            {
+                return SubmitResult.Failed(tooMany, conversation);
+            }
             if (conversation is null)
             {
                 var choice = await catalog.ChooseAsync(requestedModel);
@@ -153,6 +161,10 @@ public sealed class TurnSubmitter(
         AcceptedMessage? accepted;
         try
         {
+            if (await TooManyOpenJobsAsync(conversation.UserId, cancellationToken) is { } tooMany)
+            {
+                return SubmitResult.Failed(tooMany, conversation);
+            }
             var conversationId = conversation.Id;
             accepted = await store.AcceptRegenerationAsync(conversation, priority, token => prompts.BuildAsync(conversationId, token), cancellationToken);
         }
@@ -169,6 +181,19 @@ public sealed class TurnSubmitter(
 
         var queued = await QueueAsync(accepted.Generation, accepted.Prompt, cancellationToken);
         return new SubmitResult(conversation, null, accepted, QueueDelayed: !queued);
+    }
+
+    /// <summary>
+    /// One user cannot fill the queue for everyone: beyond <see cref="ChatOptions.MaxOpenJobsPerUser"/> jobs waiting or
+    /// running, a new one is refused until one ends. Two submissions at the same instant may both pass; a bound, not a lock.
+    /// </summary>
+    private async Task<SubmitError?> TooManyOpenJobsAsync(string userId, CancellationToken cancellationToken)
+    {
+        var limit = options.Value.MaxOpenJobsPerUser;
+        return await store.CountOpenJobsAsync(userId, cancellationToken) < limit
+            ? null
+            : new(ErrorCodes.TooManyJobs,
+                $"You have {limit} answers waiting or being written already. Wait for one to finish, or stop one, then send again.");
     }
 
     /// <summary>Publishes a stored job; true once RabbitMQ confirmed it, false when it could not take it now.</summary>

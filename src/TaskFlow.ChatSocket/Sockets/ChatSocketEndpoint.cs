@@ -1,7 +1,10 @@
+using System.Net.WebSockets;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Identity;
+using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.ChatSocket.Telemetry;
 
 namespace TaskFlow.ChatSocket.Sockets;
@@ -16,7 +19,9 @@ public static partial class ChatSocketEndpoint
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, IOptions<ChatOptions> options, ChatMetrics metrics)
+    private const WebSocketCloseStatus TooManyConnectionsClose = (WebSocketCloseStatus)4429;
+
+    private static async Task HandleAsync(HttpContext context, IOptions<ChatOptions> options, ChatMetrics metrics, UserSocketLimiter limiter)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -36,7 +41,16 @@ public static partial class ChatSocketEndpoint
             return;
         }
 
+        await using var lease = await limiter.TryAcquireAsync(request!.UserId);
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        if (lease is null)
+        {
+            // Accepted only to say why: a browser cannot read the body of a refused upgrade.
+            await RefuseAsync(socket, new AiError(null, ErrorCodes.TooManyConnections,
+                $"You have {options.Value.MaxSocketsPerUser} chat connections open already (tabs or devices). Close one and this page reconnects by itself."),
+                TooManyConnectionsClose);
+            return;
+        }
         using var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, socket, request!);
         metrics.SocketOpened();
         try
@@ -47,6 +61,12 @@ public static partial class ChatSocketEndpoint
         {
             metrics.SocketClosed();
         }
+    }
+
+    private static async Task RefuseAsync(WebSocket socket, AiError error, WebSocketCloseStatus status)
+    {
+        await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes<object>(error, SocketSender.Json), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
+        await socket.CloseAsync(status, error.Code, CancellationToken.None);
     }
 
     private static bool TryReadRequest(HttpContext context, out SessionRequest? request, out string? error)

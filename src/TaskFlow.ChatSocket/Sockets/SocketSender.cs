@@ -11,7 +11,7 @@ namespace TaskFlow.ChatSocket.Sockets;
 /// </summary>
 public sealed class SocketSender(WebSocket socket) : IEventSink, IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly Channel<ServerEvent> _outbox = Channel.CreateUnbounded<ServerEvent>(new UnboundedChannelOptions { SingleReader = true });
     private Task? _loop;

@@ -23,7 +23,7 @@ namespace TaskFlow.Tests.Fakes;
 /// <c>[[cut-times:K:N]]</c> the first K attempts stop after N tokens the way Ollama reports a crashed model runner: an
 /// <c>{"error": …}</c> line in a 200 stream, and no final <c>done</c> line,
 /// <c>[[endless-first]]</c> a first attempt that streams until the caller abandons it, <c>[[empty]]</c> a finished answer with no text,
-/// <c>[[nul]]</c> an answer that begins with U+0000.
+/// <c>[[nul]]</c> an answer that begins with U+0000, <c>[[hold:KEY]]</c> an answer that waits for <see cref="Release"/>.
 /// </summary>
 public sealed partial class FakeModelServer : IAsyncDisposable
 {
@@ -33,6 +33,7 @@ public sealed partial class FakeModelServer : IAsyncDisposable
     private readonly ConcurrentQueue<ModelRequest> _requests = new();
     private readonly ConcurrentDictionary<string, int> _attemptsByMessage = new();
     private readonly ConcurrentDictionary<string, int> _abortedByMessage = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new();
     private int _inFlight;
     private int _maxInFlight;
 
@@ -53,6 +54,12 @@ public sealed partial class FakeModelServer : IAsyncDisposable
 
     /// <summary>How many answers to this last user message the caller abandoned while they streamed.</summary>
     public int AbortedFor(string userMessage) => _abortedByMessage.GetValueOrDefault(userMessage);
+
+    /// <summary>Lets every answer held by <c>[[hold:KEY]]</c> go on (and any later one through at once).</summary>
+    public void Release(string key) => Hold(key).TrySetResult();
+
+    private TaskCompletionSource Hold(string key) =>
+        _holds.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
     /// <summary>
     /// What <c>[[error:NAME]]</c> answers: one realistic provider failure per class of the seed's error table, with
@@ -174,6 +181,11 @@ public sealed partial class FakeModelServer : IAsyncDisposable
             return;
         }
 
+        // [[hold:KEY]]: the answer waits, holding its worker slot, until the test calls Release(KEY).
+        if (HoldRegex().Match(lastUser) is { Success: true } hold)
+        {
+            await Hold(hold.Groups[1].Value).Task.WaitAsync(context.RequestAborted);
+        }
         var delay = TimeSpan.FromMilliseconds(Marker(lastUser, "delay") ?? 0);
         var tokens = ReplyTo(lastUser);
         var cut = CutRegex().Match(lastUser) is { Success: true } cutMatch && attempt <= int.Parse(cutMatch.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
@@ -245,6 +257,9 @@ public sealed partial class FakeModelServer : IAsyncDisposable
 
     [GeneratedRegex(@"\[\[cut-times:(\d+):(\d+)\]\]")]
     private static partial Regex CutRegex();
+
+    [GeneratedRegex(@"\[\[hold:([\w-]+)\]\]")]
+    private static partial Regex HoldRegex();
 
     [GeneratedRegex(@"\[\[[\w-]+(:[\w-]+)*\]\]")]
     private static partial Regex Markers();

@@ -25,6 +25,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
             lows.Add(await SubmitAsync(bulk, $"low {i}", "low"));
         }
         var high = await SubmitAsync(urgent, "the urgent one", "high");
+        blockers.Dispose();
 
         var started = await StartTimesAsync([.. lows, high]);
         Assert.All(lows, low => Assert.True(started[high] <= started[low], "the High job must start before every Low job queued before it"));
@@ -43,6 +44,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
             backlog.Add(await SubmitAsync(heavy, $"heavy {i} [[delay:40]]", "medium"));
         }
         var single = await SubmitAsync(light, "just one question [[delay:40]]", "medium");
+        blockers.Dispose();
 
         var started = await StartTimesAsync([.. backlog, single]);
         var heavyBefore = backlog.Count(job => started[job] < started[single]);
@@ -60,7 +62,9 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
         using var user = await TestUser.SignUpAsync(stack);
         await using var socket = await user.ConnectAsync();
         await socket.SendUserMessageAsync("where am I in the queue?", "low");
-        var events = await socket.ReceiveUntilAsync("ai_done");
+        var events = await socket.ReceiveUntilAsync("queue_position");
+        blockers.Dispose();
+        events.AddRange(await socket.ReceiveUntilAsync("ai_done"));
 
         var positions = events.Where(e => e.Type() == "queue_position").Select(e => e.GetProperty("ahead").GetInt64()).ToList();
         Assert.True(positions.Count > 0, string.Join(" ", events.Select(e => e.Type())));
@@ -201,17 +205,21 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
         }
     }
 
-    /// <summary>Fills the worker's slots with slow answers so later jobs queue up in RabbitMQ.</summary>
+    /// <summary>
+    /// Fills the worker's slots with answers the fake model holds until the blockers are disposed, so later jobs queue
+    /// up in RabbitMQ however slowly the machine submits them.
+    /// </summary>
     private async Task<Blockers> OccupyWorkerAsync()
     {
         var user = await TestUser.SignUpAsync(stack);
+        var hold = Guid.NewGuid().ToString("N");
         var jobs = new List<Guid>();
         for (var i = 0; i < WorkerConcurrency; i++)
         {
-            jobs.Add(await SubmitAsync(user, $"blocker {i} [[delay:120]]", "high"));
+            jobs.Add(await SubmitAsync(user, $"blocker {i} [[hold:{hold}]]", "high"));
         }
         await StartTimesAsync(jobs);
-        return new Blockers(user);
+        return new Blockers(user, () => stack.Model.Release(hold));
     }
 
     private async Task<Guid> SubmitAsync(TestUser user, string message, string priority)
@@ -260,8 +268,12 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
             return (long)(await command.ExecuteScalarAsync())! == jobs.Count ? (object)true : null;
         }, TimeSpan.FromSeconds(90), "every job to finish");
 
-    private sealed class Blockers(TestUser user) : IDisposable
+    private sealed class Blockers(TestUser user, Action release) : IDisposable
     {
-        public void Dispose() => user.Dispose();
+        public void Dispose()
+        {
+            release();
+            user.Dispose();
+        }
     }
 }

@@ -8,10 +8,11 @@ public static class ErrorCodes
     public const string UnsupportedFrame = "UNSUPPORTED_FRAME";
     public const string UnknownEvent = "UNKNOWN_EVENT";
     public const string Flooding = "TOO_MANY_MESSAGES";
+    public const string TooManyConnections = "TOO_MANY_CONNECTIONS";
+    public const string TooManyJobs = "TOO_MANY_JOBS";
     public const string ConversationNotFound = "CONVERSATION_NOT_FOUND";
     public const string ModelNotFound = "MODEL_NOT_FOUND";
     public const string NoWorker = "NO_WORKER";
-    public const string GenerationInProgress = "GENERATION_IN_PROGRESS";
     public const string QueueUnavailable = "QUEUE_UNAVAILABLE";
     public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
     public const string StreamFailed = "STREAM_FAILED";

@@ -15,7 +15,7 @@
   // Errors that reject the message just sent (it was not stored): the person may send it again.
   const REJECTED_MESSAGE_CODES = new Set([
     "INVALID_MESSAGE", "MESSAGE_TOO_LARGE", "TOO_MANY_MESSAGES", "MODEL_NOT_FOUND", "NO_WORKER",
-    "GENERATION_IN_PROGRESS", "STORAGE_UNAVAILABLE",
+    "STORAGE_UNAVAILABLE", "TOO_MANY_JOBS",
   ]);
 
   // Element references are taken once, before any model output is on the page.
@@ -1138,6 +1138,7 @@
   function errorTitle(code) {
     switch (code) {
       case "RATE_LIMITED": case "QUOTA_EXCEEDED": case "TIMEOUT": case "STORAGE_UNAVAILABLE": case "TOO_MANY_MESSAGES": case "CONTENT_BLOCKED":
+      case "TOO_MANY_JOBS": case "TOO_MANY_CONNECTIONS":
         return t(`errorTitle.${code}`);
       case "SERVICE_UNAVAILABLE": case "NO_WORKER": case "QUEUE_UNAVAILABLE": return t("errorTitle.unavailable");
       default: return t("errorTitle.default");
