@@ -87,6 +87,10 @@ public sealed class ChatSession : IDisposable
                 await _socket.CloseAsync(ConversationNotFoundClose, "conversation not found", CancellationToken.None);
                 return;
             }
+            if (_request.ConversationId is null && _request.Greeting && _engagement.GreetNewConversations && _nudges.Greeting.Length > 0)
+            {
+                _ = StreamCannedAsync(AiStart.Greeting, _nudges.Greeting, _sessionToken);
+            }
             await ReceiveLoopAsync();
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
@@ -381,21 +385,28 @@ public sealed class ChatSession : IDisposable
     }
 
     /// <summary>Phase 1 of idle detection: a short canned check-in, streamed like an answer but not stored.</summary>
-    private async Task SendIdleNudgeAsync(CancellationToken token)
+    private Task SendIdleNudgeAsync(CancellationToken token) =>
+        _conversation is null ? Task.CompletedTask : StreamCannedAsync(AiStart.Nudge, _nudges.IdleNudge, token);
+
+    /// <summary>The server's own words (a nudge, the greeting), streamed like an answer of that kind; never stored.</summary>
+    private async Task StreamCannedAsync(string kind, string text, CancellationToken token)
     {
-        if (_conversation is null)
+        var id = Guid.CreateVersion7();
+        _sender.Send(new AiStart(id, false, kind));
+        var sequence = 0L;
+        try
+        {
+            foreach (var word in NudgeWords.Split(text))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), _clock, token);
+                _sender.Send(new AiToken(id, ++sequence, word));
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             return;
         }
-        var nudgeId = Guid.CreateVersion7();
-        _sender.Send(new AiStart(nudgeId, false, AiStart.Nudge));
-        var sequence = 0L;
-        foreach (var word in NudgeWords.Split(_nudges.IdleNudge))
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(20), _clock, token);
-            _sender.Send(new AiToken(nudgeId, ++sequence, word));
-        }
-        _sender.Send(new AiDone(nudgeId, null, GenerationStatus.Completed, null, null, sequence));
+        _sender.Send(new AiDone(id, null, GenerationStatus.Completed, null, null, sequence));
     }
 
     /// <summary>Phase 2: the conversation is marked completed; a new message reopens it.</summary>

@@ -101,11 +101,17 @@ public static partial class ChatSocketEndpoint
             }
             language = rawLanguage;
         }
+        var greeting = true;
+        if (query["greeting"].FirstOrDefault() is { Length: > 0 } rawGreeting && !bool.TryParse(rawGreeting, out greeting))
+        {
+            error = "greeting must be true or false; leave it out to be greeted when a new conversation opens.";
+            return false;
+        }
         language ??= context.Request.GetTypedHeaders().AcceptLanguage
             .OrderByDescending(l => l.Quality ?? 1)
             .Select(l => l.Value.Value)
             .FirstOrDefault(tag => tag is not null && LanguageTag().IsMatch(tag));
-        request = new SessionRequest(CurrentUser.IdOf(context), conversationId, model, lastSequence, language);
+        request = new SessionRequest(CurrentUser.IdOf(context), conversationId, model, lastSequence, language, greeting);
         error = null;
         return true;
     }

@@ -20,7 +20,13 @@ public sealed class EngagementOptions : IValidatableObject
     public TimeSpan TypingNudgeAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// What the nudges say, by the language the client asked for (<c>/ws?lang=…</c>, else its Accept-Language), falling
+    /// A socket opened for a new conversation (no <c>conversationId</c>) is greeted, streamed like an answer but not
+    /// stored, as the TaskFlow AI seed does. Off: no greeting for anyone; a client can also decline with <c>greeting=false</c>.
+    /// </summary>
+    public bool GreetNewConversations { get; set; } = true;
+
+    /// <summary>
+    /// What the nudges and the greeting say, by the language the client asked for (<c>/ws?lang=…</c>, else its Accept-Language), falling
     /// back to the base language (<c>zh</c> for <c>zh-Hans-CN</c>) and then to <see cref="DefaultLanguage"/>. Another
     /// language is one more entry: <c>Chat__Engagement__Texts__fr__IdleNudge</c>.
     /// </summary>
@@ -30,11 +36,13 @@ public sealed class EngagementOptions : IValidatableObject
         {
             IdleNudge = "Still there? Take your time, I'm here whenever you want to continue.",
             TypingNudge = "Take your time — I'm here.",
+            Greeting = "Hi, I'm TaskFlow. Ask me anything: your message joins the queue and my answer streams in as it is written.",
         },
         ["zh-Hans"] = new()
         {
             IdleNudge = "还在吗？不着急，想继续的时候我随时都在。",
             TypingNudge = "慢慢来，我在这儿。",
+            Greeting = "你好，我是 TaskFlow。想问什么都可以：你的消息会进入队列，回答会边生成边显示。",
         },
     };
 
@@ -84,4 +92,7 @@ public sealed class NudgeTexts
 
     /// <summary>The note after a long typing spell.</summary>
     public string TypingNudge { get; set; } = "";
+
+    /// <summary>The greeting of a new conversation; empty: none in this language.</summary>
+    public string Greeting { get; set; } = "";
 }

@@ -22,6 +22,7 @@ public sealed record AiStart(Guid GenerationId, bool Restarted, string Kind) : S
 {
     public const string Answer = "answer";
     public const string Nudge = "nudge";
+    public const string Greeting = "greeting";
 }
 
 public sealed record AiToken(Guid GenerationId, long Seq, string Token) : ServerEvent("ai_token");

@@ -28,6 +28,7 @@
     title: $("chat-title"), status: $("status"), dot: $("connection-dot"), retryNow: $("retry-now"),
     jobPanel: $("job-panel"), jobPosition: $("job-position"), jobProgress: $("job-progress"), jobProgressbar: $("job-progressbar"),
     offlineBanner: $("offline-banner"), thread: $("thread"), messages: $("messages"), jumpLatest: $("jump-latest"),
+    greeting: $("greeting"),
     composer: $("composer"), input: $("input"), model: $("model"), priority: $("priority"),
     generateQuestion: $("generate-question"), regenerate: $("regenerate"), cancel: $("cancel"), send: $("send"),
   };
@@ -45,6 +46,7 @@
     shown: new Set(), // ids of finished messages on the page (an assistant message's id is its generation id)
     unconfirmed: [], // user message nodes sent but not yet acknowledged by message_accepted
     current: null, // generationId of the answer being generated (or queued)
+    greetingId: null, // the greeting streaming into the empty conversation (not a message: never stored)
     adoptNextGeneration: false, // after a resume: the first unknown generation is this conversation's answer in flight
     reconcileOnResume: false, // compare with the stored history once the socket has resumed the conversation
     pending: [], // events to send as soon as the socket is open
@@ -987,6 +989,12 @@
         break;
 
       case "ai_start": {
+        if (event.kind === "greeting") {
+          state.greetingId = event.generationId;
+          ui.greeting.textContent = "";
+          ui.greeting.hidden = false;
+          break;
+        }
         const kind = event.kind === "nudge" ? "nudge" : "answer";
         const bubble = kind === "answer" ? (knownOrAdopted(event.generationId) ?? bubbleFor(event.generationId)) : bubbleFor(event.generationId, kind);
         if (kind === "answer") {
@@ -1009,6 +1017,10 @@
       }
 
       case "ai_token": {
+        if (event.generationId === state.greetingId) {
+          ui.greeting.textContent += event.token;
+          break;
+        }
         const bubble = state.bubbles.get(event.generationId) ?? knownOrAdopted(event.generationId);
         // The generation guard: only the answer being generated (or the idle check-in) is shown, each token once.
         if (!bubble || bubble.done || !bubble.node) break;
@@ -1025,6 +1037,7 @@
       }
 
       case "ai_done": {
+        if (event.generationId === state.greetingId) break;
         const bubble = state.bubbles.get(event.generationId);
         if (bubble) {
           finishBubble(bubble, event.status);
