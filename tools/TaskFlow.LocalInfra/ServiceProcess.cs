@@ -25,8 +25,8 @@ public sealed record ServiceProcessOptions
     /// <summary>Where stdout/stderr are appended; default a file under the temp folder.</summary>
     public string? LogFile { get; init; }
 
-    /// <summary>ASPNETCORE_ENVIRONMENT.</summary>
-    public string EnvironmentName { get; init; } = "Development";
+    /// <summary>ASPNETCORE_ENVIRONMENT: Production, so errors look as users see them (no stack traces).</summary>
+    public string EnvironmentName { get; init; } = "Production";
 
     /// <summary>Repository root; default <see cref="RepoLayout.FindRoot"/>.</summary>
     public string? RepoRoot { get; init; }

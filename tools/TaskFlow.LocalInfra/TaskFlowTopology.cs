@@ -104,7 +104,8 @@ public sealed record TaskFlowServicesOptions
     /// <summary>Folder for pid files (so a later run can end services a crashed run left); default none.</summary>
     public string? PidDirectory { get; init; }
 
-    public string EnvironmentName { get; init; } = "Development";
+    /// <summary>ASPNETCORE_ENVIRONMENT: Production, what users run, unless a caller asks otherwise.</summary>
+    public string EnvironmentName { get; init; } = "Production";
 
     public string? RepoRoot { get; init; }
 

@@ -159,7 +159,8 @@ try
     {
         LogDirectory = logs,
         PidDirectory = Path.Combine(local, "run"),
-        EnvironmentName = "Development",
+        // What users run: errors answer as problem details, never with a stack trace.
+        EnvironmentName = "Production",
         RepoRoot = repo,
     });
     await services.WaitHealthyAsync(
