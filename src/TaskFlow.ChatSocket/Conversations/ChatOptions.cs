@@ -41,9 +41,6 @@ public sealed class ChatOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan FloodWindow { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Origins allowed besides the gateway's own host (e.g. a separately hosted page).</summary>
-    public List<string> AllowedOrigins { get; set; } = [];
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // The summary is reserved out of the context budget; more than half would leave little room for the conversation itself.

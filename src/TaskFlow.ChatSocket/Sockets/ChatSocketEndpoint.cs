@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
-using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Identity;
 using TaskFlow.ChatSocket.Telemetry;
 
@@ -16,7 +15,7 @@ public static partial class ChatSocketEndpoint
         return app;
     }
 
-    private static async Task HandleAsync(HttpContext context, IOptions<ChatOptions> options, ChatMetrics metrics)
+    private static async Task HandleAsync(HttpContext context, IOptions<SecurityOptions> security, ChatMetrics metrics)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -24,7 +23,8 @@ public static partial class ChatSocketEndpoint
                 .ExecuteAsync(context);
             return;
         }
-        if (!OriginPolicy.IsAllowed(context.Request, options.Value.AllowedOrigins))
+        // Browsers send cookies with cross-site WebSocket handshakes, so a foreign page could chat as the user.
+        if (SiteOrigin.IsCrossSite(context.Request, security.Value.AllowedOrigins))
         {
             await Results.Problem("Cross-site WebSocket connections are not allowed: open the chat page from this server.", statusCode: StatusCodes.Status403Forbidden)
                 .ExecuteAsync(context);
