@@ -11,18 +11,20 @@ namespace Microsoft.Extensions.Hosting;
 public static class SiteOrigin
 {
     /// <summary>
-    /// True when a browser sent the request from another site. Decided by <c>Origin</c>; when a browser left it out,
-    /// by <c>Sec-Fetch-Site</c>, then by <c>Referer</c>. A request with none of the three is not from a browser (every
-    /// current browser sends <c>Origin</c> with a POST, PATCH, DELETE or WebSocket handshake) and carries no ambient
-    /// cookie, so it is not refused here: a program holding a copied cookie could send any header anyway.
+    /// True when a browser sent the request from another site. Decided by <c>Origin</c>; when a browser left it out or
+    /// sent <c>null</c> (an opaque origin: a form posted under <c>Referrer-Policy: no-referrer</c>, a sandboxed frame, a
+    /// redirect), by <c>Sec-Fetch-Site</c>, then by <c>Referer</c>. A request with none of them is not from a browser
+    /// (every current browser sends <c>Origin</c> with a POST, PATCH, DELETE or WebSocket handshake) and carries no
+    /// ambient cookie, so it is not refused here: a program holding a copied cookie could send any header anyway. An
+    /// opaque origin with nothing else to go by is refused.
     /// </summary>
     public static bool IsCrossSite(HttpRequest request, IReadOnlyCollection<string> allowedOrigins)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(allowedOrigins);
-        if (request.Headers.Origin.FirstOrDefault() is { Length: > 0 } origin)
+        var origin = request.Headers.Origin.FirstOrDefault();
+        if (origin is { Length: > 0 } && origin != "null")
         {
-            // "null" (a sandboxed frame, a file, a cross-site redirect) is never the site.
             return !IsAllowed(origin, request, allowedOrigins);
         }
         if (request.Headers["Sec-Fetch-Site"].FirstOrDefault() is { Length: > 0 } fetchSite)
@@ -34,7 +36,7 @@ public static class SiteOrigin
         {
             return !IsAllowed(referer, request, allowedOrigins);
         }
-        return false;
+        return origin == "null";
     }
 
     /// <summary>The origin the browser used for this site, e.g. <c>http://localhost:5100</c>.</summary>

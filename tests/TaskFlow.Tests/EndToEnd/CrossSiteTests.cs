@@ -42,6 +42,9 @@ public sealed class CrossSiteTests(TaskFlowStack stack)
             headers => headers.Add("Sec-Fetch-Site", "cross-site")));
         await AssertRefusedAsync(await SendAsync(user, HttpMethod.Delete, $"/api/conversations/{conversationId}", null, origin: null,
             headers => headers.Referrer = new Uri(Evil + "/page")));
+        // A sandboxed frame on another site: an opaque origin, and the browser says the request is cross-site.
+        await AssertRefusedAsync(await SendAsync(user, HttpMethod.Delete, $"/api/conversations/{conversationId}", null, "null",
+            headers => headers.Add("Sec-Fetch-Site", "cross-site")));
         // A client cannot claim https through the gateway: it sets the forwarded scheme itself.
         await AssertRefusedAsync(await SendAsync(user, HttpMethod.Post, "/api/keys", new { name = "stolen" }, OtherScheme,
             headers => headers.Add("X-Forwarded-Proto", "https")));
@@ -53,6 +56,9 @@ public sealed class CrossSiteTests(TaskFlowStack stack)
         // The site's own page, and a program without Origin (curl, a script), still write.
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(user, HttpMethod.Patch, $"/api/conversations/{conversationId}", new { title = "renamed" }, SiteOrigin)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await SendAsync(user, HttpMethod.Patch, $"/api/conversations/{conversationId}", new { title = "renamed again" }, origin: null)).StatusCode);
+        // A form of the site's own page posted under a strict referrer policy: Origin is "null", Sec-Fetch-Site vouches.
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(user, HttpMethod.Patch, $"/api/conversations/{conversationId}", new { title = "renamed by a form" }, "null",
+            headers => headers.Add("Sec-Fetch-Site", "same-origin"))).StatusCode);
     }
 
     [Fact]
