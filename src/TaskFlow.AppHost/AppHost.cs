@@ -95,9 +95,11 @@ var telemetry = builder.AddProject<Projects.TaskFlow_Telemetry>("telemetry")
 
 // The gateway is the one public origin. WithReference(project) injects services__<name>__http__0, which is
 // where the gateway's YARP routes take their destinations from.
+// Its /metrics and /health answer only on the "management" endpoint, which is not external.
 builder.AddProject<Projects.TaskFlow_Gateway>("gateway")
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health")
+    .WithHttpEndpoint(name: "management", env: "Management__Port")
+    .WithHttpHealthCheck("/health", endpointName: "management")
     .WithReference(web).WaitFor(web)
     .WithReference(chatSocket).WaitFor(chatSocket)
     .WithReference(telemetry).WaitFor(telemetry);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,8 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.Services.AddProblemResponses();
+        builder.Services.AddCrossSiteProtection();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -100,9 +103,36 @@ public static class Extensions
         return builder;
     }
 
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    /// <summary>
+    /// <c>/health</c>, <c>/alive</c> and <c>/metrics</c>. With <c>Management:Port</c> set (see <see cref="ManagementPort"/>),
+    /// <c>/health</c> and <c>/metrics</c> answer only there. <paramref name="isPublic"/> (the gateway, the one public
+    /// endpoint): without a management port they are not served at all, rather than to the internet.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, bool isPublic = false)
     {
-        // Mapped in every environment: the AppHost's WaitFor and Kubernetes probes need them, and they reveal nothing.
+        // Called first by every service, so every later middleware and endpoint answers errors as problem details.
+        app.UseProblemResponses();
+
+        var managementPort = ManagementPort.Get(app.Configuration);
+        if (isPublic || managementPort is not null)
+        {
+            if (isPublic && managementPort is null)
+            {
+                app.Logger.LogWarning("{Key} is not set: /metrics and /health are not served (only /alive is). Set Management__Port to scrape this service.", ManagementPort.PortKey);
+            }
+            app.Use((context, next) =>
+            {
+                if (IsOperatorPath(context.Request.Path) && !ManagementPort.IsManagementConnection(context, managementPort))
+                {
+                    // An empty 404, worded by the problem-details pages; nothing is forwarded, nothing is said about the port.
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+                return next(context);
+            });
+        }
+
+        // Mapped in every environment: the AppHost's WaitFor and Kubernetes probes need them.
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
@@ -113,7 +143,11 @@ public static class Extensions
         return app;
     }
 
-    private static bool IsInfrastructurePath(Microsoft.AspNetCore.Http.PathString path) =>
+    /// <summary>What only the operator may read: the metrics, and health with each dependency's state.</summary>
+    private static bool IsOperatorPath(PathString path) =>
+        path.StartsWithSegments(HealthEndpointPath) || path.StartsWithSegments(MetricsEndpointPath);
+
+    private static bool IsInfrastructurePath(PathString path) =>
         path.StartsWithSegments(HealthEndpointPath)
         || path.StartsWithSegments(AlivenessEndpointPath)
         || path.StartsWithSegments(MetricsEndpointPath);

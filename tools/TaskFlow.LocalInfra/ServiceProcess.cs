@@ -25,8 +25,8 @@ public sealed record ServiceProcessOptions
     /// <summary>Where stdout/stderr are appended; default a file under the temp folder.</summary>
     public string? LogFile { get; init; }
 
-    /// <summary>ASPNETCORE_ENVIRONMENT.</summary>
-    public string EnvironmentName { get; init; } = "Development";
+    /// <summary>ASPNETCORE_ENVIRONMENT: Production, so errors look as users see them (no stack traces).</summary>
+    public string EnvironmentName { get; init; } = "Production";
 
     /// <summary>Repository root; default <see cref="RepoLayout.FindRoot"/>.</summary>
     public string? RepoRoot { get; init; }
@@ -90,6 +90,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary><c>http://127.0.0.1:PORT</c> (no trailing slash).</summary>
     public string Url => $"http://127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>
+    /// Where the operator's endpoints (/metrics, /health) answer: the management port when the service has one (the
+    /// gateway), else <see cref="Url"/>.
+    /// </summary>
+    public string OperatorUrl => Environment.TryGetValue(TaskFlowTopology.ManagementPortVariable, out var port)
+        ? $"http://127.0.0.1:{port}"
+        : Url;
+
     public string LogFile { get; }
 
     /// <summary>The variables set for the service on top of the inherited environment.</summary>
@@ -130,14 +138,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Polls <c>GET /health</c> until it answers 200. Throws <see cref="InfraException"/> with the log tail when the
+    /// Polls <c>GET /health</c> (on <see cref="OperatorUrl"/>) until it answers 200. Throws <see cref="InfraException"/> with the log tail when the
     /// process exits or the timeout passes.
     /// </summary>
     public async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var deadline = DateTime.UtcNow + timeout;
         var last = "no answer yet";
-        var healthUrl = new Uri(Url + "/health");
+        var healthUrl = new Uri(OperatorUrl + "/health");
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();

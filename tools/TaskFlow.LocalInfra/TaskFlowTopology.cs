@@ -32,6 +32,12 @@ public static class TaskFlowTopology
     public const string InferenceWorker = "inferenceworker";
     public const string Telemetry = "telemetry";
 
+    /// <summary>Key in <c>ports</c> of <see cref="Create"/> for the gateway's management port (/metrics, /health).</summary>
+    public const string GatewayManagement = "gateway-management";
+
+    /// <summary>The variable that gives a service its management port.</summary>
+    public const string ManagementPortVariable = "Management__Port";
+
     /// <summary>All service names, gateway first.</summary>
     public static IReadOnlyList<string> ServiceNames { get; } = [Gateway, Web, ChatSocket, InferenceWorker, Telemetry];
 
@@ -48,7 +54,8 @@ public static class TaskFlowTopology
 
     /// <summary>
     /// A port per service (from <paramref name="ports"/> where given and non-zero, else a free one) and the contract's
-    /// variables: gateway → services__{web,chatsocket,telemetry}__http__0; web → redis, taskflowdb; chatsocket → redis,
+    /// variables: gateway → services__{web,chatsocket,telemetry}__http__0 and Management__Port (its /metrics and /health
+    /// answer only there; port from <paramref name="ports"/>[<see cref="GatewayManagement"/>] or a free one); web → redis, taskflowdb; chatsocket → redis,
     /// taskflowdb, messaging; inferenceworker → redis, messaging, chat; telemetry → redis, taskflowdb, messaging.
     /// <paramref name="replicas"/> runs more processes of a service (not the gateway, the one public endpoint), named
     /// <c>chatsocket</c>, <c>chatsocket-2</c>, …, each on its own port; the gateway gets one address per replica
@@ -69,6 +76,7 @@ public static class TaskFlowTopology
 
         var instances = ServiceNames.SelectMany(n => Enumerable.Range(1, Count(n)).Select(i => (Service: n, Name: ReplicaName(n, i)))).ToList();
         var port = instances.ToDictionary(i => i.Name, i => ports is not null && ports.TryGetValue(i.Name, out var p) && p > 0 ? p : FreePort.Get());
+        var managementPort = ports is not null && ports.TryGetValue(GatewayManagement, out var mp) && mp > 0 ? mp : FreePort.Get();
         string Url(string name) => $"http://127.0.0.1:{port[name].ToString(CultureInfo.InvariantCulture)}";
 
         var redis = KeyValuePair.Create("ConnectionStrings__redis", infra.Redis);
@@ -80,7 +88,8 @@ public static class TaskFlowTopology
 
         var env = new Dictionary<string, KeyValuePair<string, string>[]>
         {
-            [Gateway] = [.. Service(Web), .. Service(ChatSocket), .. Service(Telemetry)],
+            [Gateway] = [.. Service(Web), .. Service(ChatSocket), .. Service(Telemetry),
+                KeyValuePair.Create(ManagementPortVariable, managementPort.ToString(CultureInfo.InvariantCulture))],
             [Web] = [redis, db],
             [ChatSocket] = [redis, db, messaging],
             [InferenceWorker] = [redis, messaging, chat],
@@ -104,7 +113,8 @@ public sealed record TaskFlowServicesOptions
     /// <summary>Folder for pid files (so a later run can end services a crashed run left); default none.</summary>
     public string? PidDirectory { get; init; }
 
-    public string EnvironmentName { get; init; } = "Development";
+    /// <summary>ASPNETCORE_ENVIRONMENT: Production, what users run, unless a caller asks otherwise.</summary>
+    public string EnvironmentName { get; init; } = "Production";
 
     public string? RepoRoot { get; init; }
 

@@ -14,6 +14,7 @@ if (args.Any(a => a is "-h" or "--help"))
 
         Environment:
           TASKFLOW_PORT            gateway port (default 5100): the chat is at http://localhost:PORT/
+          TASKFLOW_MANAGEMENT_PORT the gateway's /metrics and /health, for the operator only (default gateway port + 5)
           TASKFLOW_REDIS_PORT      default 6390
           TASKFLOW_POSTGRES_PORT   default 5440
           TASKFLOW_RABBITMQ_PORT   default 5680
@@ -149,6 +150,7 @@ try
         new Dictionary<string, int>
         {
             [TaskFlowTopology.Gateway] = gatewayPort,
+            [TaskFlowTopology.GatewayManagement] = ChoosePort("the gateway's management port", Setting("TASKFLOW_MANAGEMENT_PORT", gatewayPort + 5)),
             [TaskFlowTopology.Web] = FreePort.PreferOrGet(gatewayPort + 1),
             [TaskFlowTopology.ChatSocket] = FreePort.PreferOrGet(gatewayPort + 2),
             [TaskFlowTopology.InferenceWorker] = FreePort.PreferOrGet(gatewayPort + 3),
@@ -159,7 +161,8 @@ try
     {
         LogDirectory = logs,
         PidDirectory = Path.Combine(local, "run"),
-        EnvironmentName = "Development",
+        // What users run: errors answer as problem details, never with a stack trace.
+        EnvironmentName = "Production",
         RepoRoot = repo,
     });
     await services.WaitHealthyAsync(
@@ -169,6 +172,7 @@ try
 
     Say("");
     Say($"TaskFlow is running ({total.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s). Chat: {chatUrl}");
+    Say($"  Metrics:    {services.Gateway.OperatorUrl}/metrics (the gateway's, for the operator; each service serves its own on its port)");
     Say($"  Logs:       {logs}{Path.DirectorySeparatorChar}*.log");
     Say($"  Redis:      {redis.ConnectionString}");
     Say($"  PostgreSQL: {postgres.ConnectionString}");

@@ -49,9 +49,6 @@ public sealed class ChatOptions : IValidatableObject
     [Range(1, 10_000)]
     public int MaxOpenJobsPerUser { get; set; } = 16;
 
-    /// <summary>Origins allowed besides the gateway's own host (e.g. a separately hosted page).</summary>
-    public List<string> AllowedOrigins { get; set; } = [];
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         // The summary is reserved out of the context budget; more than half would leave little room for the conversation itself.

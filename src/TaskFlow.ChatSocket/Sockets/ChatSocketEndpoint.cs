@@ -21,7 +21,8 @@ public static partial class ChatSocketEndpoint
 
     private const WebSocketCloseStatus TooManyConnectionsClose = (WebSocketCloseStatus)4429;
 
-    private static async Task HandleAsync(HttpContext context, IOptions<ChatOptions> options, ChatMetrics metrics, UserSocketLimiter limiter)
+    private static async Task HandleAsync(
+        HttpContext context, IOptions<ChatOptions> options, IOptions<SecurityOptions> security, ChatMetrics metrics, UserSocketLimiter limiter)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -29,7 +30,8 @@ public static partial class ChatSocketEndpoint
                 .ExecuteAsync(context);
             return;
         }
-        if (!OriginPolicy.IsAllowed(context.Request, options.Value.AllowedOrigins))
+        // Browsers send cookies with cross-site WebSocket handshakes, so a foreign page could chat as the user.
+        if (SiteOrigin.IsCrossSite(context.Request, security.Value.AllowedOrigins))
         {
             await Results.Problem("Cross-site WebSocket connections are not allowed: open the chat page from this server.", statusCode: StatusCodes.Status403Forbidden)
                 .ExecuteAsync(context);

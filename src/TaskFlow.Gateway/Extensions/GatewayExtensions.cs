@@ -29,7 +29,9 @@ internal static class GatewayExtensions
                 headers["X-Request-Id"] = requestId;
                 headers.XContentTypeOptions = "nosniff";
                 headers.XFrameOptions = "DENY";
-                headers["Referrer-Policy"] = "no-referrer";
+                // Nothing to other sites; to this one, a form's POST keeps its real Origin (under no-referrer it is
+                // "null"), which the services' cross-site check compares.
+                headers["Referrer-Policy"] = "same-origin";
                 headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()";
                 return Task.CompletedTask;
             });

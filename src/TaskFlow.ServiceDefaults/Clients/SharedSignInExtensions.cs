@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.Hosting;
@@ -12,7 +13,8 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// One sign-in for the whole site. Web issues the Identity cookie; every service behind the gateway can read it
 /// because they share the Data Protection key ring (in Redis) and the application name, and use the same scheme
-/// and cookie name.
+/// and cookie name. The cookie holds only a session key; the session itself is in Redis (<see cref="RedisSessionStore"/>),
+/// so signing out ends it everywhere.
 /// </summary>
 public static class SharedSignInExtensions
 {
@@ -34,6 +36,19 @@ public static class SharedSignInExtensions
             .Configure<IConnectionMultiplexer>((options, redis) =>
                 options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), KeyRingRedisKey));
         return dataProtection;
+    }
+
+    /// <summary>
+    /// Sessions kept in Redis (needs <c>AddRedisClient()</c>) for the sign-in cookie: Web stores and ends them, the other
+    /// services look them up, so a signed-out cookie is refused by all of them.
+    /// </summary>
+    public static IServiceCollection AddSharedSessions(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RedisSessionStore>();
+        services.AddOptions<CookieAuthenticationOptions>(Scheme)
+            .Configure<RedisSessionStore>((options, store) => options.SessionStore = store);
+        return services;
     }
 
     /// <summary>The cookie settings Web's Identity uses; applied there and by <see cref="AddSharedSignIn"/>.</summary>
@@ -68,6 +83,7 @@ public static class SharedSignInExtensions
                 options.Events.OnRedirectToAccessDenied = context => WriteProblemAsync(context.HttpContext, StatusCodes.Status403Forbidden,
                     "Forbidden", "You are signed in but not allowed to do this.");
             });
+        builder.Services.AddSharedSessions();
         builder.Services.AddAuthorization();
         return builder;
     }

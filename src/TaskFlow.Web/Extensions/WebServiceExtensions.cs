@@ -37,6 +37,8 @@ internal static class WebServiceExtensions
             options.LogoutPath = "/Account/Logout";
             options.AccessDeniedPath = "/Account/Login";
         });
+        // Signing out deletes the session, so a cookie copied before then opens nothing, here or in the other services.
+        builder.Services.AddSharedSessions();
 
         builder.Services.AddTaskFlowLocalization();
         builder.Services.AddRazorPages(options =>

@@ -94,11 +94,11 @@ public sealed class ChatTurnTests(TaskFlowStack stack)
         using var http = new HttpClient();
         foreach (var service in stack.Services.All)
         {
-            var health = await http.GetAsync(new Uri(new Uri(service.Url), "/health"));
+            var health = await http.GetAsync(new Uri(new Uri(service.OperatorUrl), "/health"));
             Assert.True(health.StatusCode == HttpStatusCode.OK, $"{service.Name} /health: {(int)health.StatusCode} {await health.Content.ReadAsStringAsync()}");
             var alive = await http.GetAsync(new Uri(new Uri(service.Url), "/alive"));
             Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
-            var metrics = await http.GetAsync(new Uri(new Uri(service.Url), "/metrics"));
+            var metrics = await http.GetAsync(new Uri(new Uri(service.OperatorUrl), "/metrics"));
             Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
             var text = await metrics.Content.ReadAsStringAsync();
             Assert.Contains("# TYPE dotnet_gc_collections_total counter", text, StringComparison.Ordinal);

@@ -202,6 +202,9 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         Assert.True(calls is ["1|completed|"] && !answer.Restarted,
             $"Redis was away {away.ElapsedMilliseconds} ms, within the 5 s the client holds commands, so the first call " +
             $"should have answered without a re-run; calls: {string.Join(", ", calls)}, restarted: {answer.Restarted}");
+        // Sign-in sessions live in Redis too; with its append-only file a restart keeps them, so nobody is signed out.
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await user.Http.GetAsync("/api/conversations")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await user.Http.GetAsync("/api/stats/recent")).StatusCode);
     }
 
     [Fact]

@@ -202,7 +202,7 @@ public sealed class ScaleOutTests(ScaleOutStack stack)
     private async Task<double> SumAsync(string process, string metric)
     {
         using var http = new HttpClient();
-        var text = await http.GetStringAsync(new Uri(new Uri(stack.Services[process].Url), "/metrics"));
+        var text = await http.GetStringAsync(new Uri(new Uri(stack.Services[process].OperatorUrl), "/metrics"));
         return Regex.Matches(text, $@"^{Regex.Escape(metric)}(?:\{{[^}}]*\}})? (\S+)", RegexOptions.Multiline)
             .Sum(match => double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.WebSockets;
 using StackExchange.Redis;
 using TaskFlow.Tests.Support;
 
@@ -35,5 +36,36 @@ public sealed class SharedSignInTests(TaskFlowStack stack)
         Assert.Equal(HttpStatusCode.Unauthorized, (await forger.GetAsync("/api/conversations")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await forger.GetAsync("/api/stats/recent")).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await forger.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Signing_out_ends_the_session_for_a_cookie_copied_before()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        var copied = new CookieContainer();
+        copied.Add(stack.Gateway, user.Cookies.GetCookies(stack.Gateway)[".TaskFlow.Auth"]!);
+        using var thief = new HttpClient(new HttpClientHandler { CookieContainer = copied, AllowAutoRedirect = false }) { BaseAddress = stack.Gateway };
+        Assert.Equal(HttpStatusCode.OK, (await thief.GetAsync("/api/conversations")).StatusCode);
+
+        await user.SignOutAsync();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await thief.GetAsync("/api/conversations")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await thief.GetAsync("/api/stats/recent")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await thief.GetAsync("/")).StatusCode);
+        var refused = await Assert.ThrowsAsync<WebSocketException>(() =>
+            ChatSocketClient.ConnectAsync(stack.Gateway, configure: options => options.Cookies = copied));
+        Assert.Contains("401", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_session_lives_in_redis_as_long_as_its_cookie()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var sessions = server.Keys(pattern: "taskflow:session:*").ToList();
+        Assert.NotEmpty(sessions);
+        var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(sessions[^1]);
+        Assert.True(ttl is { } left && left > TimeSpan.FromDays(13) && left <= TimeSpan.FromDays(14), $"a session lives as long as its cookie: {ttl}");
     }
 }

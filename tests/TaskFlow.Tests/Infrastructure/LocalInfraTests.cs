@@ -207,8 +207,9 @@ public sealed class TopologyLocalInfraTests
         Assert.Equal(5100, topology["gateway"].Port);
         Assert.Equal(5, topology.Values.Select(s => s.Port).Distinct().Count());
         Assert.Equal(
-            ["services__chatsocket__http__0", "services__telemetry__http__0", "services__web__http__0"],
+            ["Management__Port", "services__chatsocket__http__0", "services__telemetry__http__0", "services__web__http__0"],
             topology["gateway"].Environment.Keys.Order());
+        Assert.DoesNotContain(topology["gateway"].Environment["Management__Port"], topology.Values.Select(s => s.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal(topology["web"].Url, topology["gateway"].Environment["services__web__http__0"]);
         Assert.Equal(["ConnectionStrings__redis", "ConnectionStrings__taskflowdb"], topology["web"].Environment.Keys.Order());
         Assert.Equal(["ConnectionStrings__messaging", "ConnectionStrings__redis", "ConnectionStrings__taskflowdb"], topology["chatsocket"].Environment.Keys.Order());
@@ -232,7 +233,7 @@ public sealed class TopologyLocalInfraTests
         Assert.Equal("TaskFlow.ChatSocket", topology["chatsocket-2"].ProjectName);
         Assert.Equal(topology["chatsocket"].Environment, topology["chatsocket-2"].Environment);
         Assert.Equal(
-            ["services__chatsocket__http__0", "services__chatsocket__http__1", "services__telemetry__http__0", "services__web__http__0"],
+            ["Management__Port", "services__chatsocket__http__0", "services__chatsocket__http__1", "services__telemetry__http__0", "services__web__http__0"],
             topology["gateway"].Environment.Keys.Order());
         Assert.Equal(topology["chatsocket-2"].Url, topology["gateway"].Environment["services__chatsocket__http__1"]);
         Assert.Throws<ArgumentOutOfRangeException>(() => TaskFlowTopology.Create(infra, replicas: new Dictionary<string, int> { ["gateway"] = 2 }));

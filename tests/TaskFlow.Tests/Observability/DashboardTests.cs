@@ -37,7 +37,7 @@ public sealed partial class DashboardTests(TaskFlowStack stack)
         using var http = new HttpClient();
         foreach (var service in TaskFlowTopology.ServiceNames)
         {
-            var text = await http.GetStringAsync(new Uri(new Uri(stack.Services[service].Url), "/metrics"));
+            var text = await http.GetStringAsync(new Uri(new Uri(stack.Services[service].OperatorUrl), "/metrics"));
             exported.UnionWith(MetricName().Matches(text).Select(m => m.Groups[1].Value));
         }
 

@@ -62,7 +62,7 @@ public sealed class MetricsTests(TaskFlowStack stack)
     private async Task<string> ScrapeAsync(string service)
     {
         using var http = new HttpClient();
-        return await http.GetStringAsync(new Uri(new Uri(stack.Services[service].Url), "/metrics"));
+        return await http.GetStringAsync(new Uri(new Uri(stack.Services[service].OperatorUrl), "/metrics"));
     }
 
     /// <summary>A sample line with these labels (in any order, among others).</summary>

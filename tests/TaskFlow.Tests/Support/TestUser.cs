@@ -49,6 +49,19 @@ public sealed partial class TestUser : IDisposable
         return user;
     }
 
+    /// <summary>Signs out with the page's form, as the Sign out button does.</summary>
+    public async Task SignOutAsync()
+    {
+        var page = await Http.GetStringAsync("/");
+        var token = AntiforgeryToken().Match(page);
+        Assert.True(token.Success, "the chat page should carry the sign-out form's antiforgery token");
+        using var response = await Http.PostAsync("/Account/Logout", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = token.Groups[1].Value,
+        }));
+        Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"signing out should redirect to the sign-in page, got {(int)response.StatusCode}");
+    }
+
     /// <summary>Opens the chat socket as this user, e.g. <c>ConnectAsync("conversationId=…")</c>.</summary>
     public Task<ChatSocketClient> ConnectAsync(string query = "", Action<ClientWebSocketOptions>? configure = null) =>
         ChatSocketClient.ConnectAsync(_gateway, query, options =>

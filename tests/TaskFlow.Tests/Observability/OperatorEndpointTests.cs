@@ -1,0 +1,49 @@
+using System.Net;
+using TaskFlow.Tests.Support;
+
+namespace TaskFlow.Tests.Observability;
+
+/// <summary>
+/// Only the gateway is public: its metrics and health details answer on the operator's management port, not to the
+/// internet, while the load balancer's liveness probe still does.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class OperatorEndpointTests(TaskFlowStack stack)
+{
+    [Fact]
+    public async Task The_public_gateway_serves_liveness_but_not_metrics_or_health_details()
+    {
+        using var http = new HttpClient { BaseAddress = stack.Gateway };
+        foreach (var path in new[] { "/metrics", "/health", "/metrics/", "/health/" })
+        {
+            var response = await http.GetAsync(path);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path} on the public port: {(int)response.StatusCode} {body[..Math.Min(body.Length, 300)]}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.DoesNotContain("# TYPE", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("checks", body, StringComparison.Ordinal);
+        }
+
+        // The port is the connection's, not the Host header's: naming the management port does not open it.
+        using var spoofed = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        spoofed.Headers.Host = new Uri(stack.Services.Gateway.OperatorUrl).Authority;
+        Assert.Equal(HttpStatusCode.NotFound, (await http.SendAsync(spoofed)).StatusCode);
+
+        var alive = await http.GetAsync("/alive");
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        Assert.True((await alive.Content.ReadAsByteArrayAsync()).Length < 200);
+    }
+
+    [Fact]
+    public async Task The_management_port_serves_the_gateways_metrics_and_health()
+    {
+        Assert.NotEqual(stack.Services.Gateway.Url, stack.Services.Gateway.OperatorUrl);
+        using var http = new HttpClient { BaseAddress = new Uri(stack.Services.Gateway.OperatorUrl) };
+        var metrics = await http.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE http_server_request_duration_seconds histogram", metrics, StringComparison.Ordinal);
+        Assert.Contains("service_name=\"gateway\"", metrics, StringComparison.Ordinal);
+        var health = await http.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Contains("\"checks\"", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}
