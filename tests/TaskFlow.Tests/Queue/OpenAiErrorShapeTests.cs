@@ -80,6 +80,15 @@ public sealed class OpenAiErrorShapeTests(TaskFlowStack stack)
         Assert.Contains("1,048,576 bytes", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"refusing took {clock.Elapsed}");
 
+        // A body sent without a length (chunked) is cut off at the limit while it is read.
+        var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(
+            $$"""{"model": "fake-qwen", "messages": [{"role": "user", "content": "{{huge[..(2 * 1024 * 1024)]}}"}]}""")));
+        chunked.Headers.ContentType = new("application/json");
+        using var chunkedRequest = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = chunked };
+        chunkedRequest.Headers.TransferEncodingChunked = true;
+        using var chunkedResponse = await http.SendAsync(chunkedRequest);
+        Assert.Equal("request_too_large", (await ErrorOf(chunkedResponse, HttpStatusCode.RequestEntityTooLarge)).GetProperty("code").GetString());
+
         // Within the body limit, each message is held to the chat's message limit.
         using var tooLong = await http.PostAsJsonAsync("/v1/chat/completions",
             new { model = FakeModelServer.ModelName, messages = new[] { new { role = "user", content = new string('y', 16_001) } } });
