@@ -48,7 +48,7 @@ public static class ChatCompletionsApi
             // The catalog's own message would list models /v1 does not offer (those whose server is down).
             var message = request.Model is null
                 ? choice.Error!
-                : $"The model '{request.Model}' does not exist here. Use {OpenAiModelsApi.Choices(await catalog.ListAsync())}.";
+                : $"The model '{OpenAiModelsApi.Named(request.Model)}' does not exist here. Use {OpenAiModelsApi.Choices(await catalog.ListAsync())}.";
             await OpenAiErrors.InvalidAsync(http, "model", "model_not_found", message, StatusCodes.Status404NotFound);
             return;
         }

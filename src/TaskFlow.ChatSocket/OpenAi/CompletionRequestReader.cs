@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using TaskFlow.ChatSocket.Sockets;
 using TaskFlow.Contracts.Chat;
+using TaskFlow.Contracts.Text;
 using ChatSettings = TaskFlow.ChatSocket.Conversations.ChatOptions;
 
 namespace TaskFlow.ChatSocket.OpenAi;
@@ -108,6 +109,11 @@ public static class CompletionRequestReader
             {
                 return ([], RequestError.Invalid($"messages[{i}].content", "string_above_max_length",
                     $"Invalid 'messages[{i}].content': string too long. Messages are limited to {maxChars:N0} characters (Chat:MaxMessageChars); this one has {text.Length:N0}. Shorten it and send again."));
+            }
+            // The prompt is stored (PostgreSQL) until RabbitMQ has the job, so it must be text PostgreSQL can hold.
+            if (StorableText.Describe(text) is { } unstorable)
+            {
+                return ([], RequestError.Invalid($"messages[{i}].content", "invalid_value", $"Invalid 'messages[{i}].content': {unstorable}"));
             }
             turns.Add(new ChatTurn(role, text));
         }

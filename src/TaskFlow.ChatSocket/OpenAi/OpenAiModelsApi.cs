@@ -1,5 +1,6 @@
 using TaskFlow.ChatSocket.Models;
 using TaskFlow.Contracts.Streaming;
+using TaskFlow.Contracts.Text;
 
 namespace TaskFlow.ChatSocket.OpenAi;
 
@@ -44,9 +45,12 @@ public static class OpenAiModelsApi
             return;
         }
         await OpenAiErrors.InvalidAsync(http, "model", "model_not_found",
-            match is null ? $"The model '{model}' does not exist here. Use {Choices(models)}." : Unreachable(match, models),
+            match is null ? $"The model '{Named(model)}' does not exist here. Use {Choices(models)}." : Unreachable(match, models),
             StatusCodes.Status404NotFound);
     }
+
+    /// <summary>A model name as the client sent it, cut short: an error message must not echo a megabyte back.</summary>
+    public static string Named(string requested) => requested.Length <= 80 ? requested : StorableText.Prefix(requested, 79) + "…";
 
     private static ModelCard Card(ModelAdvertisement model) => new(model.Id, "model", model.SeenAt.ToUnixTimeSeconds(), model.Provider);
 }

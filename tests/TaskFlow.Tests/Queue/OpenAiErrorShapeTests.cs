@@ -36,6 +36,7 @@ public sealed class OpenAiErrorShapeTests(TaskFlowStack stack)
         { """{"response_format": {"type": "xml"}}""", "response_format.type", "invalid_value" },
         { """{"messages": [{"role": "tool", "content": "42"}]}""", "messages[0].role", "invalid_value" },
         { """{"messages": []}""", "messages", "missing_required_parameter" },
+        { """{"messages": [{"role": "user", "content": "a\u0000b"}]}""", "messages[0].content", "invalid_value" },
     };
 
     [Theory]
@@ -111,6 +112,9 @@ public sealed class OpenAiErrorShapeTests(TaskFlowStack stack)
         Assert.Equal("model", model.GetProperty("object").GetString());
         var missing = await ErrorOf(await http.GetAsync("/v1/models/gpt-17"), HttpStatusCode.NotFound);
         Assert.Equal("model_not_found", missing.GetProperty("code").GetString());
+        var longName = await ErrorOf(await http.PostAsJsonAsync("/v1/chat/completions",
+            new { model = new string('m', 100_000), messages = new[] { new { role = "user", content = "hi" } } }), HttpStatusCode.NotFound);
+        Assert.True(longName.GetProperty("message").GetString()!.Length < 1000, "the error must not echo a huge model name back");
 
         // The OpenAI SDK's model client reads both.
         var key = http.DefaultRequestHeaders.Authorization!.Parameter!;
