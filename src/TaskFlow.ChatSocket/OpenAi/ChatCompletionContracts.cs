@@ -20,7 +20,10 @@ public sealed class ChatCompletionRequest
 
     public StreamOptions? StreamOptions { get; set; }
 
-    /// <summary>TaskFlow extension: high, medium (default) or low queue priority. The <c>X-TaskFlow-Priority</c> header works too.</summary>
+    /// <summary>
+    /// TaskFlow extension: high, medium (default) or low queue priority. The <c>X-TaskFlow-Priority</c> header works too;
+    /// when both are sent they must agree.
+    /// </summary>
     public string? Priority { get; set; }
 
     public int? MaxTokens { get; set; }

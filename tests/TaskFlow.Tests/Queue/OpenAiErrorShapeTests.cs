@@ -102,6 +102,9 @@ public sealed class OpenAiErrorShapeTests(TaskFlowStack stack)
     [Fact]
     public async Task Unknown_paths_wrong_methods_and_models_answer_in_openai_error_shape()
     {
+        using var anonymous = new HttpClient { BaseAddress = stack.Gateway };
+        Assert.Equal("invalid_api_key", (await ErrorOf(await anonymous.GetAsync("/v1/models"), HttpStatusCode.Unauthorized)).GetProperty("code").GetString());
+
         using var http = await KeyedClientAsync();
         Assert.Equal("unknown_url", (await ErrorOf(await http.GetAsync("/v1/embeddings"), HttpStatusCode.NotFound)).GetProperty("code").GetString());
         Assert.Equal("method_not_allowed",
