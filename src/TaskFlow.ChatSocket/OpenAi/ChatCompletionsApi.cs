@@ -64,7 +64,11 @@ public static class ChatCompletionsApi
             http.RequestAborted, request.Options);
         if (job.Error is { } error)
         {
-            await OpenAiErrors.WriteAsync(http, StatusCodes.Status503ServiceUnavailable, error.Message, OpenAiErrors.ServerError, error.Code.ToLowerInvariant());
+            // Too many of the user's jobs open is theirs to wait out, as OpenAI's 429s are; the rest is TaskFlow unavailable.
+            var (status, type) = error.Code == Sockets.Protocol.ErrorCodes.TooManyJobs
+                ? (StatusCodes.Status429TooManyRequests, "rate_limit_error")
+                : (StatusCodes.Status503ServiceUnavailable, OpenAiErrors.ServerError);
+            await OpenAiErrors.WriteAsync(http, status, error.Message, type, error.Code.ToLowerInvariant());
             return;
         }
 

@@ -181,6 +181,31 @@ public sealed class OpenAiErrorShapeTests(TaskFlowStack stack)
         Assert.Equal(["low", "high"], jobs);
     }
 
+    [Fact]
+    public async Task Too_many_open_jobs_is_a_429_rate_limit_error()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        using var http = await KeyedClientAsync(user);
+        var hold = Guid.NewGuid().ToString("N");
+        try
+        {
+            // Chat:MaxOpenJobsPerUser (16) jobs the fake model holds unanswered.
+            for (var i = 0; i < 16; i++)
+            {
+                Assert.Equal(HttpStatusCode.Accepted, (await user.Http.PostAsJsonAsync("/api/chat", new { message = $"held {i} [[hold:{hold}]]" })).StatusCode);
+            }
+            using var response = await http.PostAsJsonAsync("/v1/chat/completions",
+                new { model = FakeModelServer.ModelName, messages = new[] { new { role = "user", content = "one too many" } } });
+            var error = await ErrorOf(response, HttpStatusCode.TooManyRequests);
+            Assert.Equal("too_many_jobs", error.GetProperty("code").GetString());
+            Assert.Equal("rate_limit_error", error.GetProperty("type").GetString());
+        }
+        finally
+        {
+            stack.Model.Release(hold);
+        }
+    }
+
     private async Task<HttpClient> KeyedClientAsync(TestUser? owner = null)
     {
         using var created = owner is null ? await TestUser.SignUpAsync(stack) : null;
