@@ -39,6 +39,7 @@ public sealed class ApiKeyAuthenticationHandler(
             {
                 message = "Missing or invalid API key. Create one on your TaskFlow settings page and send it as 'Authorization: Bearer tf_…'.",
                 type = "invalid_request_error",
+                param = (string?)null,
                 code = "invalid_api_key",
             },
         });

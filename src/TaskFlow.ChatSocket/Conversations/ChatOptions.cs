@@ -30,6 +30,13 @@ public sealed class ChatOptions : IValidatableObject
     [Range(1, 200_000)]
     public int MaxMessageChars { get; set; } = 16_000;
 
+    /// <summary>
+    /// Largest <c>/v1/chat/completions</c> request body accepted, in bytes; larger ones are refused with 413 before they
+    /// are read. Each message in it is held to <see cref="MaxMessageChars"/> as well.
+    /// </summary>
+    [Range(64 * 1024, 64 * 1024 * 1024)]
+    public int MaxCompletionRequestBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Largest WebSocket message accepted, in bytes; larger ones are refused with an error and discarded.</summary>
     [Range(1024, 4 * 1024 * 1024)]
     public int MaxFrameBytes { get; set; } = 128 * 1024;
@@ -51,6 +58,13 @@ public sealed class ChatOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        // A message the chat accepts must fit in a /v1 body too, even with every character escaped as \uXXXX.
+        if ((long)MaxMessageChars * 6 + 1024 > MaxCompletionRequestBytes)
+        {
+            yield return new ValidationResult(
+                $"Chat:MaxCompletionRequestBytes ({MaxCompletionRequestBytes}) must be at least 6 × Chat:MaxMessageChars + 1024 ({(long)MaxMessageChars * 6 + 1024}), so a message of the longest allowed length fits in a request.",
+                [nameof(MaxCompletionRequestBytes)]);
+        }
         // The summary is reserved out of the context budget; more than half would leave little room for the conversation itself.
         if (SummaryTokenBudget > ContextTokenBudget / 2)
         {

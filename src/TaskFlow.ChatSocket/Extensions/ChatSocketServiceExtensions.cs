@@ -62,6 +62,7 @@ internal static class ChatSocketServiceExtensions
     public static void MapApplicationEndpoints(this WebApplication app)
     {
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.UseOpenAiErrorShape();
         app.MapOpenApi();
         app.MapChatSocket();
         app.MapConversationsApi();

@@ -5,7 +5,11 @@ using System.Text.Json.Serialization;
 
 namespace TaskFlow.ChatSocket.OpenAi;
 
-/// <summary>The part of OpenAI's chat completion request TaskFlow honours; unknown fields are ignored, as OpenAI-compatible servers do.</summary>
+/// <summary>
+/// OpenAI's chat completion request: the fields TaskFlow honours, and those it must refuse rather than ignore
+/// (<see cref="CompletionRequestReader"/> checks them). Other fields (user, metadata, store, logit_bias…) are ignored,
+/// as OpenAI-compatible servers do.
+/// </summary>
 public sealed class ChatCompletionRequest
 {
     public string? Model { get; set; }
@@ -16,8 +20,44 @@ public sealed class ChatCompletionRequest
 
     public StreamOptions? StreamOptions { get; set; }
 
-    /// <summary>TaskFlow extension: high, medium (default) or low queue priority. The <c>X-TaskFlow-Priority</c> header works too.</summary>
+    /// <summary>
+    /// TaskFlow extension: high, medium (default) or low queue priority. The <c>X-TaskFlow-Priority</c> header works too;
+    /// when both are sent they must agree.
+    /// </summary>
     public string? Priority { get; set; }
+
+    public int? MaxTokens { get; set; }
+
+    public int? MaxCompletionTokens { get; set; }
+
+    /// <summary>A string or an array of up to four strings.</summary>
+    public JsonElement Stop { get; set; }
+
+    public int? N { get; set; }
+
+    public double? Temperature { get; set; }
+
+    public double? TopP { get; set; }
+
+    public double? FrequencyPenalty { get; set; }
+
+    public double? PresencePenalty { get; set; }
+
+    public long? Seed { get; set; }
+
+    public JsonElement ResponseFormat { get; set; }
+
+    public JsonElement Tools { get; set; }
+
+    public JsonElement ToolChoice { get; set; }
+
+    public JsonElement Functions { get; set; }
+
+    public JsonElement FunctionCall { get; set; }
+
+    public bool? Logprobs { get; set; }
+
+    public int? TopLogprobs { get; set; }
 }
 
 public sealed class StreamOptions
@@ -53,7 +93,12 @@ public sealed record CompletionUsage(long PromptTokens, long CompletionTokens, l
 
 public sealed record OpenAiError(OpenAiErrorBody Error);
 
-public sealed record OpenAiErrorBody(string Message, string Type, string? Code);
+/// <summary>OpenAI's error object; <c>param</c> and <c>code</c> are always written, null when they do not apply, as OpenAI does.</summary>
+public sealed record OpenAiErrorBody(
+    string Message,
+    string Type,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Param,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Code);
 
 public sealed record ModelListing(string Object, IReadOnlyList<ModelCard> Data);
 

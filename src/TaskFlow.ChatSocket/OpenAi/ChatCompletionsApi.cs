@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 using TaskFlow.ChatSocket.ApiKeys;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Identity;
@@ -13,7 +13,7 @@ using TaskFlow.Contracts.Streaming;
 namespace TaskFlow.ChatSocket.OpenAi;
 
 /// <summary>
-/// <c>POST /v1/chat/completions</c> and <c>GET /v1/models</c> for existing OpenAI clients and SDKs. Requests go
+/// <c>POST /v1/chat/completions</c> (and the model list, <see cref="OpenAiModelsApi"/>) for existing OpenAI clients and SDKs. Requests go
 /// through the same queue as the chat (priority, fairness, retries, rate limits, logs, metrics) as jobs of kind
 /// "completion", which no conversation holds: the client sends its whole prompt each time.
 /// </summary>
@@ -26,73 +26,55 @@ public static class ChatCompletionsApi
 
     public static IEndpointRouteBuilder MapChatCompletionsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1").WithTags("OpenAI-compatible").RequireAuthorization(Policy);
+        var api = app.MapGroup(OpenAiErrors.PathPrefix).WithTags("OpenAI-compatible").RequireAuthorization(Policy);
         api.MapPost("/chat/completions", CompleteAsync).WithSummary("OpenAI-compatible chat completion, streaming or not, through TaskFlow's queue.");
-        api.MapGet("/models", ModelsAsync).WithSummary("OpenAI-compatible model list: the models the workers serve.");
+        api.MapOpenAiModels();
         return app;
-    }
-
-    private static async Task ModelsAsync(HttpContext http, ModelCatalogReader catalog)
-    {
-        var models = await catalog.ListAsync();
-        await http.Response.WriteAsJsonAsync(
-            new ModelListing("list", [.. models.Select(m => new ModelCard(m.Id, "model", m.SeenAt.ToUnixTimeSeconds(), m.Provider))]),
-            OpenAiJson.Options);
     }
 
     private static async Task CompleteAsync(
         HttpContext http, TurnSubmitter submitter, ModelCatalogReader catalog, TokenStreamReader streams,
-        ConversationStore store, GenerationCanceller canceller, TimeProvider clock)
+        ConversationStore store, GenerationCanceller canceller, IOptions<ChatOptions> settings, TimeProvider clock)
     {
-        ChatCompletionRequest? request;
-        try
+        var (request, invalid) = await CompletionRequestReader.ReadAsync(http, settings.Value);
+        if (invalid is not null)
         {
-            request = await JsonSerializer.DeserializeAsync<ChatCompletionRequest>(http.Request.Body, OpenAiJson.Options, http.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            await ErrorAsync(http, 400, $"The request body is not valid JSON: {ex.Message}", "invalid_request_error", null);
+            await OpenAiErrors.InvalidAsync(http, invalid.Param, invalid.Code, invalid.Message, invalid.Status);
             return;
         }
-
-        var turns = new List<ChatTurn>();
-        foreach (var message in request?.Messages ?? [])
-        {
-            var role = message.Role is "developer" ? "system" : message.Role;
-            if (role is not ("system" or "user" or "assistant") || message.Text() is not { } text)
-            {
-                await ErrorAsync(http, 400, "Each message needs a role (system, developer, user or assistant) and text content.", "invalid_request_error", null);
-                return;
-            }
-            turns.Add(new ChatTurn(role, text));
-        }
-        if (turns.Count == 0 || turns.All(t => t.Role != "user"))
-        {
-            await ErrorAsync(http, 400, "'messages' must contain at least one user message.", "invalid_request_error", null);
-            return;
-        }
-        if (!JobPriorities.TryParse(request!.Priority ?? http.Request.Headers["X-TaskFlow-Priority"].FirstOrDefault(), out var priority))
-        {
-            await ErrorAsync(http, 400, "priority must be high, medium or low.", "invalid_request_error", null);
-            return;
-        }
-        var choice = await catalog.ChooseAsync(request.Model);
+        var choice = await catalog.ChooseAsync(request!.Model);
         if (choice.Model is not { } model)
         {
-            await ErrorAsync(http, 404, choice.Error!, "invalid_request_error", "model_not_found");
+            // The catalog's own message would list models /v1 does not offer (those whose server is down).
+            var message = request.Model is null
+                ? choice.Error!
+                : $"The model '{OpenAiModelsApi.Named(request.Model)}' does not exist here. Use {OpenAiModelsApi.Choices(await catalog.ListAsync())}.";
+            await OpenAiErrors.InvalidAsync(http, "model", "model_not_found", message, StatusCodes.Status404NotFound);
+            return;
+        }
+        if (!model.IsReachable)
+        {
+            // Queueing it would only wait for the model call to time out against a server known to be down.
+            await OpenAiErrors.WriteAsync(http, StatusCodes.Status503ServiceUnavailable,
+                OpenAiModelsApi.Unreachable(model, await catalog.ListAsync()), OpenAiErrors.ServerError, "model_unavailable", "model");
             return;
         }
 
-        var job = await submitter.SubmitDetachedAsync(CurrentUser.IdOf(http), model.Id, priority, JobKind.Completion, turns, http.RequestAborted);
+        var job = await submitter.SubmitDetachedAsync(CurrentUser.IdOf(http), model.Id, request.Priority, JobKind.Completion, request.Turns,
+            http.RequestAborted, request.Options);
         if (job.Error is { } error)
         {
-            await ErrorAsync(http, 503, error.Message, "server_error", error.Code.ToLowerInvariant());
+            // Too many of the user's jobs open is theirs to wait out, as OpenAI's 429s are; the rest is TaskFlow unavailable.
+            var (status, type) = error.Code == Sockets.Protocol.ErrorCodes.TooManyJobs
+                ? (StatusCodes.Status429TooManyRequests, "rate_limit_error")
+                : (StatusCodes.Status503ServiceUnavailable, OpenAiErrors.ServerError);
+            await OpenAiErrors.WriteAsync(http, status, error.Message, type, error.Code.ToLowerInvariant());
             return;
         }
 
         var generationId = job.Generation!.Id;
         var writer = new CompletionWriter(http, $"chatcmpl-{generationId:N}", model.Id, clock.GetUtcNow().ToUnixTimeSeconds(),
-            request.Stream, request.StreamOptions?.IncludeUsage == true);
+            request.Stream, request.IncludeUsage);
         try
         {
             await foreach (var entry in streams.ReadAsync(generationId, http.RequestAborted))
@@ -124,7 +106,8 @@ public static class ChatCompletionsApi
                         }
                         else
                         {
-                            await writer.FinishAsync(entry.InputTokens ?? 0, entry.OutputTokens ?? writer.Tokens);
+                            await writer.FinishAsync(entry.InputTokens ?? 0, entry.OutputTokens ?? writer.Tokens,
+                                entry.FinishReason ?? GenerationOptions.FinishReasons.Stop);
                         }
                         return;
                 }
@@ -163,10 +146,4 @@ public static class ChatCompletionsApi
         "SERVICE_UNAVAILABLE" or "PERMISSION_DENIED" => (503, "server_error"),
         _ => (500, "server_error"),
     };
-
-    internal static Task ErrorAsync(HttpContext http, int status, string message, string type, string? code)
-    {
-        http.Response.StatusCode = status;
-        return http.Response.WriteAsJsonAsync(new OpenAiError(new OpenAiErrorBody(message, type, code)), OpenAiJson.Options);
-    }
 }

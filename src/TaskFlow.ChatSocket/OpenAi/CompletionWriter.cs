@@ -110,11 +110,11 @@ internal sealed class CompletionWriter(HttpContext http, string id, string model
     {
         if (!_started)
         {
-            await ChatCompletionsApi.ErrorAsync(http, status, message, type, code);
+            await OpenAiErrors.WriteAsync(http, status, message, type, code);
             return;
         }
         // Headers are gone already: the error travels in the stream, as OpenAI-compatible servers do.
-        await WriteAsync(new OpenAiError(new OpenAiErrorBody(message, type, code)));
+        await WriteAsync(new OpenAiError(new OpenAiErrorBody(message, type, null, code)));
         await http.Response.WriteAsync("data: [DONE]\n\n");
     }
 

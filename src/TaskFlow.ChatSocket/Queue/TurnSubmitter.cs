@@ -84,7 +84,8 @@ public sealed class TurnSubmitter(
     /// job RabbitMQ cannot take now fails at once instead of running later for nobody.
     /// </summary>
     public async Task<DetachedJob> SubmitDetachedAsync(
-        string userId, string model, JobPriority priority, JobKind kind, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken)
+        string userId, string model, JobPriority priority, JobKind kind, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken,
+        GenerationOptions? options = null)
     {
         if (await TooManyOpenJobsAsync(userId, cancellationToken) is { } tooMany)
         {
@@ -101,7 +102,7 @@ public sealed class TurnSubmitter(
             return new DetachedJob(null, new(ErrorCodes.StorageUnavailable, "The database is unreachable. Try again in a moment."));
         }
 
-        if (!await QueueAsync(generation, prompt, cancellationToken))
+        if (!await QueueAsync(generation, prompt, cancellationToken, options))
         {
             await store.SaveReplyAsync(new ReplyFinished(generation.Id, Guid.Empty, model, GenerationStatus.Failed, "", 0, null, null,
                 ErrorCodes.QueueUnavailable, "The job queue is unreachable.", clock.GetUtcNow()), CancellationToken.None);
@@ -197,11 +198,11 @@ public sealed class TurnSubmitter(
     }
 
     /// <summary>Publishes a stored job; true once RabbitMQ confirmed it, false when it could not take it now.</summary>
-    private async Task<bool> QueueAsync(Generation generation, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken)
+    private async Task<bool> QueueAsync(Generation generation, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken, GenerationOptions? options = null)
     {
         try
         {
-            await dispatcher.EnqueueAsync(PendingJob.ToMessage(generation, prompt), generation, cancellationToken);
+            await dispatcher.EnqueueAsync(PendingJob.ToMessage(generation, prompt) with { Options = options }, generation, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

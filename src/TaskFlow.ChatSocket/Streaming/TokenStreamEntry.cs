@@ -11,4 +11,5 @@ public sealed record TokenStreamEntry(
     string? ErrorCode,
     string? ErrorMessage,
     int? Attempt,
-    long? DelayMs);
+    long? DelayMs,
+    string? FinishReason = null);

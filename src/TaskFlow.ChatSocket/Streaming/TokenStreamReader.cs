@@ -114,6 +114,7 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
             Get(Fields.ErrorCode) is { Length: > 0 } code ? code : null,
             Get(Fields.ErrorMessage) is { Length: > 0 } message ? message : null,
             (int?)Count(Fields.Attempt),
-            Count(Fields.DelayMs));
+            Count(Fields.DelayMs),
+            Get(Fields.FinishReason) is { Length: > 0 } finish ? finish : null);
     }
 }

@@ -13,7 +13,7 @@ public enum JobKind
 /// <summary>
 /// Command: produce the assistant's answer for one user message (or, for <see cref="JobKind.Question"/>, a question
 /// to ask; such jobs belong to no conversation and their <c>ConversationId</c> is empty). Carries everything the worker needs,
-/// so the worker never reads the chat schema.
+/// so the worker never reads the chat schema. <c>Options</c> are set only for OpenAI-compatible completions.
 /// </summary>
 public sealed record GenerateReply(
     Guid GenerationId,
@@ -24,7 +24,8 @@ public sealed record GenerateReply(
     JobPriority Priority,
     IReadOnlyList<ChatTurn> Prompt,
     DateTimeOffset EnqueuedAt,
-    JobKind Kind = JobKind.Answer);
+    JobKind Kind = JobKind.Answer,
+    GenerationOptions? Options = null);
 
 /// <summary>Event: a worker took a generation job off the queue and is calling the model.</summary>
 public sealed record GenerationStarted(Guid GenerationId, Guid ConversationId, string UserId, DateTimeOffset StartedAt);

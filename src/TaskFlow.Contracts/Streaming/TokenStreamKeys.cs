@@ -31,6 +31,9 @@ public static class TokenStreamKeys
         public const string ErrorMessage = "error";
         public const string Attempt = "attempt";
         public const string DelayMs = "delay";
+
+        /// <summary>On the end entry of a completed answer: "stop", or "length" when the token limit cut it.</summary>
+        public const string FinishReason = "finish";
     }
 
     public static class Kinds

@@ -78,7 +78,7 @@ public sealed class GenerateReplyConsumer(
         }
 
         // The answer's end goes to the user first; the records after it are for the chat schema and Telemetry.
-        await stream.EndAsync(outcome.Status, outcome.InputTokens, outcome.OutputTokens, outcome.Error);
+        await stream.EndAsync(outcome.Status, outcome.InputTokens, outcome.OutputTokens, outcome.Error, outcome.FinishReason);
         Activity.Current?.SetTag("taskflow.status", outcome.Status)
             .SetTag("gen_ai.usage.input_tokens", outcome.InputTokens)
             .SetTag("gen_ai.usage.output_tokens", outcome.OutputTokens)
@@ -172,7 +172,7 @@ public sealed class GenerateReplyConsumer(
         try
         {
             var prompt = job.Prompt.Select(turn => new ChatMessage(new ChatRole(turn.Role), turn.Content)).ToList();
-            await foreach (var update in model.Client.GetStreamingResponseAsync(prompt, new ChatOptions { ModelId = model.Definition.ProviderModelName }, timeout.Token))
+            await foreach (var update in model.Client.GetStreamingResponseAsync(prompt, GenerationChatOptions.For(model.Definition, job.Options), timeout.Token))
             {
                 usage = update.Contents.OfType<UsageContent>().LastOrDefault()?.Details ?? usage;
                 finishReason = update.FinishReason ?? finishReason;
@@ -206,7 +206,10 @@ public sealed class GenerateReplyConsumer(
                     ModelErrorClassifier.Describe(ModelError.Abort), "the model's stream ended without a finish reason", started, clock.ElapsedMilliseconds, firstToken);
             }
             return new GenerationOutcome(GenerationStatus.Completed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
-                null, null, started, clock.ElapsedMilliseconds, firstToken);
+                null, null, started, clock.ElapsedMilliseconds, firstToken)
+            {
+                FinishReason = GenerationChatOptions.FinishReason(finishReason, (int)(usage?.OutputTokenCount ?? tokens), job.Options),
+            };
         }
         catch (OperationCanceledException) when (consumeToken.IsCancellationRequested)
         {

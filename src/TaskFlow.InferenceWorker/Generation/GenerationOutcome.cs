@@ -22,6 +22,9 @@ internal sealed record GenerationOutcome(
     /// <summary>The model was called (a stop during a rate-limit wait or retry delay ends a job without a call).</summary>
     public bool CalledModel { get; init; }
 
+    /// <summary>For a completed answer: "stop", or "length" when the token limit cut it.</summary>
+    public string? FinishReason { get; init; }
+
     /// <summary>The user stopped the job before the model produced anything.</summary>
     public static GenerationOutcome Stopped(string reason) =>
         new(reason, "", 0, null, null, null, null, DateTimeOffset.UtcNow, 0, null);

@@ -58,7 +58,7 @@ public sealed class GenerationStreamSession(IDatabase database, ISubscriber subs
 
     public Task AppendTokenAsync(string text) => AppendAsync(Kinds.Token, new NameValueEntry(Fields.Text, text));
 
-    public async Task EndAsync(string status, long? inputTokens, long? outputTokens, ModelError? error)
+    public async Task EndAsync(string status, long? inputTokens, long? outputTokens, ModelError? error, string? finishReason = null)
     {
         await AppendAsync(
             Kinds.End,
@@ -66,7 +66,8 @@ public sealed class GenerationStreamSession(IDatabase database, ISubscriber subs
             new NameValueEntry(Fields.InputTokens, inputTokens ?? -1),
             new NameValueEntry(Fields.OutputTokens, outputTokens ?? -1),
             new NameValueEntry(Fields.ErrorCode, error?.Code ?? ""),
-            new NameValueEntry(Fields.ErrorMessage, error?.UserMessage ?? ""));
+            new NameValueEntry(Fields.ErrorMessage, error?.UserMessage ?? ""),
+            new NameValueEntry(Fields.FinishReason, finishReason ?? ""));
         await WhenReconnectedAsync(() => database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd));
     }
 

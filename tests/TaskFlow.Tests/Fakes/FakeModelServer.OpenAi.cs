@@ -71,10 +71,10 @@ public sealed partial class FakeModelServer
         }
 
         var filtered = lastUser.Contains("[[content-filter]]", StringComparison.Ordinal);
-        IReadOnlyList<string> tokens = filtered ? [.. ReplyTo(lastUser).Take(TokensBeforeContentFilter)] : ReplyTo(lastUser);
+        var (tokens, finishReason) = filtered ? ([.. ReplyTo(lastUser).Take(TokensBeforeContentFilter)], "content_filter") : Generate(ReplyTo(lastUser), body, ollama: false);
         var reply = new Reply(
             $"chatcmpl-{Guid.NewGuid():N}", DateTimeOffset.UtcNow.ToUnixTimeSeconds(), model, tokens,
-            filtered ? "content_filter" : "stop",
+            finishReason,
             new Usage(CountTokens(request.PromptText), CountTokens(string.Concat(tokens))));
         if (body["stream"]?.GetValue<bool>() == true)
         {

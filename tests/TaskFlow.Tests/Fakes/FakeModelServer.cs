@@ -187,7 +187,7 @@ public sealed partial class FakeModelServer : IAsyncDisposable
             await Hold(hold.Groups[1].Value).Task.WaitAsync(context.RequestAborted);
         }
         var delay = TimeSpan.FromMilliseconds(Marker(lastUser, "delay") ?? 0);
-        var tokens = ReplyTo(lastUser);
+        var (tokens, finishReason) = Generate(ReplyTo(lastUser), request.Body, ollama: true);
         var cut = CutRegex().Match(lastUser) is { Success: true } cutMatch && attempt <= int.Parse(cutMatch.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
             ? int.Parse(cutMatch.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)
             : (int?)null;
@@ -223,7 +223,7 @@ public sealed partial class FakeModelServer : IAsyncDisposable
             created_at = DateTime.UtcNow,
             message = new { role = "assistant", content = "" },
             done = true,
-            done_reason = "stop",
+            done_reason = finishReason,
             total_duration = 1_000_000,
             prompt_eval_count = 12,
             eval_count = tokens.Count,

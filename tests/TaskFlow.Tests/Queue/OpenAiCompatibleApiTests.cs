@@ -114,11 +114,14 @@ public sealed class OpenAiCompatibleApiTests(TaskFlowStack stack)
         Assert.Contains(models.GetProperty("data").EnumerateArray(), m => m.GetProperty("id").GetString() == FakeModelServer.ModelName);
     }
 
-    private IChatClient ClientFor(string key) =>
-        new OpenAI.Chat.ChatClient(FakeModelServer.ModelName, new ApiKeyCredential(key),
+    private IChatClient ClientFor(string key) => ClientFor(stack, key, FakeModelServer.ModelName);
+
+    /// <summary>The real OpenAI .NET client, as an <see cref="IChatClient"/>, pointed at TaskFlow's /v1 with a user's key.</summary>
+    internal static IChatClient ClientFor(TaskFlowStack stack, string key, string model) =>
+        new OpenAI.Chat.ChatClient(model, new ApiKeyCredential(key),
             new OpenAIClientOptions { Endpoint = new Uri(stack.Gateway, "/v1") }).AsIChatClient();
 
-    private static async Task<string> CreateKeyAsync(TestUser user)
+    internal static async Task<string> CreateKeyAsync(TestUser user)
     {
         var response = await user.Http.PostAsJsonAsync("/api/keys", new { name = "test script" });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);

@@ -20,6 +20,9 @@ public class TaskFlowStack : IAsyncLifetime
     /// <summary>A catalog model on the fake's OpenAI API, called through the worker's OpenAI-compatible provider.</summary>
     public const string OpenAiModel = "fake-openai";
 
+    /// <summary>A catalog model whose server is never there (nothing listens on the discard port), so it is always unreachable.</summary>
+    public const string UnreachableModel = "fake-down";
+
     /// <summary>The key the worker is configured with for <see cref="OpenAiModel"/>; a made-up value, not a secret.</summary>
     public const string OpenAiApiKey = "sk-taskflow-tests-0123456789";
 
@@ -108,6 +111,10 @@ public class TaskFlowStack : IAsyncLifetime
             ["Models__Catalog__1__Endpoint"] = Model.OpenAiBaseAddress.ToString(),
             ["Models__Catalog__1__Model"] = FakeModelServer.OpenAiModelName,
             ["Models__Catalog__1__Key"] = OpenAiApiKey,
+            ["Models__Catalog__2__Id"] = UnreachableModel,
+            ["Models__Catalog__2__DisplayName"] = "Fake model whose server is down",
+            ["Models__Catalog__2__Provider"] = "Ollama",
+            ["Models__Catalog__2__Endpoint"] = "http://127.0.0.1:9",
             ["Chat__Engagement__IdleNudgeAfter"] = IdleNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             ["Chat__Engagement__IdleEndAfter"] = IdleEndAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             ["Chat__Engagement__TypingNudgeAfter"] = TypingNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),

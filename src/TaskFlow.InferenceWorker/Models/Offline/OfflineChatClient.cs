@@ -28,7 +28,13 @@ public sealed partial class OfflineChatClient(TimeSpan tokenDelay) : IChatClient
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var prompt = messages.ToList();
-        var tokens = Tokens().Matches(ComposeAnswer(prompt)).Select(match => match.Value).ToList();
+        var tokens = Tokens().Matches(StopAtSequence(ComposeAnswer(prompt), options?.StopSequences)).Select(match => match.Value).ToList();
+        // Like a model, it stops where the caller's limit is and says so.
+        var cut = options?.MaxOutputTokens is { } max && tokens.Count > max;
+        if (cut)
+        {
+            tokens = tokens[..options!.MaxOutputTokens!.Value];
+        }
         foreach (var token in tokens)
         {
             await Task.Delay(tokenDelay, cancellationToken);
@@ -40,7 +46,7 @@ public sealed partial class OfflineChatClient(TimeSpan tokenDelay) : IChatClient
         {
             Role = ChatRole.Assistant,
             ModelId = ModelId,
-            FinishReason = ChatFinishReason.Stop,
+            FinishReason = cut ? ChatFinishReason.Length : ChatFinishReason.Stop,
             Contents = [new UsageContent(new UsageDetails { InputTokenCount = inputTokens, OutputTokenCount = tokens.Count, TotalTokenCount = inputTokens + tokens.Count })],
         };
     }
@@ -50,6 +56,18 @@ public sealed partial class OfflineChatClient(TimeSpan tokenDelay) : IChatClient
 
     public void Dispose()
     {
+    }
+
+    /// <summary>The text up to the first of the stop sequences, which is left out as a model leaves it out.</summary>
+    internal static string StopAtSequence(string text, IList<string>? stopSequences)
+    {
+        var end = (stopSequences ?? [])
+            .Where(stop => stop.Length > 0)
+            .Select(stop => text.IndexOf(stop, StringComparison.Ordinal))
+            .Where(index => index >= 0)
+            .DefaultIfEmpty(text.Length)
+            .Min();
+        return text[..end];
     }
 
     internal static string ComposeAnswer(IReadOnlyList<ChatMessage> prompt)
