@@ -109,6 +109,10 @@ public sealed class TokenCounter
     {
         foreach (var piece in Pieces(text))
         {
+            if (tokens <= 0)
+            {
+                return piece.Start.Value;
+            }
             var span = text.AsSpan(piece);
             var count = _tokenizer.CountTokens(span);
             if (count > tokens)
@@ -124,6 +128,10 @@ public sealed class TokenCounter
     {
         foreach (var piece in Pieces(text).Reverse())
         {
+            if (tokens <= 0)
+            {
+                return piece.End.Value;
+            }
             var span = text.AsSpan(piece);
             var count = _tokenizer.CountTokens(span);
             if (count > tokens)

@@ -16,7 +16,7 @@ public sealed class BenchmarkCommandTests
         Assert.Equal(0, MicroBenchmarks.Context(TimeSpan.FromMilliseconds(20), output));
 
         var rows = output.ToString().Split('\n').Where(line => line.Contains("(µs)", StringComparison.Ordinal)).ToList();
-        Assert.Equal(7, rows.Count);
+        Assert.Equal(9, rows.Count);
         Assert.All(rows.Take(4), row => Assert.Contains("MB/s", row, StringComparison.Ordinal));
     }
 
