@@ -26,7 +26,7 @@ public static class QueueApi
         app.MapGet("/api/jobs", HistoryAsync).WithTags("Queue").RequireAuthorization()
             .WithSummary("The caller's most recent jobs (at most 50) with status, model and timings.");
         app.MapGet("/stream/status/{jobId:guid}", JobStatusEvents.StreamAsync).WithTags("Queue").RequireAuthorization()
-            .WithSummary("Server-Sent Events for one job: queue_position, progress, job_status, ai_start, ai_token (id = sequence), ai_done or ai_error, result. Send Last-Event-ID to resume.");
+            .WithSummary("Server-Sent Events for one job: queue_position, progress, job_status, ai_start, ai_token, ai_done or ai_error, result. Send Last-Event-ID to resume after that event; 204 once the job's end was sent.");
         return app;
     }
 

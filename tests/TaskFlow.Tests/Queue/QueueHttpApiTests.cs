@@ -52,6 +52,40 @@ public sealed class QueueHttpApiTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public async Task Resuming_sends_only_what_follows_the_last_event_and_nothing_once_the_end_was_sent()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        const string message = "resume strictly after my last event [[delay:100]]";
+        var statusUrl = (await SubmitAsync(user, new { message })).GetProperty("statusUrl").GetString()!;
+
+        var first = await SseClient.ReadAsync(user.Http, statusUrl, stopAfter: e => e.Event == "ai_token" && e.Data.GetProperty("seq").GetInt64() >= 5);
+        var lastId = Id(first[^1]);
+        var rest = await SseClient.ReadAsync(user.Http, statusUrl, lastEventId: lastId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal("result", rest[^1].Event);
+        Assert.All(rest, e => Assert.True(Id(e) > lastId, $"{e.Event} with id {e.Id} was sent again after {lastId}"));
+        Assert.Equal(rest.Select(Id).Order(), rest.Select(Id));
+        var progress = first.Concat(rest).Where(e => e.Event == "progress").Select(e => e.Data.GetProperty("percent").GetInt32()).ToList();
+        Assert.Equal(progress.Distinct().Order(), progress);
+        Assert.Equal(100, progress[^1]);
+        Assert.Single(first.Concat(rest), e => e.Event == "ai_start");
+        var tokens = first.Concat(rest).Where(e => e.Event == "ai_token").Select(e => e.Data.GetProperty("token").GetString());
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(message)), string.Concat(tokens));
+
+        // A client that had the end is told there is nothing more (EventSource stops on 204), however often it comes back.
+        for (var again = 0; again < 2; again++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, statusUrl);
+            request.Headers.Add("Last-Event-ID", rest[^1].Id);
+            using var response = await user.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            Assert.Empty(await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    private static long Id(SseEvent e) => long.Parse(e.Id!, System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
     public async Task Jobs_of_another_user_and_bad_submissions_are_refused_clearly()
     {
         using var owner = await TestUser.SignUpAsync(stack);
