@@ -48,12 +48,14 @@ public static class QueueApi
             }
         }
 
-        var result = await submitter.SubmitAsync(userId, conversation, submission.Model, text, priority, cancellationToken);
+        // Unlike the socket, a request cannot interrupt the answer running in its conversation: it waits its turn.
+        var result = await submitter.SubmitNextTurnAsync(userId, conversation, submission.Model, text, priority, cancellationToken);
         if (result.Error is { } error)
         {
             return TypedResults.Problem(error.Message, title: error.Code, statusCode: error.Code switch
             {
                 Sockets.Protocol.ErrorCodes.ModelNotFound => StatusCodes.Status400BadRequest,
+                Sockets.Protocol.ErrorCodes.GenerationInProgress => StatusCodes.Status409Conflict,
                 Sockets.Protocol.ErrorCodes.TooManyJobs => StatusCodes.Status429TooManyRequests,
                 _ => StatusCodes.Status503ServiceUnavailable,
             });

@@ -83,6 +83,43 @@ public sealed class QueueHttpApiTests(TaskFlowStack stack)
         }
     }
 
+    [Fact]
+    public async Task Overlapping_posts_to_one_conversation_are_stored_in_turn_order()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        var opening = await SubmitAsync(user, new { message = "opening turn" });
+        var conversationId = opening.GetProperty("conversationId").GetGuid();
+        await SseClient.ReadAsync(user.Http, opening.GetProperty("statusUrl").GetString()!);
+
+        // Both slow, so whichever is stored first is still being answered when the other arrives.
+        string[] messages = ["second turn [[delay:100]]", "third turn [[delay:100]]"];
+        var responses = await Task.WhenAll(messages.Select(message => user.Http.PostAsJsonAsync("/api/chat", new { message, conversationId })));
+
+        var accepted = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
+        var refused = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Conflict);
+        var job = await accepted.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("GENERATION_IN_PROGRESS", problem.GetProperty("title").GetString());
+        Assert.Contains(job.GetProperty("statusUrl").GetString()!, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await SseClient.ReadAsync(user.Http, job.GetProperty("statusUrl").GetString()!);
+
+        // Once that answer is in, the refused message is taken.
+        var retried = messages[Array.IndexOf(responses, refused)];
+        var next = await SubmitAsync(user, new { message = retried, conversationId });
+        await SseClient.ReadAsync(user.Http, next.GetProperty("statusUrl").GetString()!);
+
+        var conversation = await Eventually.GetAsync(async () =>
+        {
+            var detail = await user.Http.GetFromJsonAsync<JsonElement>($"/api/conversations/{conversationId}");
+            return detail.GetProperty("messages").GetArrayLength() == 6 ? (JsonElement?)detail : null;
+        }, what: "six stored messages");
+        var stored = conversation!.Value.GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal(["user", "assistant", "user", "assistant", "user", "assistant"], stored.Select(m => m.GetProperty("role").GetString()));
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(stored[2].GetProperty("content").GetString()!)), stored[3].GetProperty("content").GetString());
+        Assert.Equal(retried, stored[4].GetProperty("content").GetString());
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(retried)), stored[5].GetProperty("content").GetString());
+    }
+
     private static long Id(SseEvent e) => long.Parse(e.Id!, System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]

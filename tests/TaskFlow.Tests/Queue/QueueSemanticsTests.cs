@@ -245,6 +245,36 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
         }
     }
 
+    [Fact]
+    public async Task The_offline_model_is_not_held_back_by_the_rate_limit()
+    {
+        // The worker's built-in model (docs/queue.md: exempt, there is no provider to protect).
+        const string offline = "taskflow-offline";
+        var window = new RedisKey($"taskflow:ratelimit:{offline}");
+        using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        var database = redis.GetDatabase();
+        // A window fuller than any limit the stack sets (Inference:RateLimitPerMinute is 100 000 here).
+        const int full = 100_001;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await database.SortedSetAddAsync(window, [.. Enumerable.Range(0, full).Select(i => new SortedSetEntry($"earlier-call-{i}", now))]);
+        try
+        {
+            using var user = await TestUser.SignUpAsync(stack);
+            await using var socket = await user.ConnectAsync($"model={offline}");
+            await socket.SendUserMessageAsync("answer me offline");
+            var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+
+            Assert.True(events.Single(e => e.Type() == "conversation_created").GetProperty("offline").GetBoolean());
+            Assert.Equal("ai_done", events[^1].Type());
+            Assert.DoesNotContain(events, e => e.Type() == "job_status");
+            Assert.Equal(full, await database.SortedSetLengthAsync(window));
+        }
+        finally
+        {
+            await database.KeyDeleteAsync(window);
+        }
+    }
+
     /// <summary>Cancels the sockets' answers, which frees whatever the throttled jobs still hold, and closes them.</summary>
     private static async Task CancelAllAsync(IEnumerable<ChatSocketClient> sockets)
     {
