@@ -52,7 +52,7 @@ public sealed class GenerateReplyConsumer(
         if (context.MessageId is { } messageId
             && !await claims.TryClaimAsync(job.GenerationId, messageId, returning ?? GenerationClaims.ParkedId(messageId), GenerationClaims.ParkedId(messageId)))
         {
-            logger.LogInformation("Generation {GenerationId} arrived twice (published again by ChatSocket); dropping the second copy", job.GenerationId);
+            logger.LogInformation("Generation {GenerationId} is held by another message (a copy ChatSocket published again, or one a hand-over left behind); dropping this one", job.GenerationId);
             return;
         }
 
