@@ -12,7 +12,8 @@ namespace TaskFlow.ChatSocket.Api;
 
 /// <summary>
 /// <c>GET /stream/status/{jobId}</c>: the same relay the socket uses, written as Server-Sent Events. A client that
-/// reconnects with Last-Event-ID (the last token sequence it saw) gets the rest, from any replica.
+/// reconnects with Last-Event-ID gets what follows that event, from any replica; one that had the end gets 204 No
+/// Content, which tells a browser's EventSource to stop reconnecting.
 /// </summary>
 public static class JobStatusEvents
 {
@@ -35,13 +36,20 @@ public static class JobStatusEvents
         }
 
         var lastSequence = LastEventId(http.Request);
+        var expired = job.FinishedAt is not null && !await streams.ExistsAsync(job.Id);
+        if (lastSequence == ServerSentEvents.AfterEnd || (!expired && await streams.EndSequenceAsync(job.Id) <= lastSequence))
+        {
+            await TypedResults.NoContent().ExecuteAsync(http);
+            return;
+        }
         var events = new ServerSentEvents(http.Response);
-        var writing = events.WriteAsync(lastSequence, http.RequestAborted);
+        var writing = events.WriteAsync(http.RequestAborted);
 
-        if (job.FinishedAt is not null && !await streams.ExistsAsync(job.Id))
+        if (expired)
         {
             // Finished long enough ago that its token stream expired: the stored answer is the result.
             var answer = await db.Messages.AsNoTracking().Where(m => m.Id == job.Id).Select(m => m.Content).FirstOrDefaultAsync(http.RequestAborted);
+            events.At(ServerSentEvents.AfterEnd);
             events.Send(new JobResult(job.Id, job.Status, answer ?? "", null, null, job.ErrorCode, job.ErrorMessage));
             events.Complete();
             await writing;

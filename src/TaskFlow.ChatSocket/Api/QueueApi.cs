@@ -26,7 +26,7 @@ public static class QueueApi
         app.MapGet("/api/jobs", HistoryAsync).WithTags("Queue").RequireAuthorization()
             .WithSummary("The caller's most recent jobs (at most 50) with status, model and timings.");
         app.MapGet("/stream/status/{jobId:guid}", JobStatusEvents.StreamAsync).WithTags("Queue").RequireAuthorization()
-            .WithSummary("Server-Sent Events for one job: queue_position, progress, job_status, ai_start, ai_token (id = sequence), ai_done or ai_error, result. Send Last-Event-ID to resume.");
+            .WithSummary("Server-Sent Events for one job: queue_position, progress, job_status, ai_start, ai_token, ai_done or ai_error, result. Send Last-Event-ID to resume after that event; 204 once the job's end was sent.");
         return app;
     }
 
@@ -48,12 +48,14 @@ public static class QueueApi
             }
         }
 
-        var result = await submitter.SubmitAsync(userId, conversation, submission.Model, text, priority, cancellationToken);
+        // Unlike the socket, a request cannot interrupt the answer running in its conversation: it waits its turn.
+        var result = await submitter.SubmitNextTurnAsync(userId, conversation, submission.Model, text, priority, cancellationToken);
         if (result.Error is { } error)
         {
             return TypedResults.Problem(error.Message, title: error.Code, statusCode: error.Code switch
             {
                 Sockets.Protocol.ErrorCodes.ModelNotFound => StatusCodes.Status400BadRequest,
+                Sockets.Protocol.ErrorCodes.GenerationInProgress => StatusCodes.Status409Conflict,
                 Sockets.Protocol.ErrorCodes.TooManyJobs => StatusCodes.Status429TooManyRequests,
                 _ => StatusCodes.Status503ServiceUnavailable,
             });

@@ -38,12 +38,14 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
     /// Stores the user's message, its job and the job's prompt in one transaction: once this returns, the message is
     /// acknowledged and nothing may lose it, and the job can be queued again from the row alone if publishing it fails.
     /// Sets the title from the first message. <paramref name="buildPrompt"/> runs inside the transaction, after the
-    /// message is written, since the prompt ends with it.
+    /// message is written, since the prompt ends with it. With <paramref name="afterLastAnswer"/>, a conversation whose
+    /// last message is still queued or being answered takes no new one: the result names that answer's job instead.
     /// </summary>
-    public Task<AcceptedMessage> AcceptUserMessageAsync(
+    public Task<TurnAcceptance> AcceptUserMessageAsync(
         Conversation conversation,
         string text,
         JobPriority priority,
+        bool afterLastAnswer,
         Func<CancellationToken, Task<IReadOnlyList<ChatTurn>>> buildPrompt,
         CancellationToken cancellationToken) =>
         // The retrying execution strategy replays the whole unit after a transient failure (a restarted database).
@@ -51,6 +53,17 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(token);
+            // One message at a time per conversation: a second one waits here until the first is stored with its job,
+            // so it sees that job (and the title is set once).
+            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM chat.conversations WHERE id = {conversation.Id} FOR UPDATE", token);
+            if (afterLastAnswer && await db.Generations.AsNoTracking()
+                    .Where(g => g.ConversationId == conversation.Id && g.FinishedAt == null)
+                    .OrderByDescending(g => g.CreatedAt)
+                    .Select(g => (Guid?)g.Id)
+                    .FirstOrDefaultAsync(token) is { } unanswered)
+            {
+                return new TurnAcceptance(null, unanswered);
+            }
             var now = clock.GetUtcNow();
             var message = new Message
             {
@@ -67,7 +80,7 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
             var (generation, prompt) = await AddAnswerJobAsync(conversation, message.Id, priority, title, now, buildPrompt, token);
             await transaction.CommitAsync(token);
             db.ChangeTracker.Clear();
-            return new AcceptedMessage(message, generation, title, prompt);
+            return new TurnAcceptance(new AcceptedMessage(message, generation, title, prompt), null);
         }, cancellationToken);
 
     /// <summary>
@@ -299,3 +312,6 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
 }
 
 public sealed record AcceptedMessage(Message Message, Generation Generation, string? NewTitle, IReadOnlyList<ChatTurn> Prompt);
+
+/// <summary>The stored message, or (when it had to wait for the last answer) the job of the answer still in progress.</summary>
+public sealed record TurnAcceptance(AcceptedMessage? Accepted, Guid? AnswerInProgress);

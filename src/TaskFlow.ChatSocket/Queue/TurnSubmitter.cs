@@ -115,9 +115,24 @@ public sealed class TurnSubmitter(
     /// Stores the message and its job, then queues the job. When RabbitMQ cannot take it now, the job stays stored and
     /// waiting (<see cref="SubmitResult.QueueDelayed"/>): the message was accepted, and <see cref="JobRedispatcher"/>
     /// queues it once RabbitMQ is back, so the user never has to send it again.
+    /// The socket interrupts the running answer before it submits (see ChatSession), so its conversation is free.
     /// </summary>
-    public async Task<SubmitResult> SubmitAsync(
-        string userId, Conversation? conversation, string? requestedModel, string text, JobPriority priority, CancellationToken cancellationToken)
+    public Task<SubmitResult> SubmitAsync(
+        string userId, Conversation? conversation, string? requestedModel, string text, JobPriority priority, CancellationToken cancellationToken) =>
+        SubmitAsync(userId, conversation, requestedModel, text, priority, afterLastAnswer: false, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SubmitAsync(string, Conversation?, string?, string, JobPriority, CancellationToken)"/> for a client
+    /// that cannot interrupt an answer (the HTTP API): a message to a conversation whose last message is not answered
+    /// yet is refused with <see cref="ErrorCodes.GenerationInProgress"/>, so the conversation's turns are stored in order.
+    /// </summary>
+    public Task<SubmitResult> SubmitNextTurnAsync(
+        string userId, Conversation? conversation, string? requestedModel, string text, JobPriority priority, CancellationToken cancellationToken) =>
+        SubmitAsync(userId, conversation, requestedModel, text, priority, afterLastAnswer: true, cancellationToken);
+
+    private async Task<SubmitResult> SubmitAsync(
+        string userId, Conversation? conversation, string? requestedModel, string text, JobPriority priority, bool afterLastAnswer,
+        CancellationToken cancellationToken)
     {
         ModelAdvertisement? newModel = null;
         AcceptedMessage accepted;
@@ -138,8 +153,15 @@ public sealed class TurnSubmitter(
                 newModel = model;
             }
             var conversationId = conversation.Id;
-            accepted = await store.AcceptUserMessageAsync(conversation, text, priority,
+            var acceptance = await store.AcceptUserMessageAsync(conversation, text, priority, afterLastAnswer,
                 token => prompts.BuildAsync(conversationId, token), cancellationToken);
+            if (acceptance.AnswerInProgress is { } unanswered)
+            {
+                return SubmitResult.Failed(new(ErrorCodes.GenerationInProgress,
+                    $"This conversation is still answering its last message (job {unanswered}). Wait for that answer (follow " +
+                    $"/stream/status/{unanswered}), then send this message again."), conversation);
+            }
+            accepted = acceptance.Accepted!;
         }
         catch (Exception ex) when (ex is DbException or RetryLimitExceededException)
         {

@@ -11,6 +11,8 @@ namespace TaskFlow.ChatSocket.Sockets;
 /// Relays one generation's Redis stream to the socket. It remembers exactly what the client has been shown, which
 /// is what an interruption stores and quotes back. Once stopped, it sends nothing more: that is the generation
 /// guard that keeps a late token of an old answer from reaching the socket after the next answer starts.
+/// A client resuming after entry N gets nothing that entries up to N produced (no progress from 0 again, no repeated
+/// status), only what follows; the entries before are still read, to know the answer and the progress it saw.
 /// </summary>
 public sealed class GenerationRelay
 {
@@ -74,20 +76,25 @@ public sealed class GenerationRelay
 
     private async Task RelayAsync(CancellationToken token)
     {
+        _sender.At(_afterSequence);
         var waiting = _positions.Watch(GenerationId, ahead => _sender.Send(new QueuePosition(GenerationId, ahead + 1, ahead)));
-        SendProgress(0, "waiting");
+        SendProgress(0, "waiting", isNew: _afterSequence == 0);
         try
         {
             await foreach (var entry in _streams.ReadAsync(GenerationId, token))
             {
                 var isNew = entry.Sequence > _afterSequence;
+                if (isNew)
+                {
+                    _sender.At(entry.Sequence);
+                }
                 switch (entry.Kind)
                 {
                     case TokenStreamKeys.Kinds.Start:
                         // A restarted job begins its answer again; what was shown before is void.
                         Started = true;
                         waiting.Dispose();
-                        SendProgress(10, "processing");
+                        SendProgress(10, "processing", isNew);
                         _shown.Clear();
                         ShownTokens = 0;
                         if (isNew)
@@ -107,12 +114,12 @@ public sealed class GenerationRelay
                         }
                         _shown.Append(entry.Text);
                         ShownTokens++;
-                        SendProgress(ProgressEstimate.ForTokens(ShownTokens), "processing");
+                        SendProgress(ProgressEstimate.ForTokens(ShownTokens), "processing", isNew);
                         break;
-                    case TokenStreamKeys.Kinds.Retry:
+                    case TokenStreamKeys.Kinds.Retry when isNew:
                         _sender.Send(new JobStatus(GenerationId, "retrying", entry.Attempt, entry.DelayMs, entry.ErrorCode));
                         break;
-                    case TokenStreamKeys.Kinds.Throttled:
+                    case TokenStreamKeys.Kinds.Throttled when isNew:
                         _sender.Send(new JobStatus(GenerationId, "throttled", null, entry.DelayMs, null));
                         break;
                     case TokenStreamKeys.Kinds.End:
@@ -120,7 +127,7 @@ public sealed class GenerationRelay
                         waiting.Dispose();
                         if (entry.Status == GenerationStatus.Completed)
                         {
-                            SendProgress(100, "completed");
+                            SendProgress(100, "completed", isNew);
                         }
                         Ended = true;
                         await _onEnd(this, entry);
@@ -143,9 +150,10 @@ public sealed class GenerationRelay
         }
     }
 
-    private void SendProgress(int percent, string stage)
+    /// <summary>Progress as the client saw it: an entry it already had moves the estimate without sending it again.</summary>
+    private void SendProgress(int percent, string stage, bool isNew)
     {
-        if (_progress.Next(percent) is { } next)
+        if (_progress.Next(percent) is { } next && isNew)
         {
             _sender.Send(new Progress(GenerationId, next, stage));
         }

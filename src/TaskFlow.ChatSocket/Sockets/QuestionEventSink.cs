@@ -15,4 +15,6 @@ public sealed class QuestionEventSink(IEventSink inner) : IEventSink
             inner.Send(serverEvent);
         }
     }
+
+    public void At(long sequence) => inner.At(sequence);
 }

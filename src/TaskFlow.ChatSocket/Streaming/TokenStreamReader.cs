@@ -18,6 +18,13 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
 
     public Task<bool> ExistsAsync(Guid generationId) => redis.GetDatabase().KeyExistsAsync(TokenStreamKeys.Key(generationId));
 
+    /// <summary>The sequence of the generation's end entry, or null while it has none.</summary>
+    public async Task<long?> EndSequenceAsync(Guid generationId)
+    {
+        var last = await redis.GetDatabase().StreamRangeAsync(TokenStreamKeys.Key(generationId), "-", "+", count: 1, messageOrder: Order.Descending);
+        return last.Length == 1 && last[0][Fields.Kind] == Kinds.End ? (long)last[0][Fields.Sequence] : null;
+    }
+
     public async IAsyncEnumerable<TokenStreamEntry> ReadAsync(Guid generationId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });

@@ -13,10 +13,14 @@ internal static class WorkerServiceExtensions
         builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         builder.AddRedisClient();
-        var concurrency = builder.Configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>()?.MaxConcurrentJobs ?? new InferenceOptions().MaxConcurrentJobs;
+        var inference = builder.Configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>() ?? new InferenceOptions();
         builder.AddTaskFlowMessaging(
-            bus => bus.AddConsumer<GenerateReplyConsumer>().ExcludeFromConfigureEndpoints(),
-            (context, rabbit) => GenerateReplyEndpoint.Configure(context, rabbit, concurrency));
+            bus =>
+            {
+                bus.AddConsumer<GenerateReplyConsumer>().ExcludeFromConfigureEndpoints();
+                bus.AddConsumer<ParkedJobConsumer>().ExcludeFromConfigureEndpoints();
+            },
+            (context, rabbit) => GenerateReplyEndpoint.Configure(context, rabbit, inference.MaxConcurrentJobs, inference.MaxWaitingJobs));
 
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way to opt one client out.
         // A model answer can take minutes: this client gets no standard resilience timeout; cancellation and the
@@ -31,6 +35,7 @@ internal static class WorkerServiceExtensions
         builder.Services.AddSingleton<TokenStreamWriter>();
         builder.Services.AddSingleton<FinishedAnswers>();
         builder.Services.AddSingleton<GenerationClaims>();
+        builder.Services.AddSingleton<JobParking>();
         builder.Services.AddSingleton<CallNumbers>();
         builder.Services.AddSingleton<GenerationCancellations>();
         builder.Services.AddSingleton<ModelRateLimiter>();

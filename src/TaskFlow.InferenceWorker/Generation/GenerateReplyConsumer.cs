@@ -13,7 +13,8 @@ namespace TaskFlow.InferenceWorker.Generation;
 
 /// <summary>
 /// Runs one generation: streams the model's answer into the generation's Redis stream, then announces the result
-/// (for the chat schema) and the inference record (for Telemetry).
+/// (for the chat schema) and the inference record (for Telemetry). A job that has to wait first (rate limit, retry
+/// delay) is parked instead and comes back later as another message (see <see cref="JobParking"/>).
 /// </summary>
 public sealed class GenerateReplyConsumer(
     ModelRegistry models,
@@ -23,6 +24,7 @@ public sealed class GenerateReplyConsumer(
     CallNumbers callNumbers,
     GenerationCancellations cancellations,
     ModelRateLimiter rateLimiter,
+    JobParking parking,
     QueueBoardLeaver board,
     InferenceMetrics metrics,
     IOptions<InferenceOptions> options,
@@ -44,9 +46,13 @@ public sealed class GenerateReplyConsumer(
             }
             return;
         }
-        if (context.MessageId is { } messageId && !await claims.TryClaimAsync(job.GenerationId, messageId))
+        var returning = JobParking.ReturnedFrom(context);
+        // The job may be handed to this message by the parked one it returned from, or taken back from the parked copy
+        // its worker was creating when it died.
+        if (context.MessageId is { } messageId
+            && !await claims.TryClaimAsync(job.GenerationId, messageId, returning ?? GenerationClaims.ParkedId(messageId), GenerationClaims.ParkedId(messageId)))
         {
-            logger.LogInformation("Generation {GenerationId} arrived twice (published again by ChatSocket); dropping the second copy", job.GenerationId);
+            logger.LogInformation("Generation {GenerationId} is held by another message (a copy ChatSocket published again, or one a hand-over left behind); dropping this one", job.GenerationId);
             return;
         }
 
@@ -60,21 +66,28 @@ public sealed class GenerateReplyConsumer(
             return;
         }
 
-        await context.Publish(new GenerationStarted(job.GenerationId, job.ConversationId, job.UserId, DateTimeOffset.UtcNow));
         var waited = DateTimeOffset.UtcNow - job.EnqueuedAt;
-        metrics.JobStarted(job.Priority.ToString().ToLowerInvariant(), waited);
+        if (returning is null)
+        {
+            await context.Publish(new GenerationStarted(job.GenerationId, job.ConversationId, job.UserId, DateTimeOffset.UtcNow));
+            metrics.JobStarted(job.Priority.ToString().ToLowerInvariant(), waited);
+        }
         // The consume span (MassTransit continues the turn's trace) says which job, model and how long it queued.
         Activity.Current?.SetTag("taskflow.generation_id", job.GenerationId)
             .SetTag("taskflow.job_kind", job.Kind.ToString().ToLowerInvariant())
             .SetTag("taskflow.queue.wait_ms", (long)waited.TotalMilliseconds)
             .SetTag("gen_ai.request.model", job.ModelId);
         models.TryGet(job.ModelId, out var model);
-        GenerationOutcome outcome;
+        GenerationOutcome? outcome;
         using (var running = await cancellations.RegisterAsync(job.GenerationId, context.CancellationToken))
         {
             outcome = model is null
                 ? GenerationOutcome.Failed(ModelErrorClassifier.Describe(ModelError.ModelNotFound), model: null)
-                : await GenerateWithRetriesAsync(context, model, stream, running);
+                : await GenerateOrParkAsync(context, model, stream, running);
+        }
+        if (outcome is null)
+        {
+            return; // Parked: it comes back when its wait is over, and its slot is free meanwhile.
         }
 
         // The answer's end goes to the user first; the records after it are for the chat schema and Telemetry.
@@ -111,49 +124,41 @@ public sealed class GenerateReplyConsumer(
     }
 
     /// <summary>
-    /// Transient failures (rate limited, unavailable, timeout, unknown) are tried again with exponential backoff, in
-    /// this consumer rather than by redelivery, so the client sees "retrying" and the job keeps its place and slot.
+    /// One model call, unless the model's rate limit is reached. Transient failures (rate limited, unavailable, timeout,
+    /// unknown) are tried again with exponential backoff, in this worker rather than by MassTransit, so the client sees
+    /// "retrying". Either wait happens parked, not in a slot. Null when the job was parked.
     /// </summary>
-    private async Task<GenerationOutcome> GenerateWithRetriesAsync(
+    private async Task<GenerationOutcome?> GenerateOrParkAsync(
         ConsumeContext<GenerateReply> context, ModelEntry model, GenerationStreamSession stream, RunningGeneration running)
     {
         var job = context.Message;
-        var consumeToken = context.CancellationToken;
-        for (var attempt = 1; ; attempt++)
+        var attempt = JobParking.Attempt(context);
+        if (!stream.AnswerPending)
         {
             await stream.StartAsync(restarted: stream.WasStarted || attempt > 1);
-            try
-            {
-                await rateLimiter.AcquireAsync(model, stream.ThrottledAsync, running.Token);
-            }
-            catch (OperationCanceledException) when (running.Reason is { } reason && !consumeToken.IsCancellationRequested)
-            {
-                return GenerationOutcome.Stopped(reason);
-            }
-
-            var call = await callNumbers.NextAsync(job.GenerationId);
-            var outcome = await GenerateAsync(model, job, stream, running, consumeToken) with { Attempt = call, CalledModel = true };
-            if (outcome.Error is not { IsTransient: true } error || attempt > options.Value.MaxRetries)
-            {
-                return outcome;
-            }
-
-            await RecordCallAsync(context, model, outcome, retrying: true);
-
-            var delay = options.Value.RetryDelay(attempt);
-            logger.LogWarning("Generation {GenerationId} attempt {Attempt} failed with {Code}; retrying in {Delay}",
-                job.GenerationId, attempt, error.Code, delay);
-            await stream.RetryAsync(attempt, delay, error.Code);
-            metrics.Retried(model.Id, error.Code);
-            try
-            {
-                await Task.Delay(delay, running.Token);
-            }
-            catch (OperationCanceledException) when (running.Reason is { } reason && !consumeToken.IsCancellationRequested)
-            {
-                return GenerationOutcome.Stopped(reason);
-            }
         }
+        if (await rateLimiter.TryAcquireAsync(model) is { } throttled && throttled > TimeSpan.Zero)
+        {
+            await stream.ThrottledAsync(throttled);
+            await parking.ParkAsync(context, throttled, attempt);
+            return null;
+        }
+
+        var call = await callNumbers.NextAsync(job.GenerationId);
+        var outcome = await GenerateAsync(model, job, stream, running, context.CancellationToken) with { Attempt = call, CalledModel = true };
+        if (outcome.Error is not { IsTransient: true } error || attempt > options.Value.MaxRetries)
+        {
+            return outcome;
+        }
+
+        await RecordCallAsync(context, model, outcome, retrying: true);
+        var delay = options.Value.RetryDelay(attempt);
+        logger.LogWarning("Generation {GenerationId} attempt {Attempt} failed with {Code}; retrying in {Delay}",
+            job.GenerationId, attempt, error.Code, delay);
+        await stream.RetryAsync(attempt, delay, error.Code);
+        metrics.Retried(model.Id, error.Code);
+        await parking.ParkAsync(context, delay, attempt + 1);
+        return null;
     }
 
     private async Task<GenerationOutcome> GenerateAsync(

@@ -19,15 +19,11 @@ internal sealed record GenerationOutcome(
     /// <summary>Which model call of the generation this was, counted across retries and redeliveries (see <see cref="CallNumbers"/>).</summary>
     public int Attempt { get; init; } = 1;
 
-    /// <summary>The model was called (a stop during a rate-limit wait or retry delay ends a job without a call).</summary>
+    /// <summary>The model was called (a job whose model is unknown ends without a call).</summary>
     public bool CalledModel { get; init; }
 
     /// <summary>For a completed answer: "stop", or "length" when the token limit cut it.</summary>
     public string? FinishReason { get; init; }
-
-    /// <summary>The user stopped the job before the model produced anything.</summary>
-    public static GenerationOutcome Stopped(string reason) =>
-        new(reason, "", 0, null, null, null, null, DateTimeOffset.UtcNow, 0, null);
 
     public static GenerationOutcome Failed(ModelError error, ModelEntry? model) =>
         new(GenerationStatus.Failed, "", 0, null, null, error, model is null ? "unknown model" : null, DateTimeOffset.UtcNow, 0, null);

@@ -10,6 +10,13 @@ public sealed class InferenceOptions
     [Range(1, 256)]
     public int MaxConcurrentJobs { get; set; } = 3;
 
+    /// <summary>
+    /// Waiting jobs (throttled by a rate limit, or between retries) one worker holds without a slot; more wait in
+    /// RabbitMQ until one of them goes back to the queue. Bounds the worker's memory, not its throughput.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxWaitingJobs { get; set; } = 100;
+
     /// <summary>Upper bound for one model call, however long the answer.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "02:00:00")]
     public TimeSpan GenerationTimeout { get; set; } = TimeSpan.FromMinutes(10);

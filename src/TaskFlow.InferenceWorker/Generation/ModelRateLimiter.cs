@@ -6,7 +6,8 @@ namespace TaskFlow.InferenceWorker.Generation;
 
 /// <summary>
 /// A sliding one-minute window per model, shared by every worker through Redis, so adding replicas does not
-/// multiply the calls a provider sees. A job that finds the window full waits (and says so in its stream).
+/// multiply the calls a provider sees. A job that finds the window full waits without its slot (see <see cref="JobParking"/>).
+/// The offline model is exempt: it answers inside the worker, so there is no provider to protect.
 /// </summary>
 public sealed class ModelRateLimiter(IConnectionMultiplexer redis, IOptions<InferenceOptions> options, TimeProvider clock)
 {
@@ -26,27 +27,16 @@ public sealed class ModelRateLimiter(IConnectionMultiplexer redis, IOptions<Infe
 
     public int LimitFor(ModelEntry model) => model.Definition.RateLimitPerMinute ?? options.Value.RateLimitPerMinute;
 
-    /// <summary>Waits for a call permit; <paramref name="onWait"/> is told each time the job has to wait.</summary>
-    public async Task AcquireAsync(ModelEntry model, Func<TimeSpan, Task> onWait, CancellationToken cancellationToken)
+    /// <summary>Takes a call permit and returns zero, or returns how long until one is free.</summary>
+    public async Task<TimeSpan> TryAcquireAsync(ModelEntry model)
     {
         if (model.IsOffline)
         {
-            return; // Nothing remote to protect.
+            return TimeSpan.Zero;
         }
-        var key = new RedisKey($"taskflow:ratelimit:{model.Id}");
-        var member = Guid.NewGuid().ToString("N");
-        while (true)
-        {
-            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            var waitMs = (long)await redis.GetDatabase().ScriptEvaluateAsync(AcquireScript, [key],
-                [now, (long)Window.TotalMilliseconds, LimitFor(model), member]);
-            if (waitMs == 0)
-            {
-                return;
-            }
-            var wait = TimeSpan.FromMilliseconds(waitMs);
-            await onWait(wait);
-            await Task.Delay(wait, clock, cancellationToken);
-        }
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var waitMs = (long)await redis.GetDatabase().ScriptEvaluateAsync(AcquireScript, [new RedisKey($"taskflow:ratelimit:{model.Id}")],
+            [now, (long)Window.TotalMilliseconds, LimitFor(model), Guid.NewGuid().ToString("N")]);
+        return TimeSpan.FromMilliseconds(waitMs);
     }
 }

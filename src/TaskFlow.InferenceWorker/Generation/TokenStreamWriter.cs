@@ -16,18 +16,22 @@ public sealed class TokenStreamWriter(IConnectionMultiplexer redis)
         long sequence = 0;
         var finished = false;
         var hasTokens = false;
+        var answerPending = false;
         if (last.Length == 1)
         {
             sequence = (long)last[0][Fields.Sequence];
-            finished = last[0][Fields.Kind] == Kinds.End;
+            var kind = (string?)last[0][Fields.Kind];
+            finished = kind == Kinds.End;
             hasTokens = true;
+            answerPending = kind is Kinds.Start or Kinds.Throttled;
         }
-        return new GenerationStreamSession(database, redis.GetSubscriber(), generationId, sequence, finished, hasTokens);
+        return new GenerationStreamSession(database, redis.GetSubscriber(), generationId, sequence, finished, hasTokens, answerPending);
     }
 }
 
 /// <summary>The writer's side of one generation stream.</summary>
-public sealed class GenerationStreamSession(IDatabase database, ISubscriber subscriber, Guid generationId, long sequence, bool isFinished, bool wasStarted)
+public sealed class GenerationStreamSession(
+    IDatabase database, ISubscriber subscriber, Guid generationId, long sequence, bool isFinished, bool wasStarted, bool answerPending)
 {
     private readonly RedisKey _key = TokenStreamKeys.Key(generationId);
     private readonly RedisChannel _channel = RedisChannel.Literal(TokenStreamKeys.NotifyChannel(generationId));
@@ -39,6 +43,12 @@ public sealed class GenerationStreamSession(IDatabase database, ISubscriber subs
 
     /// <summary>A previous attempt wrote entries but did not finish: readers must drop what they showed.</summary>
     public bool WasStarted { get; } = wasStarted;
+
+    /// <summary>
+    /// The stream's last start has no answer after it yet (the job went to wait for the rate limit, or its worker
+    /// died before the first token): readers have nothing to drop, so the job goes on without a new start.
+    /// </summary>
+    public bool AnswerPending { get; } = answerPending;
 
     public async Task StartAsync(bool restarted)
     {

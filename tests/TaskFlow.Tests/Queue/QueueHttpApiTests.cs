@@ -52,6 +52,77 @@ public sealed class QueueHttpApiTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public async Task Resuming_sends_only_what_follows_the_last_event_and_nothing_once_the_end_was_sent()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        const string message = "resume strictly after my last event [[delay:100]]";
+        var statusUrl = (await SubmitAsync(user, new { message })).GetProperty("statusUrl").GetString()!;
+
+        var first = await SseClient.ReadAsync(user.Http, statusUrl, stopAfter: e => e.Event == "ai_token" && e.Data.GetProperty("seq").GetInt64() >= 5);
+        var lastId = Id(first[^1]);
+        var rest = await SseClient.ReadAsync(user.Http, statusUrl, lastEventId: lastId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal("result", rest[^1].Event);
+        Assert.All(rest, e => Assert.True(Id(e) > lastId, $"{e.Event} with id {e.Id} was sent again after {lastId}"));
+        Assert.Equal(rest.Select(Id).Order(), rest.Select(Id));
+        var progress = first.Concat(rest).Where(e => e.Event == "progress").Select(e => e.Data.GetProperty("percent").GetInt32()).ToList();
+        Assert.Equal(progress.Distinct().Order(), progress);
+        Assert.Equal(100, progress[^1]);
+        Assert.Single(first.Concat(rest), e => e.Event == "ai_start");
+        var tokens = first.Concat(rest).Where(e => e.Event == "ai_token").Select(e => e.Data.GetProperty("token").GetString());
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(message)), string.Concat(tokens));
+
+        // A client that had the end is told there is nothing more (EventSource stops on 204), however often it comes back.
+        for (var again = 0; again < 2; again++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, statusUrl);
+            request.Headers.Add("Last-Event-ID", rest[^1].Id);
+            using var response = await user.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+            Assert.Empty(await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Overlapping_posts_to_one_conversation_are_stored_in_turn_order()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        var opening = await SubmitAsync(user, new { message = "opening turn" });
+        var conversationId = opening.GetProperty("conversationId").GetGuid();
+        await SseClient.ReadAsync(user.Http, opening.GetProperty("statusUrl").GetString()!);
+
+        // Both slow, so whichever is stored first is still being answered when the other arrives.
+        string[] messages = ["second turn [[delay:100]]", "third turn [[delay:100]]"];
+        var responses = await Task.WhenAll(messages.Select(message => user.Http.PostAsJsonAsync("/api/chat", new { message, conversationId })));
+
+        var accepted = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
+        var refused = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Conflict);
+        var job = await accepted.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("GENERATION_IN_PROGRESS", problem.GetProperty("title").GetString());
+        Assert.Contains(job.GetProperty("statusUrl").GetString()!, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await SseClient.ReadAsync(user.Http, job.GetProperty("statusUrl").GetString()!);
+
+        // Once that answer is in, the refused message is taken.
+        var retried = messages[Array.IndexOf(responses, refused)];
+        var next = await SubmitAsync(user, new { message = retried, conversationId });
+        await SseClient.ReadAsync(user.Http, next.GetProperty("statusUrl").GetString()!);
+
+        var conversation = await Eventually.GetAsync(async () =>
+        {
+            var detail = await user.Http.GetFromJsonAsync<JsonElement>($"/api/conversations/{conversationId}");
+            return detail.GetProperty("messages").GetArrayLength() == 6 ? (JsonElement?)detail : null;
+        }, what: "six stored messages");
+        var stored = conversation!.Value.GetProperty("messages").EnumerateArray().ToList();
+        Assert.Equal(["user", "assistant", "user", "assistant", "user", "assistant"], stored.Select(m => m.GetProperty("role").GetString()));
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(stored[2].GetProperty("content").GetString()!)), stored[3].GetProperty("content").GetString());
+        Assert.Equal(retried, stored[4].GetProperty("content").GetString());
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(retried)), stored[5].GetProperty("content").GetString());
+    }
+
+    private static long Id(SseEvent e) => long.Parse(e.Id!, System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
     public async Task Jobs_of_another_user_and_bad_submissions_are_refused_clearly()
     {
         using var owner = await TestUser.SignUpAsync(stack);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
+using StackExchange.Redis;
 using TaskFlow.Tests.Fakes;
 using TaskFlow.Tests.Support;
 
@@ -175,6 +176,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
     [Fact]
     public async Task The_models_rate_limit_holds_and_waiting_jobs_say_they_are_throttled()
     {
+        await ResetRateLimitAsync();
         using var user = await TestUser.SignUpAsync(stack);
         var sockets = new List<ChatSocketClient>();
         try
@@ -196,13 +198,110 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
         }
         finally
         {
-            foreach (var socket in sockets)
-            {
-                // Frees the worker slot the throttled job holds while it waits for a permit.
-                await socket.SendAsync(new { type = "cancel" });
-                await socket.DisposeAsync();
-            }
+            await CancelAllAsync(sockets);
         }
+    }
+
+    [Fact]
+    public async Task Jobs_waiting_for_a_models_rate_limit_leave_their_slots_to_jobs_on_other_models()
+    {
+        await ResetRateLimitAsync();
+        using var flooder = await TestUser.SignUpAsync(stack);
+        using var other = await TestUser.SignUpAsync(stack);
+        var sockets = new List<ChatSocketClient>();
+        try
+        {
+            // The first calls take the minute's permits at once; the rest must wait about a minute for theirs.
+            var lows = new List<Guid>();
+            for (var i = 0; i < TaskFlowStack.RateLimitedModelPerMinute + 2 * WorkerConcurrency; i++)
+            {
+                var socket = await flooder.ConnectAsync($"model={TaskFlowStack.RateLimitedModel}");
+                sockets.Add(socket);
+                await socket.SendUserMessageAsync($"flood {i}", "low");
+                lows.Add(Guid.Parse((await socket.ReceiveUntilAsync("message_accepted"))[^1].Str("generationId")));
+            }
+            // Enough of them taken by a worker that, were waiting jobs to keep their slots, every slot would be held.
+            await Eventually.GetAsync(async () =>
+                (await CountAsync(lows, startedBefore: DateTime.UtcNow.AddHours(1))) >= TaskFlowStack.RateLimitedModelPerMinute + WorkerConcurrency ? (object)true : null,
+                TimeSpan.FromSeconds(60), "the flood to reach the worker");
+
+            var medium = await SubmitAsync(other, "not on the limited model", "medium");
+
+            var started = (await StartTimesAsync([medium]))[medium];
+            await using var db = await stack.OpenDatabaseAsync();
+            await using var wait = new NpgsqlCommand("SELECT extract(epoch FROM started_at - created_at) FROM chat.generations WHERE id = @id", db);
+            wait.Parameters.AddWithValue("id", medium);
+            var waitedSeconds = Convert.ToDouble(await wait.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+            // The throttled jobs' wait lasts until their permits free up, most of a minute; a free slot takes seconds.
+            Assert.True(waitedSeconds < 15, $"the medium job waited {waitedSeconds:0.0} s for a slot");
+            var lowsDoneBefore = await CountAsync(lows, finishedBefore: started);
+            Assert.True(lowsDoneBefore <= TaskFlowStack.RateLimitedModelPerMinute,
+                $"{lowsDoneBefore} low jobs had finished: the medium one must not have waited for a throttled one");
+        }
+        finally
+        {
+            await CancelAllAsync(sockets);
+            await ResetRateLimitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_offline_model_is_not_held_back_by_the_rate_limit()
+    {
+        // The worker's built-in model (docs/queue.md: exempt, there is no provider to protect).
+        const string offline = "taskflow-offline";
+        var window = new RedisKey($"taskflow:ratelimit:{offline}");
+        using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        var database = redis.GetDatabase();
+        // A window fuller than any limit the stack sets (Inference:RateLimitPerMinute is 100 000 here).
+        const int full = 100_001;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await database.SortedSetAddAsync(window, [.. Enumerable.Range(0, full).Select(i => new SortedSetEntry($"earlier-call-{i}", now))]);
+        try
+        {
+            using var user = await TestUser.SignUpAsync(stack);
+            await using var socket = await user.ConnectAsync($"model={offline}");
+            await socket.SendUserMessageAsync("answer me offline");
+            var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+
+            Assert.True(events.Single(e => e.Type() == "conversation_created").GetProperty("offline").GetBoolean());
+            Assert.Equal("ai_done", events[^1].Type());
+            Assert.DoesNotContain(events, e => e.Type() == "job_status");
+            Assert.Equal(full, await database.SortedSetLengthAsync(window));
+        }
+        finally
+        {
+            await database.KeyDeleteAsync(window);
+        }
+    }
+
+    /// <summary>Cancels the sockets' answers, which frees whatever the throttled jobs still hold, and closes them.</summary>
+    private static async Task CancelAllAsync(IEnumerable<ChatSocketClient> sockets)
+    {
+        foreach (var socket in sockets)
+        {
+            await socket.SendAsync(new { type = "cancel" });
+            await socket.DisposeAsync();
+        }
+    }
+
+    /// <summary>Empties the limited model's window, so a test's own calls are the ones in it.</summary>
+    private async Task ResetRateLimitAsync()
+    {
+        using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        await redis.GetDatabase().KeyDeleteAsync($"taskflow:ratelimit:{TaskFlowStack.RateLimitedModel}");
+    }
+
+    /// <summary>How many of the jobs started, or finished, before the given time.</summary>
+    private async Task<long> CountAsync(IReadOnlyList<Guid> jobs, DateTime? startedBefore = null, DateTime? finishedBefore = null)
+    {
+        await using var db = await stack.OpenDatabaseAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM chat.generations WHERE id = ANY(@ids) AND (started_at < @started OR finished_at < @finished)", db);
+        command.Parameters.AddWithValue("ids", jobs.ToArray());
+        command.Parameters.AddWithValue("started", startedBefore ?? DateTime.UnixEpoch);
+        command.Parameters.AddWithValue("finished", finishedBefore ?? DateTime.UnixEpoch);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>

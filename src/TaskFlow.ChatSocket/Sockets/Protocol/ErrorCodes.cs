@@ -13,6 +13,9 @@ public static class ErrorCodes
     public const string ConversationNotFound = "CONVERSATION_NOT_FOUND";
     public const string ModelNotFound = "MODEL_NOT_FOUND";
     public const string NoWorker = "NO_WORKER";
+
+    /// <summary>HTTP API only: the conversation's last message is still being answered (the socket interrupts it instead).</summary>
+    public const string GenerationInProgress = "GENERATION_IN_PROGRESS";
     public const string QueueUnavailable = "QUEUE_UNAVAILABLE";
     public const string StorageUnavailable = "STORAGE_UNAVAILABLE";
     public const string StreamFailed = "STREAM_FAILED";
