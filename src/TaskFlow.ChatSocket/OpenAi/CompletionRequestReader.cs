@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using TaskFlow.ChatSocket.Sockets;
@@ -32,16 +33,23 @@ public static class CompletionRequestReader
         {
             return (null, TooLarge(limit, settings, http.Request.ContentLength));
         }
-        // A body without a length (chunked) is cut off by the server at the limit while it is read.
+        // A body without a length (chunked) is counted while it is read. Past the limit the rest is read and dropped
+        // rather than left unread: a server that answers before the body is in resets the connection, and the gateway
+        // would turn the 413 into a 502. Only a body beyond DrainFactor times the limit is cut off by the server.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
         {
-            sizeLimit.MaxRequestBodySize = limit;
+            sizeLimit.MaxRequestBodySize = limit * DrainFactor;
         }
 
         ChatCompletionRequest? request;
         try
         {
-            request = await JsonSerializer.DeserializeAsync<ChatCompletionRequest>(http.Request.Body, OpenAiJson.Options, http.RequestAborted);
+            using var body = await ReadBoundedAsync(http.Request.Body, limit, http.RequestAborted);
+            if (body is null)
+            {
+                return (null, TooLarge(limit, settings, null));
+            }
+            request = await JsonSerializer.DeserializeAsync<ChatCompletionRequest>(body, OpenAiJson.Options, http.RequestAborted);
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -77,6 +85,39 @@ public static class CompletionRequestReader
         }
         return (new CompletionJob(request.Model, turns, priority, options,
             request.Stream, request.StreamOptions?.IncludeUsage == true), null);
+    }
+
+    private const int DrainFactor = 16;
+
+    /// <summary>The body, or null when it had more than <paramref name="limit"/> bytes (then it was read to its end).</summary>
+    private static async Task<MemoryStream?> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)
+    {
+        var kept = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            long total = 0;
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                total += read;
+                if (total <= limit)
+                {
+                    kept.Write(chunk, 0, read);
+                }
+            }
+            if (total > limit)
+            {
+                await kept.DisposeAsync();
+                return null;
+            }
+            kept.Position = 0;
+            return kept;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
     private static RequestError TooLarge(long limit, ChatSettings settings, long? actual) => new(
