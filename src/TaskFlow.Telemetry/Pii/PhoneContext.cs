@@ -55,7 +55,8 @@ public static class PhoneContext
     public static Kind Around(string text, int index, int length)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (index > 0 && text[index - 1] is '#' or '$' or '€' or '£' or '₹' or '¥' or '№')
+        // A number, an amount or a negative value: "#9876543210", "₹9876543210", "-9876543210".
+        if (index > 0 && text[index - 1] is '#' or '$' or '€' or '£' or '₹' or '¥' or '№' or '-' or '−')
         {
             return Kind.NotPhone;
         }

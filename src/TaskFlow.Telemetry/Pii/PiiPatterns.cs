@@ -14,12 +14,13 @@ internal static partial class PiiPatterns
 
     // A number stands alone: not glued to a letter or digit, and not the tail of a bigger token such as 1.5, 3/4,
     // 12:30, 1,234 or ORD-1234 (a separator right after a letter or digit). "card:4111…" is still a number on its own,
-    // and so is a field of a CSV row ("Liam,07911123456"): a comma after a letter separates, it does not continue.
-    private const string NumberStart = @"(?<![\p{L}\p{N}_]|[\p{L}\p{N}][./-]|[0-9][,:])";
+    // and so is a field of a CSV row ("Liam,07911123456", "42,536-22-1234"): after a comma, only a group of three
+    // digits that ends there is the rest of a number (1,234 or 1,234.5).
+    private const string NumberStart = @"(?<![\p{L}\p{N}_]|[\p{L}\p{N}][./-]|[0-9]:)(?!(?<=[0-9],)[0-9]{3}(?![0-9/-]))";
 
-    // …and ends: no letter or digit right after it, and no separator that continues it (1234.56, 12-34, 10/11, 1234,56).
-    // A comma before a letter ends a CSV field.
-    private const string NumberEnd = @"(?![\p{L}\p{N}_]|[./:-][\p{L}\p{N}]|,[0-9])";
+    // …and ends: no letter or digit right after it, and no separator that continues it (1234.56, 12-34, 10/11, 1,234).
+    // A comma ends a CSV field unless it follows a group short enough to be part of a grouped number (1,234,567).
+    private const string NumberEnd = @"(?![\p{L}\p{N}_]|[./:-][\p{L}\p{N}]|(?<![0-9]{4}),[0-9])";
 
     // A card number is 13 to 19 digits, never a thousands group or a decimal part, so a comma on either side is always
     // a field separator: "42,4111111111111111,12/27".
@@ -96,7 +97,7 @@ internal static partial class PiiPatterns
     // possibly in parentheses: +44 (0)20 7946 0958, 0044 20 7946 0958. Like trunk-prefixed numbers, a 00 number does
     // not continue a run of digit groups.
     [GeneratedRegex(
-        @"(?<![\p{L}\p{N}_+]|[\p{L}\p{N}][.,/-])(?:\+|(?<![0-9] )00)[1-9][0-9]{0,2}(?:[ .-]?(?:\([0-9]{1,4}\)|[0-9]{1,5})){1,7}(?![0-9])",
+        @"(?<![\p{L}\p{N}_+]|[\p{L}\p{N}][./-]|[0-9],)(?:\+|(?<![0-9] )00)[1-9][0-9]{0,2}(?:[ .-]?(?:\([0-9]{1,4}\)|[0-9]{1,5})){1,7}(?![0-9])",
         Options, TimeoutMilliseconds)]
     public static partial Regex InternationalPhone();
 

@@ -103,6 +103,8 @@ public static class PiiRedactorCases
         { "138 0013 8000", "[PHONE]" },
         { "call 010-6552 9988 12 times", "call [PHONE] 12 times" },
         { "Liam,O'Brien,07911123456,London", "Liam,O'Brien,[PHONE],London" },
+        { "Liam,O'Brien,liam.obrien@example.com,+44 7911 123456,4111111111111111,536-22-1234,07911123456",
+            "Liam,O'Brien,[EMAIL],[PHONE],[CARD],[SSN],[PHONE]" },
 
         // US Social Security numbers outside the never-issued ranges.
         { "SSN 536-22-1234", "SSN [SSN]" },
@@ -201,6 +203,8 @@ public static class PiiRedactorCases
         "invoice 07911123456",
         "a,b\n1,234,567",
         "4155550100",
+        "-9876543210",
+        "x = 1,234,567.89 and 12,345",
 
         // Near misses: the shape is right, the check is not.
         "4111111111111112",
