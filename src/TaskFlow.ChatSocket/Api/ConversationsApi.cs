@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Identity;
 using TaskFlow.Contracts.Text;
@@ -16,7 +17,8 @@ public static class ConversationsApi
         var api = app.MapGroup("/api/conversations").WithTags("Conversations").RequireAuthorization();
         api.MapGet("/", ListAsync).WithSummary("The caller's conversations, newest activity first, with message count and last preview.");
         api.MapGet("/{id:guid}", GetAsync).WithSummary("One conversation with all its messages, oldest first.");
-        api.MapDelete("/{id:guid}", DeleteAsync).WithSummary("Deletes a conversation and its messages.");
+        api.MapDelete("/{id:guid}", DeleteAsync)
+            .WithSummary("Deletes a conversation, its messages and, shortly after, the prompt and answer previews Telemetry logged for it.");
         api.MapPatch("/{id:guid}", RenameAsync).WithSummary("Renames a conversation: { \"title\": \"…\" }, one line of 1 to 80 characters.");
         api.MapGet("/{id:guid}/export", ExportAsync)
             .WithSummary("The whole conversation as a file to keep: ?format=markdown (default) or json.");
@@ -94,12 +96,8 @@ public static class ConversationsApi
     }
 
     private static async Task<Results<Ok<DeleteResult>, NotFound<ProblemMessage>>> DeleteAsync(
-        Guid id, HttpContext http, ChatDbContext db, CancellationToken cancellationToken)
-    {
-        var userId = CurrentUser.IdOf(http);
-        var deleted = await db.Conversations.Where(c => c.Id == id && c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
-        return deleted == 0 ? NotFound() : TypedResults.Ok(new DeleteResult(true));
-    }
+        Guid id, HttpContext http, ConversationDeleter deleter, CancellationToken cancellationToken) =>
+        await deleter.DeleteAsync(id, CurrentUser.IdOf(http), cancellationToken) ? TypedResults.Ok(new DeleteResult(true)) : NotFound();
 
     private static NotFound<ProblemMessage> NotFound() =>
         TypedResults.NotFound(new ProblemMessage(false, "Conversation not found. It may have been deleted; list yours with GET /api/conversations."));

@@ -14,6 +14,8 @@ public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbC
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    public DbSet<ConversationDeletion> ConversationDeletions => Set<ConversationDeletion>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.HasDefaultSchema(Schema);
@@ -38,6 +40,14 @@ public sealed class ChatDbContext(DbContextOptions<ChatDbContext> options) : DbC
             key.HasIndex(k => k.Hash).IsUnique();
             key.HasIndex(k => k.UserId);
             key.Property(k => k.Name).HasMaxLength(100);
+        });
+
+        modelBuilder.Entity<ConversationDeletion>(deletion =>
+        {
+            deletion.ToTable("conversation_deletions");
+            // No foreign key: the conversation is gone by the time this row matters.
+            deletion.HasKey(d => d.ConversationId);
+            deletion.Property(d => d.ConversationId).ValueGeneratedNever();
         });
 
         modelBuilder.Entity<Generation>(generation =>

@@ -51,6 +51,9 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddSingleton<JobDispatcher>();
         builder.Services.AddScoped<TurnSubmitter>();
         builder.Services.AddHostedService<JobRedispatcher>();
+        builder.Services.AddScoped<ConversationDeleter>();
+        builder.Services.AddSingleton<ConversationDeletionRelay>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConversationDeletionRelay>());
         builder.Services.AddSingleton<QueuePositions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePositions>());
         builder.Services.AddOpenApi(OpenApiDocumentName);

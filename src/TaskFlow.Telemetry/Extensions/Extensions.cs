@@ -27,6 +27,10 @@ internal static class Extensions
         builder.Services.AddScoped<StatsQueries>();
         builder.Services.AddProblemDetails();
 
-        builder.AddTaskFlowMessaging(bus => bus.AddConsumer<InferenceCompletedConsumer, InferenceCompletedConsumerDefinition>());
+        builder.AddTaskFlowMessaging(bus =>
+        {
+            bus.AddConsumer<InferenceCompletedConsumer, InferenceCompletedConsumerDefinition>();
+            bus.AddConsumer<ConversationDeletedConsumer, ConversationDeletedConsumerDefinition>();
+        });
     }
 }

@@ -11,6 +11,7 @@ public sealed class TelemetryMetrics
     private readonly Counter<long> _stored;
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _redactions;
+    private readonly Counter<long> _scrubbed;
 
     public TelemetryMetrics(IMeterFactory meterFactory)
     {
@@ -21,11 +22,15 @@ public sealed class TelemetryMetrics
             "taskflow.telemetry.inference_logs.duplicates", description: "Redelivered inference events that were already logged.");
         _redactions = meter.CreateCounter<long>(
             "taskflow.telemetry.pii.redactions", description: "Pieces of personal data replaced by a placeholder, by kind.");
+        _scrubbed = meter.CreateCounter<long>(
+            "taskflow.telemetry.inference_logs.scrubbed", description: "Inference logs whose previews were removed because their conversation was deleted.");
     }
 
     public void Stored() => _stored.Add(1);
 
     public void Duplicate() => _duplicates.Add(1);
+
+    public void Scrubbed(int count) => _scrubbed.Add(count);
 
     public void Redacted(IEnumerable<PiiMatch> matches)
     {

@@ -6,23 +6,31 @@ namespace TaskFlow.Telemetry.Pii;
 /// <summary>Checks for IP address candidates.</summary>
 public static class IpAddresses
 {
-    private static readonly string[] VersionWords = ["v", "ver", "version", "release", "build"];
+    private static readonly string[] VersionWords =
+        ["v", "ver", "version", "release", "build", "firmware", "fw", "sdk", "update", "upgrade", "patch", "driver", "kernel", "runtime"];
 
     /// <summary>
-    /// Four octets of at most 255, and not announced as a version ("version 1.2.3.4"): four-part version numbers
-    /// within the octet range are otherwise indistinguishable from addresses.
+    /// Four octets of at most 255 that address a host, not a version written like one. Versions give themselves away:
+    /// a version word before ("version 1.2.3.4"), a part with a leading zero (1.02.3.4), or a last part of 0 (2.4.1.0,
+    /// 120.0.0.0), which as an address names a network rather than anyone's machine, unless a prefix length follows
+    /// (10.0.0.0/8, still redacted as the network it is).
     /// </summary>
     public static bool IsIPv4(string text, int index, int length)
     {
-        foreach (var range in text.AsSpan(index, length).Split('.'))
+        ArgumentNullException.ThrowIfNull(text);
+        var candidate = text.AsSpan(index, length);
+        foreach (var range in candidate.Split('.'))
         {
-            if (int.Parse(text.AsSpan(index, length)[range], provider: null) > 255)
+            var part = candidate[range];
+            if ((part.Length > 1 && part[0] == '0') || int.Parse(part, provider: null) > 255)
             {
                 return false;
             }
         }
 
-        return !FollowsVersionWord(text, index);
+        var end = index + length;
+        var networkOnly = candidate.EndsWith(".0") && !(end + 1 < text.Length && text[end] == '/' && char.IsAsciiDigit(text[end + 1]));
+        return !networkOnly && !FollowsVersionWord(text, index);
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ internal sealed record PiiDetector(PiiKind Kind, Regex Pattern, CandidateCheck C
     /// <summary>
     /// In priority order: where candidates overlap, the earlier detector wins. Emails first (they may hold digits),
     /// IBANs before cards (their digit groups look like one), the checksummed kinds before phones, whose national
-    /// formats are the loosest.
+    /// formats are the loosest; the libphonenumber-checked national formats last, after the cheaper phone shapes.
     /// </summary>
     public static IReadOnlyList<PiiDetector> All { get; } =
     [
@@ -21,6 +21,8 @@ internal sealed record PiiDetector(PiiKind Kind, Regex Pattern, CandidateCheck C
         new(PiiKind.Aadhaar, PiiPatterns.Aadhaar(), static (_, m) => IfDigits(m, AadhaarNumber.IsValid)),
         new(PiiKind.Ssn, PiiPatterns.Ssn(), static (_, m) =>
             If(m, SocialSecurityNumber.IsValid(m.Groups["area"].ValueSpan, m.Groups["group"].ValueSpan, m.Groups["serial"].ValueSpan))),
+        new(PiiKind.Ssn, PiiPatterns.KeyedSsn(), static (_, m) =>
+            If(m, SocialSecurityNumber.IsValid(m.Groups["area"].ValueSpan, m.Groups["group"].ValueSpan, m.Groups["serial"].ValueSpan))),
         new(PiiKind.Pan, PiiPatterns.Pan(), static (_, m) => If(m, PanNumber.IsValid(m.ValueSpan))),
         new(PiiKind.Pan, PiiPatterns.Gstin(), static (_, m) => m.Length),
         new(PiiKind.IpAddress, PiiPatterns.IPv6(), static (_, m) => If(m, IpAddresses.IsIPv6(m.ValueSpan))),
@@ -29,6 +31,7 @@ internal sealed record PiiDetector(PiiKind Kind, Regex Pattern, CandidateCheck C
         new(PiiKind.Phone, PiiPatterns.NorthAmericanPhone(), static (_, m) => If(m, PhoneNumber.IsNorthAmerican(m))),
         new(PiiKind.Phone, PiiPatterns.TrunkPrefixedPhone(), static (_, m) => PhoneNumber.LongestValidPrefix(m.ValueSpan, PhoneNumber.IsTrunkPrefixed)),
         new(PiiKind.Phone, PiiPatterns.IndianMobile(), static (_, m) => m.Length),
+        new(PiiKind.Phone, PiiPatterns.NationalPhone(), static (text, m) => NationalPhone.ValidPrefixLength(text, m.Index, m.Length)),
     ];
 
     private static int If(Match candidate, bool valid) => valid ? candidate.Length : 0;

@@ -72,6 +72,9 @@ public sealed class PiiRedactor
     {
         ArgumentNullException.ThrowIfNull(text);
         var accepted = new List<PiiMatch>();
+        // Which characters an accepted match already covers: an overlap check costs the candidate's length, not the
+        // number of matches so far, so a text full of personal data is still scanned in linear time.
+        var covered = new bool[text.Length];
         foreach (var detector in _detectors)
         {
             var position = 0;
@@ -83,10 +86,11 @@ public sealed class PiiRedactor
                     break;
                 }
 
-                var length = Overlaps(accepted, candidate.Index, candidate.Length) ? 0 : detector.Check(text, candidate);
+                var length = covered.AsSpan(candidate.Index, candidate.Length).Contains(true) ? 0 : detector.Check(text, candidate);
                 if (length > 0)
                 {
                     accepted.Add(new PiiMatch(detector.Kind, candidate.Index, length));
+                    covered.AsSpan(candidate.Index, length).Fill(true);
                     position = candidate.Index + length;
                 }
                 else
@@ -99,18 +103,5 @@ public sealed class PiiRedactor
 
         accepted.Sort(static (a, b) => a.Index.CompareTo(b.Index));
         return accepted;
-    }
-
-    private static bool Overlaps(List<PiiMatch> accepted, int index, int length)
-    {
-        foreach (var match in accepted)
-        {
-            if (index < match.End && match.Index < index + length)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -28,4 +28,21 @@ public static class InferenceLogs
             }
             return rows.Count >= atLeast ? rows : null;
         }, timeout ?? TimeSpan.FromSeconds(30), $"{atLeast} inference log(s) of {generationId}");
+
+    /// <summary>The text Telemetry keeps of a conversation's calls, one "input preview|output preview|error message" per log.</summary>
+    public static async Task<List<string>> TextOfConversationAsync(TaskFlowStack stack, Guid conversationId)
+    {
+        await using var db = await stack.OpenDatabaseAsync();
+        await using var query = new NpgsqlCommand(
+            "SELECT concat_ws('|', input_preview, output_preview, coalesce(error_message, '')) FROM telemetry.inference_logs WHERE conversation_id = @id ORDER BY created_at",
+            db);
+        query.Parameters.AddWithValue("id", conversationId);
+        var rows = new List<string>();
+        await using var reader = await query.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+        return rows;
+    }
 }

@@ -23,6 +23,9 @@ public static class PiiRedactorCases
         { "2-series 2223 0031 2200 3222", "2-series [CARD]" },
         { "JCB (3530111333300000)", "JCB ([CARD])" },
         { "RuPay 8171 9999 2766 0000", "RuPay [CARD]" },
+        { "name,card,expiry\nLiam,4111111111111111,12/27", "name,card,expiry\nLiam,[CARD],12/27" },
+        { "42,5555555555554444,100.00", "42,[CARD],100.00" },
+        { "id;card\n7;4111 1111 1111 1111;ok", "id;card\n7;[CARD];ok" },
 
         // Aadhaar: 12 digits, first 2-9, Verhoeff-valid.
         { "Aadhaar 2345 6789 0124", "Aadhaar [AADHAAR]" },
@@ -53,6 +56,8 @@ public static class PiiRedactorCases
         { "ADMIN@EXAMPLE.ORG.", "[EMAIL]." },
         { "user_name-1@my-company.io, thanks", "[EMAIL], thanks" },
         { "josé@correo.es", "[EMAIL]" },
+        { "liam_o'brien@example.com", "[EMAIL]" },
+        { "write to 'dee.o’neill@example.ie'", "write to '[EMAIL]'" },
 
         // Phones: international and the common national formats, always with separators.
         { "+1 415 555 0100", "[PHONE]" },
@@ -78,10 +83,37 @@ public static class PiiRedactorCases
         { "0044 20 7946 0958", "[PHONE]" },
         { "+1-415-555-0100 ext. 12", "[PHONE] ext. 12" },
 
+        // Phones without separators: a mobile number of India, China, the UK counts unless the text calls it something
+        // else; any other number only when the text calls it a phone.
+        { "call me on 9876543210", "call me on [PHONE]" },
+        { "9876543210", "[PHONE]" },
+        { "13800138000 is my number", "[PHONE] is my number" },
+        { "手机：13800138000", "手机：[PHONE]" },
+        { "UK mobile 07911123456.", "UK mobile [PHONE]." },
+        { "07911123456", "[PHONE]" },
+        { "phone=4155550100", "phone=[PHONE]" },
+        { "my number is 02079460958", "my number is [PHONE]" },
+        { "{\"mobile\": \"9123456780\"}", "{\"mobile\": \"[PHONE]\"}" },
+
+        // National formats with brackets, slashes and mixed separators, checked against each country's numbering plan.
+        { "São Paulo (11) 91234-5678", "São Paulo [PHONE]" },
+        { "Büro 030/12345678", "Büro [PHONE]" },
+        { "Tel. 089 / 1234567", "Tel. [PHONE]" },
+        { "北京 010-6552 9988", "北京 [PHONE]" },
+        { "138 0013 8000", "[PHONE]" },
+        { "call 010-6552 9988 12 times", "call [PHONE] 12 times" },
+        { "Liam,O'Brien,07911123456,London", "Liam,O'Brien,[PHONE],London" },
+        { "Liam,O'Brien,liam.obrien@example.com,+44 7911 123456,4111111111111111,536-22-1234,07911123456",
+            "Liam,O'Brien,[EMAIL],[PHONE],[CARD],[SSN],[PHONE]" },
+
         // US Social Security numbers outside the never-issued ranges.
         { "SSN 536-22-1234", "SSN [SSN]" },
         { "ssn: 078-05-1120", "ssn: [SSN]" },
         { "SSN 536 22 1234", "SSN [SSN]" },
+        { "ssn=536221234", "ssn=[SSN]" },
+        { "user=liam&SSN=078051120&plan=basic", "user=liam&SSN=[SSN]&plan=basic" },
+        { "{\"ssn\": \"536221234\"}", "{\"ssn\": \"[SSN]\"}" },
+        { "social_security_number: 536221234", "social_security_number: [SSN]" },
 
         // IP addresses.
         { "from 192.168.1.10", "from [IP]" },
@@ -140,6 +172,12 @@ public static class PiiRedactorCases
         "1.2.3.4.5",
         "v2.10.0-beta.1",
         ".NET SDK 10.0.100",
+        "2.4.1.0",
+        "upgrade to 3.11.2.0 today",
+        "Chrome/120.0.0.0",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+        "app-2.4.1.3",
+        "assembly 1.02.3.4",
 
         // Order ids and other identifiers.
         "ORD-12345678",
@@ -150,6 +188,23 @@ public static class PiiRedactorCases
         "sha 3f786850e387550fdab836ed7e6dc881de23001b",
         "ISBN 978-3-16-148410-0",
         "12345678901234567890",
+        "order 9876543210",
+        "Order #9876543210 shipped",
+        "订单号码 13800138000",
+        "ISBN 0306406152",
+        "ISBN 978-0-306-40615-7",
+        "9780306406157",
+        "processed 9876543210 rows",
+        "epoch 1732262400",
+        "₹9876543210",
+        "total: 9876543210",
+        "id=536221234",
+        "count=536221234",
+        "invoice 07911123456",
+        "a,b\n1,234,567",
+        "4155550100",
+        "-9876543210",
+        "x = 1,234,567.89 and 12,345",
 
         // Near misses: the shape is right, the check is not.
         "4111111111111112",

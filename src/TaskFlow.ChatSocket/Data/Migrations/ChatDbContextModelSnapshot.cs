@@ -138,6 +138,27 @@ namespace TaskFlow.ChatSocket.Data.Migrations
                     b.ToTable("conversations", "chat");
                 });
 
+            modelBuilder.Entity("TaskFlow.ChatSocket.Data.ConversationDeletion", b =>
+                {
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<DateTimeOffset>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("ConversationId")
+                        .HasName("pk_conversation_deletions");
+
+                    b.ToTable("conversation_deletions", "chat");
+                });
+
             modelBuilder.Entity("TaskFlow.ChatSocket.Data.Generation", b =>
                 {
                     b.Property<Guid>("Id")

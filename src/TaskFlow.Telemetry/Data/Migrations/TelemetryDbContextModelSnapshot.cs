@@ -23,6 +23,27 @@ namespace TaskFlow.Telemetry.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("TaskFlow.Telemetry.Data.DeletedConversation", b =>
+                {
+                    b.Property<Guid>("ConversationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<DateTimeOffset>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("ConversationId")
+                        .HasName("pk_deleted_conversations");
+
+                    b.ToTable("deleted_conversations", "telemetry");
+                });
+
             modelBuilder.Entity("TaskFlow.Telemetry.Data.InferenceLog", b =>
                 {
                     b.Property<Guid>("Id")
@@ -107,6 +128,9 @@ namespace TaskFlow.Telemetry.Data.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_inference_logs");
+
+                    b.HasIndex("ConversationId")
+                        .HasDatabaseName("ix_inference_logs_conversation_id");
 
                     b.HasIndex("CreatedAt")
                         .HasDatabaseName("ix_inference_logs_created_at");
