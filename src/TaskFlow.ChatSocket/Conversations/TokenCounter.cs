@@ -53,8 +53,8 @@ public sealed class TokenCounter
         // Tokens can merge differently where the halves meet the marker, so shrink until the result really fits.
         for (var keep = Math.Max(0, (maxTokens - Count(Elision)) / 2); ; keep--)
         {
-            var head = IndexAfterTokens(text, keep);
-            var tail = IndexBeforeLastTokens(text, keep);
+            var head = IndexAtTokens(text, keep, fromEnd: false);
+            var tail = IndexAtTokens(text, keep, fromEnd: true);
             var cut = text[..head] + Elision + text[Math.Max(head, tail)..];
             if (keep <= 0 || Count(cut) <= maxTokens)
             {
@@ -105,41 +105,28 @@ public sealed class TokenCounter
         return -1;
     }
 
-    private int IndexAfterTokens(string text, int tokens)
+    /// <summary>
+    /// Where the first <paramref name="tokens"/> tokens of <paramref name="text"/> end, or (<paramref name="fromEnd"/>)
+    /// where its last ones begin, walking whole pieces and asking the tokenizer only inside the piece the cut falls in.
+    /// </summary>
+    private int IndexAtTokens(string text, int tokens, bool fromEnd)
     {
-        foreach (var piece in Pieces(text))
+        foreach (var piece in fromEnd ? Pieces(text).Reverse() : Pieces(text))
         {
             if (tokens <= 0)
             {
-                return piece.Start.Value;
+                return fromEnd ? piece.End.Value : piece.Start.Value;
             }
             var span = text.AsSpan(piece);
             var count = _tokenizer.CountTokens(span);
             if (count > tokens)
             {
-                return piece.Start.Value + _tokenizer.GetIndexByTokenCount(span, tokens, out _, out _);
+                return piece.Start.Value + (fromEnd
+                    ? _tokenizer.GetIndexByTokenCountFromEnd(span, tokens, out _, out _)
+                    : _tokenizer.GetIndexByTokenCount(span, tokens, out _, out _));
             }
             tokens -= count;
         }
-        return text.Length;
-    }
-
-    private int IndexBeforeLastTokens(string text, int tokens)
-    {
-        foreach (var piece in Pieces(text).Reverse())
-        {
-            if (tokens <= 0)
-            {
-                return piece.End.Value;
-            }
-            var span = text.AsSpan(piece);
-            var count = _tokenizer.CountTokens(span);
-            if (count > tokens)
-            {
-                return piece.Start.Value + _tokenizer.GetIndexByTokenCountFromEnd(span, tokens, out _, out _);
-            }
-            tokens -= count;
-        }
-        return 0;
+        return fromEnd ? 0 : text.Length;
     }
 }
