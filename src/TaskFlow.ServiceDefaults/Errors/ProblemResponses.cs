@@ -23,6 +23,7 @@ public static class ProblemResponses
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Detail ??= NextStep(context.ProblemDetails.Status, context.HttpContext.Request));
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<DependencyOutageHandler>();
         // Minimal APIs answer a binding failure with an empty 400 outside Development; thrown, the handler can say what was wrong.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         return services;
@@ -49,6 +50,35 @@ public static class ProblemResponses
         >= 500 => "The server could not complete the request: try again in a moment; if it keeps happening, give the operator the traceId.",
         _ => null,
     };
+
+    /// <summary>
+    /// Redis or PostgreSQL away (a restart, a failover): the request may well work in a moment, so it is a 503 that
+    /// says so with Retry-After, not a 500 that reads like a bug.
+    /// </summary>
+    private sealed class DependencyOutageHandler(IProblemDetailsService problems, ILogger<DependencyOutageHandler> logger) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+        {
+            if (exception is not (StackExchange.Redis.RedisException or System.Data.Common.DbException or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException))
+            {
+                return false;
+            }
+            logger.LogWarning("A request failed because a store is unreachable: {Message}", exception.Message);
+            httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            httpContext.Response.Headers.RetryAfter = "5";
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                Exception = exception,
+                ProblemDetails =
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable,
+                    Title = "Briefly unavailable",
+                    Detail = "A store TaskFlow depends on is unreachable right now (it may be restarting): try again in a few seconds.",
+                },
+            });
+        }
+    }
 
     /// <summary>A request the framework could not read: its status (400, 415, 413…) and what to fix, never a stack trace.</summary>
     private sealed class BadRequestExceptionHandler(IProblemDetailsService problems, ILogger<BadRequestExceptionHandler> logger) : IExceptionHandler
