@@ -1,16 +1,21 @@
 // TaskFlow's Aspire AppHost: the one place that starts Redis, PostgreSQL, RabbitMQ and the five services. Resource
 // names and the keys each service reads are the configuration contract (docs/configuration.md):
 // ConnectionStrings:{redis,taskflowdb,messaging,chat}, services:<name>:http:0 and OTEL_*.
+using TaskFlow.AppHost.Configuration;
 using TaskFlow.AppHost.Infrastructure;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// ./run.sh's settings (TASKFLOW_PORT, TASKFLOW_REPLICAS, ...; `./run.sh --help`), from the AppHost's configuration.
+LocalRunSettings.ApplyChatSetting(builder.Configuration);
+var settings = LocalRunSettings.Read(builder.Configuration);
+
 // Containers where a runtime answers, local executables (Debian packages) where none does; TaskFlow:Infrastructure overrides.
 var mode = InfrastructureModeDetection.Resolve(builder);
 
-var redis = builder.AddTaskFlowRedis("redis", mode);
-var taskflowDb = builder.AddTaskFlowPostgres("postgres", "taskflowdb", mode);
-var messaging = builder.AddTaskFlowRabbitMQ("messaging", mode);
+var redis = builder.AddTaskFlowRedis("redis", mode).WithServerPort(settings.RedisPort);
+var taskflowDb = builder.AddTaskFlowPostgres("postgres", "taskflowdb", mode).WithServerPort(settings.PostgresPort);
+var messaging = builder.AddTaskFlowRabbitMQ("messaging", mode).WithServerPort(settings.RabbitMQPort);
 
 // The default chat model: the AppHost's own ConnectionStrings:chat (appsettings.json: a local Ollama; the worker
 // answers with its offline model while none answers), e.g. "Endpoint=https://host/v1;Key=...;Model=...;Provider=openai".
@@ -23,7 +28,8 @@ IResourceBuilder<ProjectResource> Service<TProject>(string name)
     where TProject : IProjectMetadata, new() =>
     builder.AddProject<TProject>(name)
         .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production")
-        .WithEnvironment("DOTNET_ENVIRONMENT", "Production");
+        .WithEnvironment("DOTNET_ENVIRONMENT", "Production")
+        .WithLocalRunSettings(settings);
 
 var web = Service<Projects.TaskFlow_Web>("web")
     .WithHttpHealthCheck("/health")
@@ -36,7 +42,7 @@ var chatSocket = Service<Projects.TaskFlow_ChatSocket>("chatsocket")
     .WithReference(taskflowDb).WaitFor(taskflowDb)
     .WithReference(messaging).WaitFor(messaging);
 
-Service<Projects.TaskFlow_InferenceWorker>("inferenceworker")
+var worker = Service<Projects.TaskFlow_InferenceWorker>("inferenceworker")
     .WithHttpHealthCheck("/health")
     .WithReference(redis).WaitFor(redis)
     .WithReference(messaging).WaitFor(messaging)
@@ -53,10 +59,11 @@ var telemetry = Service<Projects.TaskFlow_Telemetry>("telemetry")
 // routes. Its /metrics and /health answer only on the "management" endpoint (Management:Port), which is not external.
 Service<Projects.TaskFlow_Gateway>("gateway")
     .WithExternalHttpEndpoints()
-    .WithHttpEndpoint(name: "management", env: "Management__Port")
+    .WithGatewayPorts(settings)
     .WithHttpHealthCheck("/health", endpointName: "management")
     .WithReference(web).WaitFor(web)
     .WithReference(chatSocket).WaitFor(chatSocket)
-    .WithReference(telemetry).WaitFor(telemetry);
+    .WithReference(telemetry).WaitFor(telemetry)
+    .AnnounceWhenReady(worker.Resource);
 
 builder.Build().Run();

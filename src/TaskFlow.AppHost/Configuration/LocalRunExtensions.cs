@@ -1,0 +1,102 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TaskFlow.AppHost.Infrastructure;
+
+namespace TaskFlow.AppHost.Configuration;
+
+/// <summary>Applies <see cref="LocalRunSettings"/> to the app model.</summary>
+public static class LocalRunExtensions
+{
+    /// <summary>
+    /// Fixes the port Redis, PostgreSQL or RabbitMQ answers on (the services reach it there); unset, Aspire picks one.
+    /// For a database, its server's port.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> WithServerPort(
+        this IResourceBuilder<IResourceWithConnectionString> builder, int? port)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (port is null)
+        {
+            return builder;
+        }
+
+        var server = builder.Resource is IResourceWithParent child ? child.Parent : builder.Resource;
+        var endpoint = server.Annotations.OfType<EndpointAnnotation>().SingleOrDefault(e => e.Name == InfrastructureResources.PrimaryEndpointName)
+            ?? throw new InvalidOperationException($"'{server.Name}' has no '{InfrastructureResources.PrimaryEndpointName}' endpoint.");
+        endpoint.Port = port;
+        return builder;
+    }
+
+    /// <summary>The service's replicas (<c>TASKFLOW_REPLICAS</c>) and the service configuration given to the AppHost.</summary>
+    public static IResourceBuilder<ProjectResource> WithLocalRunSettings(this IResourceBuilder<ProjectResource> builder, LocalRunSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Replicas.TryGetValue(builder.Resource.Name, out var replicas) && replicas > 1)
+        {
+            // One address (services__<name>__http__0) behind Aspire's proxy, which spreads connections over the replicas.
+            builder.WithReplicas(replicas);
+        }
+
+        return builder.WithEnvironment(context =>
+        {
+            foreach (var (key, value) in settings.ServiceConfiguration)
+            {
+                context.EnvironmentVariables[key] = value;
+            }
+        });
+    }
+
+    /// <summary>The gateway's public port (<c>TASKFLOW_PORT</c>; else its launch profile's) and its management port.</summary>
+    public static IResourceBuilder<ProjectResource> WithGatewayPorts(this IResourceBuilder<ProjectResource> builder, LocalRunSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.GatewayPort is { } port)
+        {
+            builder.WithEndpoint("http", endpoint => endpoint.Port = port);
+        }
+
+        return builder.WithHttpEndpoint(name: "management", port: settings.ManagementPort, env: "Management__Port");
+    }
+
+    /// <summary>
+    /// Once the gateway and <paramref name="others"/> (e.g. the worker, which the gateway does not wait for) are healthy,
+    /// says where the chat and the dashboard are: Aspire's own login line scrolls away under the start-up logs.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AnnounceWhenReady(this IResourceBuilder<ProjectResource> gateway, params IResource[] others)
+    {
+        ArgumentNullException.ThrowIfNull(gateway);
+        ArgumentNullException.ThrowIfNull(others);
+        IResource[] awaited = [gateway.Resource, .. others];
+        var pending = awaited.Length;
+        foreach (var resource in awaited)
+        {
+            gateway.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(resource, (e, _) =>
+            {
+                if (Interlocked.Decrement(ref pending) == 0)
+                {
+                    Announce(gateway, e.Services);
+                }
+
+                return Task.CompletedTask;
+            });
+        }
+
+        return gateway;
+    }
+
+    private static void Announce(IResourceBuilder<ProjectResource> gateway, IServiceProvider services)
+    {
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var dashboard = (configuration["ASPNETCORE_URLS"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        var token = configuration["AppHost:BrowserToken"];
+        var login = dashboard is null ? "not running"
+            : token is { Length: > 0 } ? $"{dashboard.TrimEnd('/')}/login?t={token}"
+            : dashboard;
+        var chat = gateway.GetEndpoint("http").Url.TrimEnd('/') + "/";
+        services.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow").LogInformation(
+            "TaskFlow is running.\n      Chat:      {ChatUrl}\n      Dashboard: {DashboardLoginUrl}\n      Ctrl-C stops everything.", chat, login);
+    }
+}
