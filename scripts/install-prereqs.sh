@@ -3,7 +3,7 @@
 #   redis-server, rabbitmq-server, and PostgreSQL (only if no /usr/lib/postgresql/*/bin/postgres exists),
 # plus any extra apt packages named on the command line (.ci/run adds chromium for the browser tests and
 # prometheus for promtool).
-# Nothing is started or enabled here: the runner and the tests start their own instances on their own ports.
+# Nothing is started or enabled here: the AppHost (./run.sh) and the tests start their own instances on their own ports.
 # Does nothing (and never calls apt) when everything is already there.
 set -euo pipefail
 
