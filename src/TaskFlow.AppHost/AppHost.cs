@@ -8,7 +8,11 @@ var builder = DistributedApplication.CreateBuilder(args);
 
 // ./run.sh's settings (TASKFLOW_PORT, TASKFLOW_REPLICAS, ...; `./run.sh --help`), from the AppHost's configuration.
 LocalRunSettings.ApplyChatSetting(builder.Configuration);
-var settings = LocalRunSettings.Read(builder.Configuration);
+if (!LocalRunSettings.TryRead(builder.Configuration, out var settings, out var settingsError))
+{
+    Console.Error.WriteLine(settingsError);
+    return 2;
+}
 
 // Containers where a runtime answers, local executables (Debian packages) where none does; TaskFlow:Infrastructure overrides.
 var mode = InfrastructureModeDetection.Resolve(builder);
@@ -67,3 +71,4 @@ Service<Projects.TaskFlow_Gateway>("gateway")
     .AnnounceWhenReady(worker.Resource);
 
 builder.Build().Run();
+return 0;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 
@@ -55,6 +56,23 @@ public sealed record LocalRunSettings(
             Port(configuration, RabbitMQPortKey),
             ParseReplicas(configuration[ReplicasKey]),
             serviceConfiguration);
+    }
+
+    /// <summary><see cref="Read"/>, with a malformed setting as a one-line message for the console, not a stack trace.</summary>
+    public static bool TryRead(IConfiguration configuration, [NotNullWhen(true)] out LocalRunSettings? settings, [NotNullWhen(false)] out string? error)
+    {
+        try
+        {
+            settings = Read(configuration);
+            error = null;
+            return true;
+        }
+        catch (DistributedApplicationException e)
+        {
+            settings = null;
+            error = e.Message;
+            return false;
+        }
     }
 
     /// <summary><c>TASKFLOW_CHAT</c> is the AppHost's <c>ConnectionStrings:chat</c> (the worker's default model).</summary>
