@@ -3,6 +3,7 @@
 // ConnectionStrings:{redis,taskflowdb,messaging,chat}, services:<name>:http:0 and OTEL_*.
 using TaskFlow.AppHost.Configuration;
 using TaskFlow.AppHost.Infrastructure;
+using TaskFlow.AppHost.Supervision;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -16,6 +17,9 @@ if (!LocalRunSettings.TryRead(builder.Configuration, out var settings, out var s
 
 // Containers where a runtime answers, local executables (Debian packages) where none does; TaskFlow:Infrastructure overrides.
 var mode = InfrastructureModeDetection.Resolve(builder);
+
+// A process that dies on its own is started again, alone; the rest keeps running.
+builder.RestartCrashedResources();
 
 var redis = builder.AddTaskFlowRedis("redis", mode).WithServerPort(settings.RedisPort);
 var taskflowDb = builder.AddTaskFlowPostgres("postgres", "taskflowdb", mode).WithServerPort(settings.PostgresPort);

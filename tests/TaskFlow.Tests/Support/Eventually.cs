@@ -20,4 +20,7 @@ public static class Eventually
             await Task.Delay(100);
         }
     }
+
+    public static Task TrueAsync(Func<bool> condition, TimeSpan timeout, string what) =>
+        GetAsync(() => Task.FromResult(condition() ? (object?)true : null), timeout, what);
 }

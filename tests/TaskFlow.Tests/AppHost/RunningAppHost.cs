@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace TaskFlow.Tests.AppHost;
+
+/// <summary>
+/// The real AppHost started by Aspire.Hosting.Testing in executable mode (what <c>dotnet run --project
+/// src/TaskFlow.AppHost</c> does on a machine without a container runtime), its servers' data in a throw-away folder.
+/// Disposing stops it and deletes the folder; <see cref="LeftoverProcessesAsync"/> says whether anything outlived it.
+/// </summary>
+public sealed class RunningAppHost : IAsyncDisposable
+{
+    public static readonly string[] Infrastructure = ["redis", "postgres", "taskflowdb", "messaging-epmd", "messaging"];
+    public static readonly string[] Services = ["web", "chatsocket", "inferenceworker", "telemetry", "gateway"];
+
+    private RunningAppHost(DistributedApplication app, string dataDirectory)
+    {
+        App = app;
+        DataDirectory = dataDirectory;
+    }
+
+    public DistributedApplication App { get; }
+
+    /// <summary>Where Redis, PostgreSQL and RabbitMQ keep their data for this run.</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>The gateway's public address.</summary>
+    public Uri Gateway => App.GetEndpoint("gateway", "http");
+
+    /// <param name="arguments">AppHost configuration on top of executable mode and the data folder, e.g. <c>--Inference:MaxConcurrentJobs=20</c>.</param>
+    public static async Task<RunningAppHost> StartAsync(IEnumerable<string> arguments, Action<string> log, CancellationToken ct)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "taskflow-apphost-" + Guid.NewGuid().ToString("N")[..12]);
+        var clock = Stopwatch.StartNew();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.TaskFlow_AppHost>(
+            ["--TaskFlow:Infrastructure=Executables", $"--TaskFlow:DataDirectory={dataDirectory}", .. arguments], ct);
+        // Health checks fail, as they should, until each resource has started: not worth a stack trace each.
+        builder.Services.AddLogging(logging => logging
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
+            // The AppHost's own decisions (a crashed service started again) belong in the test's output.
+            .AddProvider(new TestOutputLoggerProvider("TaskFlow.AppHost.Supervision", log)));
+        var app = await builder.BuildAsync(ct);
+        var running = new RunningAppHost(app, dataDirectory);
+        try
+        {
+            await app.StartAsync(ct);
+            log($"started: {clock.Elapsed.TotalSeconds:0.0} s");
+            foreach (var name in Infrastructure.Concat(Services))
+            {
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(name, ct);
+                log($"{name} healthy: {clock.Elapsed.TotalSeconds:0.0} s");
+            }
+            return running;
+        }
+        catch
+        {
+            await running.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The process id of a running resource (one instance: no replicas).</summary>
+    public int ProcessId(string resource)
+    {
+        Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var current), $"{resource} is not a resource of the AppHost");
+        return ProcessId(current.Snapshot);
+    }
+
+    /// <summary>
+    /// The process of a project resource itself: Aspire runs a project through <c>dotnet run</c>, whose pid it shows, so a
+    /// crash of the service is a crash of that process's child.
+    /// </summary>
+    public int ServiceProcessId(string resource)
+    {
+        var launcher = ProcessId(resource);
+        var children = Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == launcher)
+            .ToList();
+        return Assert.Single(children);
+    }
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            // "pid (comm) state ppid ...": comm may hold spaces, so count from its closing parenthesis.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The process id the dashboard shows for an executable or project, 0 while it has none.</summary>
+    public static int ProcessId(CustomResourceSnapshot snapshot) => Convert.ToInt32(
+        snapshot.Properties.SingleOrDefault(p => p.Name == "executable.pid")?.Value ?? 0, System.Globalization.CultureInfo.InvariantCulture);
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync(CancellationToken.None);
+        await App.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A left-over process still writing; LeftoverProcessesAsync reports it.
+        }
+    }
+
+    /// <summary>Live processes whose working folder or command line is under the data folder (zombies are gone already).</summary>
+    public async Task<List<string>> LeftoverProcessesAsync()
+    {
+        // A stopped process can take a moment to be reaped.
+        for (var attempt = 0; ; attempt++)
+        {
+            var found = new List<string>();
+            foreach (var proc in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+            {
+                try
+                {
+                    var state = File.ReadAllText(Path.Combine(proc, "stat")).Split(' ')[2];
+                    var cwd = new DirectoryInfo(Path.Combine(proc, "cwd")).ResolveLinkTarget(returnFinalTarget: false)?.FullName ?? "";
+                    var command = File.ReadAllText(Path.Combine(proc, "cmdline")).Replace('\0', ' ');
+                    if (state != "Z" && (cwd.StartsWith(DataDirectory, StringComparison.Ordinal) || command.Contains(DataDirectory, StringComparison.Ordinal)))
+                    {
+                        found.Add($"{Path.GetFileName(proc)}: {command}");
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Gone meanwhile.
+                }
+            }
+
+            if (found.Count == 0 || attempt >= 20)
+            {
+                return found;
+            }
+
+            await Task.Delay(250);
+        }
+    }
+}
+
+/// <summary>Writes the log lines of categories under <paramref name="prefix"/> to a test's output.</summary>
+internal sealed class TestOutputLoggerProvider(string prefix, Action<string> write) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) =>
+        categoryName.StartsWith(prefix, StringComparison.Ordinal) ? new Logger(categoryName, write) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, Action<string> write) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            try
+            {
+                write($"{logLevel} {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception.Message)}");
+            }
+            catch (InvalidOperationException)
+            {
+                // The test is over: nobody reads its output any more.
+            }
+        }
+    }
+}
