@@ -69,7 +69,6 @@ public static class Extensions
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TaskFlowTelemetryPrefix)
                 .AddSource("MassTransit")
-                .AddSource("Npgsql")
                 .AddAspNetCoreInstrumentation(aspNetCore =>
                     // Probes and scrapes would drown the traces of real requests.
                     aspNetCore.Filter = context => !IsInfrastructurePath(context.Request.Path))
@@ -92,6 +91,8 @@ public static class Extensions
         .AddView("dotnet.assembly.count", new MetricStreamConfiguration { Name = "dotnet.assemblies.loaded" })
         .AddView("dotnet.process.cpu.count", new MetricStreamConfiguration { Name = "dotnet.process.cpus" })
         .AddView("dotnet.timer.count", new MetricStreamConfiguration { Name = "dotnet.timers.active" })
+        // Npgsql's connections by state (idle, used), from the Aspire PostgreSQL integration.
+        .AddView("db.client.connection.count", new MetricStreamConfiguration { Name = "db.client.connections" })
         // MassTransit records its durations in milliseconds, which Prometheus rejects as a unit; TaskFlow's own
         // queue_job_wait_seconds and llm_latency_seconds cover the same ground in seconds.
         .AddView("messaging.masstransit.*duration", MetricStreamConfiguration.Drop);
@@ -99,7 +100,7 @@ public static class Extensions
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live]);
         return builder;
     }
 
@@ -136,7 +137,7 @@ public static class Extensions
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
-            Predicate = check => check.Tags.Contains("live"),
+            Predicate = check => check.Tags.Contains(HealthTags.Live),
             ResponseWriter = HealthResponseWriter.WriteAsync,
         });
         app.MapPrometheusScrapingEndpoint(MetricsEndpointPath);

@@ -29,7 +29,7 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddSingleton(TimeProvider.System);
 
         builder.AddTaskFlowDbContext<ChatDbContext>(ChatDbContext.Schema, options => options.UseSnakeCaseNamingConvention());
-        builder.AddRedisClient();
+        builder.AddTaskFlowRedisClient();
         builder.AddTaskFlowMessaging(bus =>
         {
             bus.AddConsumer<ReplyFinishedConsumer, ReplyFinishedConsumerDefinition>();

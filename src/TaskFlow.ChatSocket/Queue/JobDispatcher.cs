@@ -41,8 +41,7 @@ public sealed class JobDispatcher(IBus bus, IConnectionMultiplexer redis, IOptio
         try
         {
             var database = redis.GetDatabase();
-            await redis.TraceAsync("ZADD", QueueBoard.WaitingKey,
-                () => database.SortedSetAddAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId), QueueBoard.Score(queuePriority, enqueuedAt)));
+            await database.SortedSetAddAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId), QueueBoard.Score(queuePriority, enqueuedAt));
             await database.PublishAsync(RedisChannel.Literal(QueueBoard.ChangedChannel), QueueBoard.Member(generationId), CommandFlags.FireAndForget);
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException)

@@ -9,8 +9,7 @@ public sealed class GenerationCanceller(IConnectionMultiplexer redis)
     public async Task CancelAsync(Guid generationId, string reason)
     {
         var database = redis.GetDatabase();
-        await redis.TraceAsync("SET", GenerationControl.CancelledKeyFamily,
-            () => database.StringSetAsync(GenerationControl.CancelledKey(generationId), reason, GenerationControl.CancelledKeyLifetime));
+        await database.StringSetAsync(GenerationControl.CancelledKey(generationId), reason, GenerationControl.CancelledKeyLifetime);
         await database.PublishAsync(RedisChannel.Literal(GenerationControl.CancelChannel), $"{generationId}:{reason}");
     }
 }

@@ -8,7 +8,8 @@ internal static class GatewayExtensions
     public static void AddGatewayServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddReverseProxy()
-            .LoadFromMemory(GatewayRoutes.Routes(), GatewayRoutes.Clusters(builder.Configuration));
+            .LoadFromMemory(GatewayRoutes.Routes(), GatewayRoutes.Clusters(builder.Configuration))
+            .AddServiceDiscoveryDestinationResolver();
         // A replica that refused connections is left out until this window has passed; YARP's default, a minute, is long
         // after a restarted replica is back.
         builder.Services.Configure<TransportFailureRateHealthPolicyOptions>(options => options.DetectionWindowSize = GatewayRoutes.PassiveHealthWindow);

@@ -6,8 +6,9 @@ using Yarp.ReverseProxy.LoadBalancing;
 namespace TaskFlow.Gateway.Routing;
 
 /// <summary>
-/// The public surface of TaskFlow: which path goes to which service. Destinations come from the
-/// <c>services:&lt;name&gt;:http:N</c> keys Aspire injects (Microsoft.Extensions.ServiceDiscovery.Yarp is not available here).
+/// The public surface of TaskFlow: which path goes to which service. Each cluster has one destination named by its
+/// service (<c>http://chatsocket</c>), which Microsoft.Extensions.ServiceDiscovery.Yarp turns into one destination per
+/// address in the <c>services:&lt;name&gt;:http:N</c> keys Aspire injects.
 /// </summary>
 internal static class GatewayRoutes
 {
@@ -54,9 +55,10 @@ internal static class GatewayRoutes
             // Replicas share nothing in memory (state is in PostgreSQL and Redis), so any one may take any request.
             LoadBalancingPolicy = LoadBalancingPolicies.PowerOfTwoChoices,
             HealthCheck = ReplicaHealth,
-            Destinations = ResolveAddresses(configuration, name)
-                .Select((address, index) => (Id: $"{name}-{index}", Address: address))
-                .ToDictionary(d => d.Id, d => new DestinationConfig { Address = d.Address }),
+            Destinations = new Dictionary<string, DestinationConfig>
+            {
+                [name] = new() { Address = ServiceAddress(configuration, name) },
+            },
         })];
 
     /// <summary>
@@ -85,20 +87,15 @@ internal static class GatewayRoutes
     };
 
     /// <summary>
-    /// Every <c>services:&lt;name&gt;:http:N</c> address: one per replica when the runner starts several, one when a
-    /// platform balances behind a single address (Aspire's proxy, a Kubernetes Service).
+    /// The service's name as an address for service discovery, which resolves it to every <c>services:&lt;name&gt;:http:N</c>
+    /// address: one per replica when several are listed, one when a platform balances behind a single address (Aspire's
+    /// proxy, a Kubernetes Service). Without any, discovery would fall back to DNS for the bare name and every request
+    /// would fail; the gateway refuses to start instead, saying what to set.
     /// </summary>
-    private static List<string> ResolveAddresses(IConfiguration configuration, string service)
-    {
-        var addresses = configuration.GetSection($"services:{service}:http").GetChildren()
-            .Select(child => child.Value)
-            .OfType<string>()
-            .Where(value => value.Length > 0)
-            .ToList();
-        return addresses.Count > 0
-            ? addresses
+    private static string ServiceAddress(IConfiguration configuration, string service) =>
+        configuration.GetSection($"services:{service}:http").GetChildren().Any(child => child.Value is { Length: > 0 })
+            ? $"http://{service}"
             : throw new InvalidOperationException(
                 $"The gateway does not know where '{service}' is. Set services__{service}__http__0 (for example http://127.0.0.1:5101), " +
-                $"and services__{service}__http__1 and so on for more replicas; the AppHost and the local runner set them.");
-    }
+                $"and services__{service}__http__1 and so on for more replicas; the AppHost sets them.");
 }

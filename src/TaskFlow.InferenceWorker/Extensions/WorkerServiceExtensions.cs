@@ -12,7 +12,7 @@ internal static class WorkerServiceExtensions
         builder.Services.AddOptions<ModelOptions>().BindConfiguration(ModelOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
-        builder.AddRedisClient();
+        builder.AddTaskFlowRedisClient();
         var inference = builder.Configuration.GetSection(InferenceOptions.SectionName).Get<InferenceOptions>() ?? new InferenceOptions();
         builder.AddTaskFlowMessaging(
             bus =>
@@ -45,6 +45,6 @@ internal static class WorkerServiceExtensions
         builder.Services.AddHostedService<GenerationCancellationListener>();
         builder.Services.AddSingleton<ModelAvailabilityMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelAvailabilityMonitor>());
-        builder.Services.AddHealthChecks().AddCheck<ModelCatalogHealthCheck>("models", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddCheck<ModelCatalogHealthCheck>("models", tags: [HealthTags.Ready]);
     }
 }

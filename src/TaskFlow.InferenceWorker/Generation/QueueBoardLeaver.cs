@@ -11,10 +11,7 @@ public sealed class QueueBoardLeaver(IConnectionMultiplexer redis, ILogger<Queue
         try
         {
             var database = redis.GetDatabase();
-            var removed = false;
-            await redis.TraceAsync("ZREM", QueueBoard.WaitingKey,
-                async () => removed = await database.SortedSetRemoveAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId)));
-            if (removed)
+            if (await database.SortedSetRemoveAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId)))
             {
                 await database.PublishAsync(RedisChannel.Literal(QueueBoard.ChangedChannel), generationId.ToString("N"), CommandFlags.FireAndForget);
             }

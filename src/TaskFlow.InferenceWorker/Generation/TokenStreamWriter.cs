@@ -36,7 +36,6 @@ public sealed class GenerationStreamSession(
     private readonly RedisKey _key = TokenStreamKeys.Key(generationId);
     private readonly RedisChannel _channel = RedisChannel.Literal(TokenStreamKeys.NotifyChannel(generationId));
     private long _sequence = sequence;
-    private int _tokenTraced;
 
     /// <summary>A previous attempt already wrote the end entry (the job was redelivered after it finished).</summary>
     public bool IsFinished { get; } = isFinished;
@@ -85,13 +84,8 @@ public sealed class GenerationStreamSession(
     {
         var sequence = Interlocked.Increment(ref _sequence);
         NameValueEntry[] entry = [new(Fields.Sequence, sequence), new(Fields.Kind, kind), .. fields];
-        // A span per token would bury the trace; the first one marks when the answer began to reach readers.
-        var traced = kind != Kinds.Token || Interlocked.Exchange(ref _tokenTraced, 1) == 0;
         await WhenReconnectedAsync(
-            () => traced
-                ? database.Multiplexer.TraceAsync("XADD", TokenStreamKeys.KeyFamily, () => database.StreamAddAsync(_key, entry),
-                    [new("taskflow.stream.entry", kind), new("taskflow.stream.seq", sequence)])
-                : (Task)database.StreamAddAsync(_key, entry),
+            () => database.StreamAddAsync(_key, entry),
             alreadyDone: async () => await LastSequenceAsync() >= sequence);
         await subscriber.PublishAsync(_channel, sequence, CommandFlags.FireAndForget);
     }

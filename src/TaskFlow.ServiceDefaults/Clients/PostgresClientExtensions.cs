@@ -1,13 +1,12 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// Stands in for Aspire.Npgsql.EntityFrameworkCore.PostgreSQL: a DbContext on <c>ConnectionStrings:taskflowdb</c>,
-/// with each service's tables and migration history in its own schema, retries on transient faults and through a
-/// server restart, a health check, and migrations applied before the service starts serving.
+/// A pooled DbContext on <c>ConnectionStrings:taskflowdb</c> through Aspire.Npgsql.EntityFrameworkCore.PostgreSQL (its
+/// health check, tracing and metrics), with each service's tables and migration history in its own schema, retries on
+/// transient faults and through a server restart, and migrations applied before the service starts serving.
 /// </summary>
 public static class PostgresClientExtensions
 {
@@ -19,15 +18,27 @@ public static class PostgresClientExtensions
         Action<DbContextOptionsBuilder>? configure = null)
         where TContext : DbContext
     {
-        var connectionString = builder.Configuration.GetRequiredConnectionString(DatabaseConnectionName);
-        builder.Services.AddDbContextPool<TContext>(options =>
-        {
-            options.UseNpgsql(connectionString, npgsql => npgsql
-                .MigrationsHistoryTable("__EFMigrationsHistory", schema)
-                .ExecutionStrategy(dependencies => new PostgresRestartRetryStrategy(dependencies)));
-            configure?.Invoke(options);
-        });
-        builder.Services.AddHealthChecks().AddDbContextCheck<TContext>($"postgres-{schema}", tags: ["ready"]);
+        builder.AddNpgsqlDbContext<TContext>(
+            DatabaseConnectionName,
+            settings =>
+            {
+                if (settings.ConnectionString is not { Length: > 0 })
+                {
+                    throw ConnectionStringExtensions.Missing(DatabaseConnectionName);
+                }
+                // Aspire's own retry (EnableRetryOnFailure) treats a restarted server's dead pooled connections (57P01)
+                // as fatal; the strategy set below rides the restart out, so Aspire must not set one of its own.
+                settings.DisableRetry = true;
+            },
+            options =>
+            {
+                options.UseNpgsql(npgsql => npgsql
+                    .MigrationsHistoryTable("__EFMigrationsHistory", schema)
+                    .ExecutionStrategy(dependencies => new PostgresRestartRetryStrategy(dependencies)));
+                configure?.Invoke(options);
+            });
+        // Aspire names the check after the context (ChatDbContext, IdentityDb, TelemetryDbContext).
+        builder.Services.TagHealthCheck(typeof(TContext).Name, HealthTags.Ready);
         builder.Services.AddHostedService<DatabaseMigrator<TContext>>();
         return builder;
     }

@@ -26,7 +26,7 @@ public static class SharedSignInExtensions
     public static string Scheme => IdentityConstants.ApplicationScheme;
 
     /// <summary>
-    /// Keys in Redis (needs <c>AddRedisClient()</c>) so every replica of every service can read every cookie. Keys are
+    /// Keys in Redis (needs <c>AddTaskFlowRedisClient()</c>) so every replica of every service can read every cookie. Keys are
     /// stored unencrypted: Redis is internal to the deployment and holds nothing a reader of the other data lacks.
     /// </summary>
     public static IDataProtectionBuilder AddTaskFlowDataProtection(this IHostApplicationBuilder builder)
@@ -39,7 +39,7 @@ public static class SharedSignInExtensions
     }
 
     /// <summary>
-    /// Sessions kept in Redis (needs <c>AddRedisClient()</c>) for the sign-in cookie: Web stores and ends them, the other
+    /// Sessions kept in Redis (needs <c>AddTaskFlowRedisClient()</c>) for the sign-in cookie: Web stores and ends them, the other
     /// services look them up, so a signed-out cookie is refused by all of them.
     /// </summary>
     public static IServiceCollection AddSharedSessions(this IServiceCollection services)

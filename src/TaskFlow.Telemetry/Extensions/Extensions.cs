@@ -17,7 +17,7 @@ internal static class Extensions
 
         builder.AddTaskFlowDbContext<TelemetryDbContext>(TelemetryDbContext.Schema);
         // Redis holds the shared Data Protection keys that let this service read the site's sign-in cookie.
-        builder.AddRedisClient();
+        builder.AddTaskFlowRedisClient();
         builder.AddSharedSignIn();
 
         // Compiled patterns and lookup tables only: one instance serves every message.

@@ -9,7 +9,7 @@ internal static class WebServiceExtensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient();
+        builder.AddTaskFlowRedisClient();
         // Web is the one service that creates Data Protection keys; ChatSocket and Telemetry only read them.
         builder.AddTaskFlowDataProtection();
         builder.AddTaskFlowDbContext<IdentityDb>(IdentityDb.Schema, options => options.UseSnakeCaseNamingConvention());

@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using TaskFlow.LocalInfra;
 using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.Observability;
@@ -45,5 +48,31 @@ public sealed class OperatorEndpointTests(TaskFlowStack stack)
         var health = await http.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Contains("\"checks\"", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The checks the Aspire client integrations register (named by them: the Redis client, each DbContext) are part of
+    /// each service's /health, so a service is ready only while the stores it uses answer.
+    /// </summary>
+    [Theory]
+    [InlineData(TaskFlowTopology.Web, "IdentityDb")]
+    [InlineData(TaskFlowTopology.ChatSocket, "ChatDbContext")]
+    [InlineData(TaskFlowTopology.InferenceWorker, null)]
+    [InlineData(TaskFlowTopology.Telemetry, "TelemetryDbContext")]
+    public async Task Each_services_health_reports_its_redis_and_database_clients(string service, string? databaseCheck)
+    {
+        using var http = new HttpClient();
+        var health = await http.GetFromJsonAsync<JsonElement>(new Uri(new Uri(stack.Services[service].OperatorUrl), "/health"));
+
+        var checks = health.GetProperty("checks");
+        Assert.Equal("Healthy", checks.GetProperty("StackExchange.Redis").GetProperty("status").GetString());
+        if (databaseCheck is not null)
+        {
+            Assert.Equal("Healthy", checks.GetProperty(databaseCheck).GetProperty("status").GetString());
+        }
+        else
+        {
+            Assert.DoesNotContain(checks.EnumerateObject(), check => check.Name.EndsWith("Context", StringComparison.Ordinal) || check.Name == "IdentityDb");
+        }
     }
 }
