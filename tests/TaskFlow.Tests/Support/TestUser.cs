@@ -30,10 +30,13 @@ public sealed partial class TestUser : IDisposable
     public const string Password = "correct horse battery";
 
     /// <summary>Registers and signs in a new user through the gateway's pages, as a browser would.</summary>
-    public static async Task<TestUser> SignUpAsync(TaskFlowStack stack)
+    public static Task<TestUser> SignUpAsync(TaskFlowStack stack) => SignUpAsync(stack.Gateway);
+
+    /// <summary>Registers and signs in a new user through the gateway at <paramref name="gateway"/>.</summary>
+    public static async Task<TestUser> SignUpAsync(Uri gateway)
     {
         var userName = $"user-{Guid.NewGuid():N}"[..17] + "@example.test";
-        var user = new TestUser(stack.Gateway, userName, new CookieContainer());
+        var user = new TestUser(gateway, userName, new CookieContainer());
         var form = await user.Http.GetStringAsync("/Account/Register");
         var token = AntiforgeryToken().Match(form);
         Assert.True(token.Success, "the register page should carry an antiforgery token");
@@ -45,7 +48,7 @@ public sealed partial class TestUser : IDisposable
             ["__RequestVerificationToken"] = token.Groups[1].Value,
         }));
         Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"registering should redirect to the chat, got {(int)response.StatusCode}");
-        Assert.Contains(user.Cookies.GetCookies(stack.Gateway).Cast<Cookie>(), cookie => cookie.Name == ".TaskFlow.Auth");
+        Assert.Contains(user.Cookies.GetCookies(gateway).Cast<Cookie>(), cookie => cookie.Name == ".TaskFlow.Auth");
         return user;
     }
 
