@@ -90,7 +90,8 @@ public static class LocalRunExtensions
     private static void Announce(IResourceBuilder<ProjectResource> gateway, IServiceProvider services)
     {
         var configuration = services.GetRequiredService<IConfiguration>();
-        var dashboard = (configuration["ASPNETCORE_URLS"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        var dashboard = DashboardUrl(services.GetRequiredService<DistributedApplicationModel>())
+            ?? (configuration["ASPNETCORE_URLS"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
         var token = configuration["AppHost:BrowserToken"];
         var login = dashboard is null ? "not running"
             : token is { Length: > 0 } ? $"{dashboard.TrimEnd('/')}/login?t={token}"
@@ -99,4 +100,21 @@ public static class LocalRunExtensions
         services.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow").LogInformation(
             "TaskFlow is running.\n      Chat:      {ChatUrl}\n      Dashboard: {DashboardLoginUrl}\n      Ctrl-C stops everything.", chat, login);
     }
+
+    /// <summary>
+    /// Where the dashboard really listens: its allocated endpoint, which differs from <c>ASPNETCORE_URLS</c> when DCP
+    /// chooses the ports (<c>DcpPublisher:RandomizePorts</c>, as tests do). Null without a dashboard.
+    /// </summary>
+    private static string? DashboardUrl(DistributedApplicationModel model)
+    {
+        var endpoints = model.Resources.FirstOrDefault(r => r.Name == DashboardResourceName)?.Annotations.OfType<EndpointAnnotation>()
+            .Where(e => e.AllocatedEndpoint is not null && e.UriScheme is "http" or "https")
+            .ToList() ?? [];
+        // Plain http first, as the printed link has always been: it needs no certificate.
+        var endpoint = endpoints.FirstOrDefault(e => e.UriScheme == "http") ?? endpoints.FirstOrDefault();
+        return endpoint?.AllocatedEndpoint?.UriString;
+    }
+
+    /// <summary>The name Aspire gives its dashboard resource.</summary>
+    private const string DashboardResourceName = "aspire-dashboard";
 }

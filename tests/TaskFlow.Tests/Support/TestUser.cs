@@ -32,7 +32,7 @@ public sealed partial class TestUser : IDisposable
     /// <summary>Registers and signs in a new user through the gateway's pages, as a browser would.</summary>
     public static Task<TestUser> SignUpAsync(TaskFlowStack stack) => SignUpAsync(stack.Gateway);
 
-    /// <inheritdoc cref="SignUpAsync(TaskFlowStack)"/>
+    /// <summary>Registers and signs in a new user through the gateway at <paramref name="gateway"/>.</summary>
     public static async Task<TestUser> SignUpAsync(Uri gateway)
     {
         var userName = $"user-{Guid.NewGuid():N}"[..17] + "@example.test";
