@@ -167,27 +167,37 @@ public sealed class ConversationProtocolTests(TaskFlowStack stack)
     [Fact]
     public async Task A_job_cancelled_while_queued_never_runs()
     {
-        // Fill the worker's three slots with slow answers from other users, so the next job has to wait.
+        // Fill the worker's three slots with answers from other users that wait until released, so the next job waits.
+        var hold = Guid.NewGuid().ToString("N");
         var blockers = new List<(TestUser User, ChatSocketClient Socket)>();
-        for (var i = 0; i < 3; i++)
-        {
-            var blocker = await TestUser.SignUpAsync(stack);
-            var blockerSocket = await blocker.ConnectAsync();
-            await blockerSocket.SendUserMessageAsync($"occupy slot {i} [[delay:250]]");
-            await blockerSocket.ReceiveUntilAsync("ai_token");
-            blockers.Add((blocker, blockerSocket));
-        }
-
-        using var user = await TestUser.SignUpAsync(stack);
-        await using var socket = await user.ConnectAsync();
         var marker = $"queued-{Guid.NewGuid():N}";
-        await socket.SendUserMessageAsync(marker);
-        var accepted = (await socket.ReceiveUntilAsync("message_accepted"))[^1];
-        var generationId = accepted.Str("generationId");
-        await socket.SendAsync(new { type = "cancel" });
-        var ended = await socket.ReceiveUntilAsync("ai_done");
-        Assert.Equal("cancelled", ended[^1].Str("status"));
-        Assert.DoesNotContain(ended, e => e.Type() == "ai_token");
+        string generationId;
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var blocker = await TestUser.SignUpAsync(stack);
+                var blockerSocket = await blocker.ConnectAsync();
+                await blockerSocket.SendUserMessageAsync($"occupy slot {i} [[hold:{hold}]]");
+                await blockerSocket.ReceiveUntilAsync("ai_start");
+                blockers.Add((blocker, blockerSocket));
+            }
+
+            using var user = await TestUser.SignUpAsync(stack);
+            await using var socket = await user.ConnectAsync();
+            await socket.SendUserMessageAsync(marker);
+            var accepted = (await socket.ReceiveUntilAsync("message_accepted"))[^1];
+            generationId = accepted.Str("generationId");
+            await socket.SendAsync(new { type = "cancel" });
+            var ended = await socket.ReceiveUntilAsync("ai_done");
+            Assert.Equal("cancelled", ended[^1].Str("status"));
+            Assert.DoesNotContain(ended, e => e.Type() == "ai_token");
+        }
+        finally
+        {
+            // Never leave the shared stack's slots held, whatever failed above.
+            stack.Model.Release(hold);
+        }
 
         foreach (var (blocker, blockerSocket) in blockers)
         {
