@@ -79,19 +79,35 @@ internal sealed partial class CrashedResourceRestarter(
                 ? TimeSpan.FromTicks(Math.Min(LongestPause.Ticks, Math.Max(FirstPause.Ticks, instance.Pause.Ticks * 2)))
                 : FirstPause;
             LogCrashed(e.ResourceId, e.Snapshot.ExitCode, instance.Pause.TotalSeconds);
-            _ = StartAgainAsync(e.ResourceId, instance.Pause, ct);
+            _ = StartAgainAsync(e.ResourceId, instance, instance.Pause, ct);
         }
     }
 
-    private async Task StartAgainAsync(string resourceId, TimeSpan pause, CancellationToken ct)
+    private async Task StartAgainAsync(string resourceId, Instance instance, TimeSpan pause, CancellationToken ct)
     {
         try
         {
-            await Task.Delay(pause, ct);
-            var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, ct);
-            if (!result.Success)
+            while (true)
             {
-                LogStartFailed(resourceId, result.Message);
+                await Task.Delay(pause, ct);
+                lock (instance)
+                {
+                    // Started meanwhile (a slow start that outlived the last command's timeout), or stopped on purpose.
+                    if (instance.StopRequested || (instance.State != KnownResourceStates.Finished && instance.State != KnownResourceStates.Exited))
+                    {
+                        return;
+                    }
+                }
+
+                // Aspire gives a command 20 s; a start on a loaded machine can take longer, so a failure is tried again.
+                var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, ct);
+                if (result.Success)
+                {
+                    return;
+                }
+
+                pause = TimeSpan.FromTicks(Math.Min(LongestPause.Ticks, pause.Ticks * 2));
+                LogStartFailed(resourceId, result.Message, pause.TotalSeconds);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -103,8 +119,8 @@ internal sealed partial class CrashedResourceRestarter(
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Resource} exited on its own (exit code {ExitCode}); starting it again in {PauseSeconds} s. Its console log in the dashboard says why it stopped.")]
     private partial void LogCrashed(string resource, int? exitCode, double pauseSeconds);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Resource} could not be started again: {Error}. Start it from the dashboard once the cause is fixed.")]
-    private partial void LogStartFailed(string resource, string? error);
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Resource} could not be started again: {Error}. Trying again in {PauseSeconds} s; its console log in the dashboard says what fails.")]
+    private partial void LogStartFailed(string resource, string? error, double pauseSeconds);
 
     private sealed class Instance
     {

@@ -112,8 +112,11 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
 
         // A stop someone asks for (the dashboard's Stop button) is not a crash: the process stays stopped.
         var commands = appHost.App.Services.GetRequiredService<ResourceCommandService>();
-        Assert.True((await commands.ExecuteCommandAsync("telemetry", KnownResourceCommands.StopCommand, ct)).Success);
+        // Aspire gives the command 20 s, which a graceful stop on a loaded machine can outlast; the stop goes on regardless.
+        var stop = await commands.ExecuteCommandAsync("telemetry", KnownResourceCommands.StopCommand, ct);
+        Log($"stop telemetry: {(stop.Success ? "done" : stop.Message)}");
         await appHost.App.ResourceNotifications.WaitForResourceAsync("telemetry", [KnownResourceStates.Finished, KnownResourceStates.Exited], ct);
+        Log("telemetry stopped");
         await Task.Delay(TimeSpan.FromSeconds(5), ct);
         Assert.True(appHost.App.ResourceNotifications.TryGetCurrentState("telemetry", out var stopped));
         Assert.NotEqual(KnownResourceStates.Running, stopped.Snapshot.State?.Text);
