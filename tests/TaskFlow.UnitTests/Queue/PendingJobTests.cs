@@ -2,7 +2,7 @@ using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Queue;
 using TaskFlow.Contracts.Chat;
 
-namespace TaskFlow.Tests.Queue;
+namespace TaskFlow.UnitTests.Queue;
 
 /// <summary>A stored job must become the very message it was first published as, whoever publishes it again.</summary>
 public sealed class PendingJobTests

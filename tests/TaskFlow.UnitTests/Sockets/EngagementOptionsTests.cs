@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using TaskFlow.ChatSocket.Sockets;
 
-namespace TaskFlow.Tests.Sockets;
+namespace TaskFlow.UnitTests.Sockets;
 
 public sealed class EngagementOptionsTests
 {

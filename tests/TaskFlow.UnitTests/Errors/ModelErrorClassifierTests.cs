@@ -11,7 +11,7 @@ using OpenAI;
 using Polly.Timeout;
 using TaskFlow.InferenceWorker.Generation;
 
-namespace TaskFlow.Tests.Errors;
+namespace TaskFlow.UnitTests.Errors;
 
 /// <summary>
 /// The classifier against what the real clients throw: each failure is a canned HTTP answer run through the same

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Numerics;
 using TaskFlow.Telemetry.Pii;
 
-namespace TaskFlow.Tests.Telemetry;
+namespace TaskFlow.UnitTests.Telemetry;
 
 /// <summary>One labelled sentence: the value in it and what it is (null: an ordinary value that must survive).</summary>
 public sealed record PiiCase(string Text, string Value, PiiKind? Kind);

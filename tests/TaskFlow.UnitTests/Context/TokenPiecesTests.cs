@@ -1,7 +1,7 @@
 using Microsoft.ML.Tokenizers;
 using TaskFlow.ChatSocket.Conversations;
 
-namespace TaskFlow.Tests.Context;
+namespace TaskFlow.UnitTests.Context;
 
 /// <summary>
 /// Counting is linear because no piece handed to the tokenizer is longer than <see cref="TokenCounter.MaxPieceLength"/>

@@ -1,6 +1,6 @@
 using TaskFlow.ChatSocket.Sockets;
 
-namespace TaskFlow.Tests.Sockets;
+namespace TaskFlow.UnitTests.Sockets;
 
 public sealed class PacingOptionsTests
 {

@@ -1,6 +1,6 @@
 using TaskFlow.Telemetry.Pii;
 
-namespace TaskFlow.Tests.Telemetry;
+namespace TaskFlow.UnitTests.Telemetry;
 
 /// <summary>The check algorithms against published vectors, so the redactor's confirmations rest on known-good code.</summary>
 public sealed class ChecksumTests

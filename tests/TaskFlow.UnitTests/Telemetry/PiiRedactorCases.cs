@@ -1,4 +1,4 @@
-namespace TaskFlow.Tests.Telemetry;
+namespace TaskFlow.UnitTests.Telemetry;
 
 /// <summary>
 /// The redactor's specification as a table: what each kind of personal data looks like in real text, and the

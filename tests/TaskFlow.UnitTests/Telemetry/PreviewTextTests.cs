@@ -1,7 +1,7 @@
 using TaskFlow.Telemetry.Logging;
 using TaskFlow.Telemetry.Pii;
 
-namespace TaskFlow.Tests.Telemetry;
+namespace TaskFlow.UnitTests.Telemetry;
 
 public sealed class PreviewTextTests
 {

@@ -3,19 +3,19 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.InferenceWorker.Generation;
-using TaskFlow.LocalInfra;
 
-namespace TaskFlow.Tests.Localization;
+namespace TaskFlow.UnitTests.Localization;
 
 /// <summary>
 /// The web pages' resources (src/TaskFlow.Web/Localization), read as files: a key missing from one language shows
-/// as English in the Chinese page, and a key the code asks for but no resource has shows as the key itself.
+/// as English in the Chinese page, and a key the code asks for but no resource has shows as the key itself. The
+/// project copies the resources, pages and scripts next to the tests (TaskFlow.Web/ in the output folder).
 /// </summary>
 public sealed partial class TranslationTests
 {
     private const string Chinese = "zh-Hans";
 
-    private static readonly string WebFolder = Path.Combine(RepoLayout.FindRoot(), "src", "TaskFlow.Web");
+    private static readonly string WebFolder = Path.Combine(AppContext.BaseDirectory, "TaskFlow.Web");
     private static readonly string ResourceFolder = Path.Combine(WebFolder, "Localization");
 
     /// <summary>Every neutral (English) resource in the folder, so a new one cannot be forgotten here.</summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using TaskFlow.Telemetry.Pii;
 
-namespace TaskFlow.Tests.Telemetry;
+namespace TaskFlow.UnitTests.Telemetry;
 
 /// <summary>
 /// The classes a larger labelled set found missing, each with realistic negatives of the same shape: phone numbers

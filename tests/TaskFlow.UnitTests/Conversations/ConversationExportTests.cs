@@ -1,6 +1,6 @@
 using TaskFlow.ChatSocket.Api;
 
-namespace TaskFlow.Tests.Conversations;
+namespace TaskFlow.UnitTests.Conversations;
 
 public sealed class ConversationExportTests
 {

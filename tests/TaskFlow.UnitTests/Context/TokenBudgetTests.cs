@@ -1,7 +1,7 @@
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
 
-namespace TaskFlow.Tests.Context;
+namespace TaskFlow.UnitTests.Context;
 
 public sealed class TokenBudgetTests
 {

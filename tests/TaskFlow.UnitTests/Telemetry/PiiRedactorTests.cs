@@ -1,6 +1,6 @@
 using TaskFlow.Telemetry.Pii;
 
-namespace TaskFlow.Tests.Telemetry;
+namespace TaskFlow.UnitTests.Telemetry;
 
 public sealed class PiiRedactorTests
 {

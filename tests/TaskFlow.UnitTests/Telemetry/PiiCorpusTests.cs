@@ -1,7 +1,7 @@
 using TaskFlow.Telemetry.Pii;
 using Xunit.Abstractions;
 
-namespace TaskFlow.Tests.Telemetry;
+namespace TaskFlow.UnitTests.Telemetry;
 
 /// <summary>Precision and recall of the redactor per kind, on the labelled corpus.</summary>
 public sealed class PiiCorpusTests(ITestOutputHelper output)

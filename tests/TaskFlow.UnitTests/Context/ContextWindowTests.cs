@@ -3,7 +3,7 @@ using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.Contracts.Chat;
 
-namespace TaskFlow.Tests.Context;
+namespace TaskFlow.UnitTests.Context;
 
 /// <summary>What goes into a prompt, decided without storage: the window, the summary, the interruption context.</summary>
 public sealed class ContextWindowTests

@@ -1,6 +1,6 @@
 using TaskFlow.ChatSocket.Conversations;
 
-namespace TaskFlow.Tests.Context;
+namespace TaskFlow.UnitTests.Context;
 
 public sealed class InterruptionAnalyzerTests
 {

@@ -3,7 +3,7 @@ using TaskFlow.Telemetry;
 using TaskFlow.Telemetry.Logging;
 using TaskFlow.Telemetry.Pii;
 
-namespace TaskFlow.Tests.Telemetry;
+namespace TaskFlow.UnitTests.Telemetry;
 
 public sealed class InferenceLogFactoryTests
 {

@@ -1,7 +1,7 @@
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.Contracts.Text;
 
-namespace TaskFlow.Tests.Input;
+namespace TaskFlow.UnitTests.Input;
 
 public sealed class StorableTextTests
 {

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using TaskFlow.ChatSocket.OpenAi;
 
-namespace TaskFlow.Tests.Queue;
+namespace TaskFlow.UnitTests.Queue;
 
 /// <summary>
 /// A streamed /v1 completion whose model call is retried after tokens went out: the client must get one coherent

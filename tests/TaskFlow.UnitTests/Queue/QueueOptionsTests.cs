@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using TaskFlow.ChatSocket.Queue;
 
-namespace TaskFlow.Tests.Queue;
+namespace TaskFlow.UnitTests.Queue;
 
 public sealed class QueueOptionsTests
 {
