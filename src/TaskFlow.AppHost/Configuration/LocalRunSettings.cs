@@ -34,8 +34,8 @@ public sealed record LocalRunSettings(
     /// <summary>
     /// The configuration sections the services bind (their options classes' SectionName): whatever the AppHost's
     /// configuration holds under them (its environment, e.g. <c>Inference__MaxConcurrentJobs=7</c>, its command line or
-    /// user secrets) is handed to every service: a service gets only the environment the AppHost gives it, not the
-    /// AppHost's own.
+    /// user secrets) is handed to every service. DCP passes the AppHost's environment on too, but not its command line,
+    /// user secrets or appsettings.json.
     /// </summary>
     public static readonly IReadOnlyList<string> ServiceSections = ["Chat", "Inference", "Models", "Queue", "Security", "Telemetry"];
 
