@@ -52,7 +52,7 @@ public static class Extensions
         var telemetry = builder.Services.AddOpenTelemetry();
         if (string.IsNullOrWhiteSpace(builder.Configuration["OTEL_SERVICE_NAME"]))
         {
-            // Aspire and the local runner name the service; a bare `dotnet run` still gets a useful name.
+            // The AppHost and the test fixture name the service; a bare `dotnet run` still gets a useful name.
             telemetry.ConfigureResource(resource => resource.AddService(builder.Environment.ApplicationName));
         }
         telemetry

@@ -49,9 +49,6 @@ public static class FreePort
         }
     }
 
-    /// <summary><paramref name="preferred"/> when it is free, otherwise a free one; 0 means "any".</summary>
-    public static int PreferOrGet(int preferred) => preferred > 0 && IsFree(preferred) ? preferred : Get();
-
     /// <summary>Waits until nothing listens on the port any more (after a server stopped).</summary>
     public static async Task<bool> WaitFreeAsync(int port, TimeSpan timeout)
     {

@@ -10,8 +10,9 @@ public sealed record InfraOptions
     public int Port { get; init; }
 
     /// <summary>
-    /// True for the runner: Redis appends every write to its AOF, PostgreSQL fsyncs. False for tests: no AOF,
-    /// PostgreSQL with fsync, synchronous_commit and full_page_writes off (fast, survives a clean stop but not a power cut).
+    /// True: Redis appends every write to its AOF, PostgreSQL fsyncs (for tests that restart a server and expect its data
+    /// back). False: no AOF, PostgreSQL with fsync, synchronous_commit and full_page_writes off (fast, survives a clean
+    /// stop but not a power cut).
     /// </summary>
     public bool Durable { get; init; }
 

@@ -64,7 +64,7 @@ public abstract class InfraServer : IAsyncDisposable
     private protected virtual TimeSpan ProbeInterval => TimeSpan.FromMilliseconds(100);
 
     /// <summary>The last <paramref name="lines"/> lines this server (started last) wrote to its log.</summary>
-    public string ReadLogTail(int lines = 40) => ManagedProcess.ReadTail(LogFile, lines, _logStart);
+    private string ReadLogTail(int lines = 40) => ManagedProcess.ReadTail(LogFile, lines, _logStart);
 
     /// <summary>Stops the server cleanly (and waits); data stays. No-op when not running.</summary>
     public async Task StopAsync()

@@ -22,8 +22,8 @@ internal sealed record ProcessSpec
 }
 
 /// <summary>
-/// A child process in its own session (setsid: a Ctrl-C in the terminal reaches only the runner, which then stops
-/// children in order), stdin from /dev/null, output appended straight to a log file by the shell (no pipe back to us,
+/// A child process in its own session (setsid: a Ctrl-C in the terminal reaches only the test host, which then
+/// stops children in order), stdin from /dev/null, output appended straight to a log file by the shell (no pipe back to us,
 /// so the child never blocks or gets SIGPIPE because of us). The pid we hold is the program's own: setsid and sh exec in place.
 /// </summary>
 internal sealed class ManagedProcess : IDisposable
@@ -374,27 +374,6 @@ public static class StaleProcesses
         }
         catch (IOException)
         {
-        }
-
-        return ended;
-    }
-
-    /// <summary>Reaps every <c>*.taskflow.pid</c> file under <paramref name="directory"/> (two levels deep).</summary>
-    public static IReadOnlyList<string> ReapAll(string directory)
-    {
-        var ended = new List<string>();
-        if (!Directory.Exists(directory))
-        {
-            return ended;
-        }
-
-        var options = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 2, IgnoreInaccessible = true };
-        foreach (var file in Directory.EnumerateFiles(directory, "*" + PidFileSuffix, options))
-        {
-            if (Reap(file) is { } what)
-            {
-                ended.Add(what);
-            }
         }
 
         return ended;

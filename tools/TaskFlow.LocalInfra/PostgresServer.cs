@@ -90,32 +90,6 @@ public sealed class PostgresServer : InfraServer
         }
     }
 
-    /// <summary>
-    /// False when we are root and the postgres user (which the server runs as) cannot reach <paramref name="directory"/>
-    /// or the folder that would hold it (e.g. a clone under /root, which is mode 700).
-    /// </summary>
-    public static async Task<bool> IsUsableDataDirectoryAsync(string directory, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        if (!Posix.IsRoot || ManagedProcess.Which("setpriv") is not { } setpriv)
-        {
-            return true;
-        }
-
-        var full = Path.GetFullPath(directory);
-        var existing = full;
-        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent)
-        {
-            existing = parent;
-        }
-
-        var probe = await ProcessRunner.RunAsync(
-            setpriv,
-            ["--reuid=" + UserName, "--regid=" + UserName, "--init-groups", "test", "-x", existing],
-            cancellationToken: cancellationToken);
-        return probe.ExitCode == 0;
-    }
-
     /// <summary>The newest PostgreSQL bin folder on this machine, or null.</summary>
     public static string? FindBinDirectory()
     {

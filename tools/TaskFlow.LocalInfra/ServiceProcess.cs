@@ -34,9 +34,6 @@ public sealed record ServiceProcessOptions
     /// <summary>Build configuration of the service to run; default <see cref="RepoLayout.BuildConfiguration"/>.</summary>
     public string? Configuration { get; init; }
 
-    /// <summary>Records the pid so a later run can end the service if this one dies (runner).</summary>
-    public string? PidFile { get; init; }
-
     /// <summary>How long SIGTERM may take before the process tree is killed.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }
@@ -109,9 +106,6 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public int? ExitCode => _process?.ExitCode;
 
-    /// <summary>True from the moment <see cref="StopAsync"/>, <see cref="KillAsync"/> or a restart began: an exit then is not a crash.</summary>
-    public bool StopRequested { get; private set; }
-
     /// <summary>How long the last <see cref="WaitHealthyAsync"/> took from the start of the process.</summary>
     public TimeSpan StartDuration { get; private set; }
 
@@ -128,7 +122,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             throw new InfraException(
                 $"{options.ProjectName} is not built: {assembly} is missing. Build it first: `dotnet build src/{options.ProjectName} -c {configuration}` " +
-                "(./run.sh builds everything it needs).");
+                "(building tests/TaskFlow.Tests builds every service).");
         }
 
         var port = options.Port > 0 ? options.Port : FreePort.Get();
@@ -191,7 +185,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         await _gate.WaitAsync();
         try
         {
-            StopRequested = true;
             if (_process is not null)
             {
                 await _process.StopAsync(Posix.SigTerm, _options.StopTimeout);
@@ -209,7 +202,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         await _gate.WaitAsync();
         try
         {
-            StopRequested = true;
             if (_process is not null)
             {
                 await _process.KillAsync();
@@ -228,7 +220,6 @@ public sealed class ServiceProcess : IAsyncDisposable
         await _gate.WaitAsync();
         try
         {
-            StopRequested = true;
             if (_process is not null)
             {
                 await _process.StopAsync(Posix.SigTerm, _options.StopTimeout);
@@ -247,12 +238,12 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes when the current process exits (for a watcher; check <see cref="StopRequested"/>).</summary>
+    /// <summary>Completes when the current process exits.</summary>
     public Task WaitForExitAsync(CancellationToken cancellationToken = default) =>
         _process?.WaitForExitAsync(cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>The last <paramref name="lines"/> lines the current process wrote to its log.</summary>
-    public string ReadLogTail(int lines = 40) => ManagedProcess.ReadTail(LogFile, lines, _logStart);
+    private string ReadLogTail(int lines = 40) => ManagedProcess.ReadTail(LogFile, lines, _logStart);
 
     public async ValueTask DisposeAsync()
     {
@@ -305,7 +296,6 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         _process?.Dispose();
         _logStart = ManagedProcess.LogLength(LogFile);
-        StopRequested = false;
         StartClock = Stopwatch.StartNew();
         _process = ManagedProcess.Start(new ProcessSpec
         {
@@ -314,8 +304,6 @@ public sealed class ServiceProcess : IAsyncDisposable
             Environment = env,
             WorkingDirectory = _projectDirectory,
             LogFile = LogFile,
-            PidFile = _options.PidFile,
-            PidMarker = _assembly,
         });
     }
 }

@@ -110,9 +110,6 @@ public sealed record TaskFlowServicesOptions
     /// <summary>Folder for NAME.log files; default a fresh folder under the temp directory.</summary>
     public string? LogDirectory { get; init; }
 
-    /// <summary>Folder for pid files (so a later run can end services a crashed run left); default none.</summary>
-    public string? PidDirectory { get; init; }
-
     /// <summary>ASPNETCORE_ENVIRONMENT: Production, what users run, unless a caller asks otherwise.</summary>
     public string EnvironmentName { get; init; } = "Production";
 
@@ -148,11 +145,6 @@ public sealed class TaskFlowServices : IAsyncDisposable
         options ??= new TaskFlowServicesOptions();
         var logDir = options.LogDirectory ?? Path.Combine(Path.GetTempPath(), "taskflow-services", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(logDir);
-        if (options.PidDirectory is not null)
-        {
-            Directory.CreateDirectory(options.PidDirectory);
-        }
-
         var started = new List<ServiceProcess>();
         try
         {
@@ -172,7 +164,6 @@ public sealed class TaskFlowServices : IAsyncDisposable
                     Port = definition.Port,
                     Environment = env,
                     LogFile = Path.Combine(logDir, definition.Name + ".log"),
-                    PidFile = options.PidDirectory is null ? null : Path.Combine(options.PidDirectory, definition.Name + StaleProcesses.PidFileSuffix),
                     EnvironmentName = options.EnvironmentName,
                     RepoRoot = options.RepoRoot,
                     Configuration = options.Configuration,
@@ -192,15 +183,11 @@ public sealed class TaskFlowServices : IAsyncDisposable
         return new TaskFlowServices(started);
     }
 
-    /// <summary>Waits until every service answers /health with 200; <paramref name="onHealthy"/> is called as each one does.</summary>
-    public async Task WaitHealthyAsync(TimeSpan timeout, Action<ServiceProcess>? onHealthy = null, CancellationToken cancellationToken = default)
+    /// <summary>Waits until every service answers /health with 200.</summary>
+    public async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tasks = All.Select(async s =>
-        {
-            await s.WaitHealthyAsync(timeout, cts.Token);
-            onHealthy?.Invoke(s);
-        }).ToList();
+        var tasks = All.Select(s => s.WaitHealthyAsync(timeout, cts.Token)).ToList();
         try
         {
             // Fail on the first failure rather than waiting for the slowest.
@@ -217,28 +204,6 @@ public sealed class TaskFlowServices : IAsyncDisposable
         }
     }
 
-    /// <summary>Completes with the first service whose process exits without having been asked to stop.</summary>
-    public async Task<ServiceProcess> WhenAnyCrashesAsync(CancellationToken cancellationToken)
-    {
-        var waits = All.ToDictionary(s => s.WaitForExitAsync(cancellationToken), s => s);
-        while (true)
-        {
-            var done = await Task.WhenAny(waits.Keys);
-            cancellationToken.ThrowIfCancellationRequested();
-            var service = waits[done];
-            waits.Remove(done);
-            if (!service.StopRequested)
-            {
-                return service;
-            }
-
-            if (waits.Count == 0)
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-        }
-    }
-
     /// <summary>Stops the gateway first (no new requests), then the others together.</summary>
     public async Task StopAsync()
     {
@@ -249,9 +214,6 @@ public sealed class TaskFlowServices : IAsyncDisposable
 
         await Task.WhenAll(All.Where(s => s.Name != TaskFlowTopology.Gateway).Select(s => s.StopAsync()));
     }
-
-    /// <summary>Kills every service's process tree at once.</summary>
-    public Task KillAsync() => Task.WhenAll(All.Select(s => s.KillAsync()));
 
     public async ValueTask DisposeAsync()
     {

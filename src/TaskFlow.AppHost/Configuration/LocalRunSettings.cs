@@ -34,7 +34,8 @@ public sealed record LocalRunSettings(
     /// <summary>
     /// The configuration sections the services bind (their options classes' SectionName): whatever the AppHost's
     /// configuration holds under them (its environment, e.g. <c>Inference__MaxConcurrentJobs=7</c>, its command line or
-    /// user secrets) is handed to every service, as the local runner's children inherited its environment.
+    /// user secrets) is handed to every service. DCP passes the AppHost's environment on too, but not its command line,
+    /// user secrets or appsettings.json.
     /// </summary>
     public static readonly IReadOnlyList<string> ServiceSections = ["Chat", "Inference", "Models", "Queue", "Security", "Telemetry"];
 
@@ -49,7 +50,7 @@ public sealed record LocalRunSettings(
         var gatewayPort = Port(configuration, GatewayPortKey);
         return new LocalRunSettings(
             gatewayPort,
-            // As the local runner had it, and deploy/prometheus/prometheus.yml scrapes: the public port + 5 (5105).
+            // Where deploy/prometheus/prometheus.yml scrapes it: the public port + 5 (5105).
             Port(configuration, ManagementPortKey) ?? (gatewayPort ?? DefaultGatewayPort) + 5,
             Port(configuration, RedisPortKey),
             Port(configuration, PostgresPortKey),

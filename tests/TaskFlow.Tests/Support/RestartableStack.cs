@@ -3,7 +3,7 @@ namespace TaskFlow.Tests.Support;
 /// <summary>
 /// A second, separate stack whose Redis, PostgreSQL, RabbitMQ and services the tests of
 /// <see cref="RestartableStackCollection"/> may stop, kill and restart; the shared <see cref="TaskFlowStack"/> is
-/// never touched. Redis keeps its append-only file, as the runner's does, so a restart loses nothing it acknowledged.
+/// never touched. Redis keeps its append-only file, as the AppHost's redis-server does, so a restart loses nothing it acknowledged.
 /// </summary>
 public sealed class RestartableStack() : TaskFlowStack("restartable", durableRedis: true, new Dictionary<string, string>
 {

@@ -42,7 +42,7 @@ public class TaskFlowStack : IAsyncLifetime
     }
 
     /// <param name="name">Names the servers' and logs' folders, so two stacks started in the same second keep apart.</param>
-    /// <param name="durableRedis">Redis with its append-only file, as the runner has it, so a restart keeps its data.</param>
+    /// <param name="durableRedis">Redis with its append-only file, as the AppHost runs redis-server, so a restart keeps its data.</param>
     /// <param name="extraEnvironment">Settings for every service on top of (and overriding) the shared ones.</param>
     /// <param name="replicas">Processes per service where more than one (see <see cref="TaskFlowTopology.Create"/>).</param>
     protected TaskFlowStack(string name, bool durableRedis, IReadOnlyDictionary<string, string> extraEnvironment, IReadOnlyDictionary<string, int>? replicas = null)
