@@ -84,4 +84,27 @@ public sealed class TracingTests(TaskFlowStack stack)
 
         Assert.NotEqual(turns[0].TraceId, turns[1].TraceId);
     }
+
+    [Fact]
+    public async Task Redis_commands_outside_any_turn_make_no_trace_of_their_own()
+    {
+        // A turn whose Redis spans have arrived: the instrumentation flushes every few seconds, so by then the commands
+        // run between requests meanwhile (the worker probes its models every 2 s here) would have arrived too.
+        using var user = await TestUser.SignUpAsync(stack);
+        var submitted = await (await user.Http.PostAsJsonAsync("/api/chat", new { message = "flush the redis spans" })).Content.ReadFromJsonAsync<JsonElement>();
+        await SseClient.ReadAsync(user.Http, submitted.GetProperty("statusUrl").GetString()!);
+        var jobId = submitted.GetProperty("jobId").GetString()!;
+        await Eventually.GetAsync(() =>
+        {
+            var job = stack.Otlp.Spans.FirstOrDefault(s => s.Attribute("taskflow.generation_id") == jobId);
+            var appended = job is not null && stack.Otlp.Spans.Any(s => s.TraceId == job.TraceId && s.Name == "XADD");
+            return Task.FromResult(appended ? job : null);
+        }, TimeSpan.FromSeconds(45), "the turn's Redis spans");
+
+        var redisSpans = stack.Otlp.Spans.Where(s => s.Attribute("db.system") == "redis").ToList();
+        Assert.NotEmpty(redisSpans);
+        var roots = redisSpans.Where(s => s.ParentSpanId.Length == 0).ToList();
+        Assert.True(roots.Count == 0, $"{roots.Count} Redis commands were traces of their own, e.g. " +
+            string.Join(", ", roots.Take(5).Select(s => $"{s.Service} {s.Name}")));
+    }
 }
