@@ -118,6 +118,17 @@ public static class PostgresInfrastructure
     {
         await using var connection = new NpgsqlConnection(serverConnectionString + ";Database=postgres");
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // Asked first: a CREATE that fails because the database exists (every start after the first, every restart of
+        // the server) is logged by PostgreSQL as an ERROR in the dashboard's console log of postgres.
+        await using (var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection))
+        {
+            exists.Parameters.AddWithValue("name", databaseName);
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return;
+            }
+        }
+
         await using var command = connection.CreateCommand();
         command.CommandText = $"CREATE DATABASE {new NpgsqlCommandBuilder().QuoteIdentifier(databaseName)}";
         try
@@ -126,7 +137,7 @@ public static class PostgresInfrastructure
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.DuplicateDatabase)
         {
-            // Kept from an earlier run.
+            // Created meanwhile by someone else.
         }
     }
 }
