@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TaskFlow.AppHost.Infrastructure;
 
@@ -63,7 +64,8 @@ public static class LocalRunExtensions
 
     /// <summary>
     /// Once the gateway and <paramref name="others"/> (e.g. the worker, which the gateway does not wait for) are healthy,
-    /// says where the chat and the dashboard are: Aspire's own login line scrolls away under the start-up logs.
+    /// says where the chat and the dashboard are: Aspire's own login line scrolls away under the start-up logs. Until
+    /// then, says every 30 s what it still waits for.
     /// </summary>
     public static IResourceBuilder<ProjectResource> AnnounceWhenReady(this IResourceBuilder<ProjectResource> gateway, params IResource[] others)
     {
@@ -71,12 +73,21 @@ public static class LocalRunExtensions
         ArgumentNullException.ThrowIfNull(others);
         IResource[] awaited = [gateway.Resource, .. others];
         var pending = awaited.Length;
+        StartupProgress? progress = null;
+        gateway.ApplicationBuilder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+        {
+            progress = new StartupProgress(e.Model, e.Services.GetRequiredService<ResourceNotificationService>(),
+                e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow"));
+            progress.Start(e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
+            return Task.CompletedTask;
+        });
         foreach (var resource in awaited)
         {
             gateway.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(resource, (e, _) =>
             {
                 if (Interlocked.Decrement(ref pending) == 0)
                 {
+                    progress?.Announced();
                     Announce(gateway, e.Services);
                 }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 
 namespace TaskFlow.AppHost.Infrastructure;
 
@@ -75,6 +76,41 @@ internal static class LocalServers
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// The password of server <paramref name="serverName"/>, kept in its data folder (<c>password</c>, owner-only) from
+    /// its first start. PostgreSQL and RabbitMQ write the first password into their data and refuse any other after, so
+    /// the password must live and go with that data: one kept elsewhere (Aspire's generated parameter in the AppHost's
+    /// user secrets) parts from it when either is cleared or copied alone, and every service then waits forever on a
+    /// server that refuses its login. A folder from before this rule takes the configured or saved parameter
+    /// (<c>Parameters:NAME-password</c>) once, which is the password its data was made with.
+    /// </summary>
+    public static ParameterResource ServerPassword(IDistributedApplicationBuilder builder, string serverName, string dataFolder)
+    {
+        var name = $"{serverName}-password";
+        var file = Path.Combine(dataFolder, "password");
+        string value;
+        if (File.Exists(file))
+        {
+            value = File.ReadAllText(file).Trim();
+            if (value.Length == 0)
+            {
+                throw new DistributedApplicationException(
+                    $"{file} is empty. Write the password {serverName}'s data was created with into it, or delete {dataFolder} to start {serverName} afresh (its data is lost).");
+            }
+        }
+        else
+        {
+            value = builder.Configuration[$"Parameters:{name}"] is { Length: > 0 } configured
+                ? configured
+                : RandomNumberGenerator.GetString("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 22);
+            Directory.CreateDirectory(dataFolder);
+            File.WriteAllText(file, value + "\n");
+            MakePrivate(file);
+        }
+
+        return builder.AddParameter(name, value, secret: true).Resource;
     }
 
     /// <summary>Makes a file that holds a password readable by its owner only.</summary>

@@ -48,10 +48,10 @@ public static class PostgresInfrastructure
                 .AddDatabase(databaseName);
         }
 
-        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{serverName}-password", special: false);
         var bin = LocalServers.PostgresBinDirectory();
         var asPostgres = LocalServers.AsPostgres();
         var data = PostgresDataDirectory.Choose(Path.Combine(LocalServers.DataDirectory(builder), serverName), asPostgres);
+        var password = LocalServers.ServerPassword(builder, serverName, data);
         var cluster = Path.Combine(data, "pgdata");
         var postgres = Path.Combine(bin, "postgres");
         // As root: setpriv --reuid=postgres ... postgres ARGS; otherwise postgres ARGS.

@@ -38,10 +38,10 @@ public static class RabbitMQInfrastructure
                 .WithInfrastructureMode(mode);
         }
 
-        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
         var data = Path.Combine(LocalServers.DataDirectory(builder), name);
         var home = Path.Combine(data, "home");
         Directory.CreateDirectory(home);
+        var password = LocalServers.ServerPassword(builder, name, data);
 
         // epmd in the foreground: left to itself, the Erlang VM would daemonize one that outlives everything. Its port
         // is fixed here, not allocated by DCP: RabbitMQ must be told it, and DCP resolves an allocated port only in

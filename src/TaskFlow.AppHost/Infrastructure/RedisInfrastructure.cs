@@ -37,9 +37,9 @@ public static class RedisInfrastructure
 #pragma warning restore ASPIRECERTIFICATES001
         }
 
-        var password = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-password", special: false);
         var data = Path.Combine(LocalServers.DataDirectory(builder), name);
         Directory.CreateDirectory(data);
+        var password = LocalServers.ServerPassword(builder, name, data);
         var config = Path.Combine(data, "redis.conf");
         var redis = new RedisExecutableResource(name, LocalServers.RequireOnPath("redis-server", "redis-server"), data, password);
 

@@ -17,10 +17,13 @@ public sealed class RunningAppHost : IAsyncDisposable
     public static readonly string[] Infrastructure = ["redis", "postgres", "taskflowdb", "messaging-epmd", "messaging"];
     public static readonly string[] Services = ["web", "chatsocket", "inferenceworker", "telemetry", "gateway"];
 
-    private RunningAppHost(DistributedApplication app, string dataDirectory)
+    private readonly bool _ownsData;
+
+    private RunningAppHost(DistributedApplication app, string dataDirectory, bool ownsData)
     {
         App = app;
         DataDirectory = dataDirectory;
+        _ownsData = ownsData;
     }
 
     public DistributedApplication App { get; }
@@ -31,10 +34,17 @@ public sealed class RunningAppHost : IAsyncDisposable
     /// <summary>The gateway's public address.</summary>
     public Uri Gateway => App.GetEndpoint("gateway", "http");
 
+    /// <summary>A new folder for servers' data that the caller deletes (<see cref="StartAsync"/> with it keeps it).</summary>
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "taskflow-apphost-" + Guid.NewGuid().ToString("N")[..12]);
+
     /// <param name="arguments">AppHost configuration on top of executable mode and the data folder, e.g. <c>--Inference:MaxConcurrentJobs=20</c>.</param>
-    public static async Task<RunningAppHost> StartAsync(IEnumerable<string> arguments, Action<string> log, CancellationToken ct)
+    /// <param name="dataDirectory">The servers' data from an earlier run, kept after this one; null: a new folder, deleted after.</param>
+    /// <param name="waitHealthy">False: return once started, without waiting for any resource to turn healthy.</param>
+    public static async Task<RunningAppHost> StartAsync(
+        IEnumerable<string> arguments, Action<string> log, CancellationToken ct, string? dataDirectory = null, bool waitHealthy = true)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "taskflow-apphost-" + Guid.NewGuid().ToString("N")[..12]);
+        var ownsData = dataDirectory is null;
+        dataDirectory ??= NewDataDirectory();
         var clock = Stopwatch.StartNew();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.TaskFlow_AppHost>(
             ["--TaskFlow:Infrastructure=Executables", $"--TaskFlow:DataDirectory={dataDirectory}", .. arguments], ct);
@@ -42,12 +52,19 @@ public sealed class RunningAppHost : IAsyncDisposable
         builder.Services.AddLogging(logging => logging
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
             .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
-            // The AppHost's own decisions (a crashed service started again) belong in the test's output.
-            .AddProvider(new TestOutputLoggerProvider("TaskFlow.AppHost.Supervision", log)));
+            // The AppHost's own decisions (a crashed service started again, what start-up waits for) belong in the test's output.
+            .AddProvider(new TestOutputLoggerProvider("TaskFlow", log)));
         var app = await builder.BuildAsync(ct);
-        var running = new RunningAppHost(app, dataDirectory);
+        var running = new RunningAppHost(app, dataDirectory, ownsData);
         try
         {
+            if (!waitHealthy)
+            {
+                // Aspire's start returns only once every resource has started, i.e. after their dependencies are healthy.
+                _ = app.StartAsync(ct);
+                return running;
+            }
+
             await app.StartAsync(ct);
             log($"started: {clock.Elapsed.TotalSeconds:0.0} s");
             foreach (var name in Infrastructure.Concat(Services))
@@ -107,6 +124,11 @@ public sealed class RunningAppHost : IAsyncDisposable
     {
         await App.StopAsync(CancellationToken.None);
         await App.DisposeAsync();
+        if (!_ownsData)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
