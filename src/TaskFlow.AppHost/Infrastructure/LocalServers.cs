@@ -63,8 +63,8 @@ internal static class LocalServers
             "or run with a container runtime (TaskFlow:Infrastructure=Containers).");
 
     /// <summary>
-    /// As root, the prefix that runs a command as the postgres user. setpriv execs in place, so the process DCP holds
-    /// (and stops with SIGINT) is PostgreSQL itself; runuser would stay as a parent and delay the shutdown.
+    /// As root, the prefix that runs a command as the postgres user. setpriv execs in place, so no process of its own
+    /// stays between the caller and the command (runuser would, and would hold on to a signal meant for PostgreSQL).
     /// </summary>
     public static string[] AsPostgres() => IsRoot
         ? [RequireOnPath("setpriv", "util-linux"), $"--reuid={PostgresUser}", $"--regid={PostgresUser}", "--init-groups"]

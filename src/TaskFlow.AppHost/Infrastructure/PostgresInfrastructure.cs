@@ -54,9 +54,8 @@ public static class PostgresInfrastructure
         var password = LocalServers.ServerPassword(builder, serverName, data);
         var cluster = Path.Combine(data, "pgdata");
         var postgres = Path.Combine(bin, "postgres");
-        // As root: setpriv --reuid=postgres ... postgres ARGS; otherwise postgres ARGS.
-        var command = asPostgres.Length > 0 ? asPostgres[0] : postgres;
-        string[] prefix = asPostgres.Length > 0 ? [.. asPostgres[1..], postgres] : [];
+        // sh -c SCRIPT postgres setpriv [--reuid=postgres ...] postgres ARGS: a stop is a fast shutdown.
+        var (command, prefix) = PostgresStopSignal.Command(asPostgres, postgres);
         var server = new PostgresExecutableResource(serverName, command, data, password);
         var database = new PostgresExecutableDatabaseResource(databaseName, databaseName, server);
 
