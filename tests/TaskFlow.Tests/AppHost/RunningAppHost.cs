@@ -4,6 +4,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.AppHost;
 
@@ -14,9 +15,6 @@ namespace TaskFlow.Tests.AppHost;
 /// </summary>
 public sealed class RunningAppHost : IAsyncDisposable
 {
-    public static readonly string[] Infrastructure = ["redis", "postgres", "taskflowdb", "messaging-epmd", "messaging"];
-    public static readonly string[] Services = ["web", "chatsocket", "inferenceworker", "telemetry", "gateway"];
-
     private readonly bool _ownsData;
 
     private RunningAppHost(DistributedApplication app, string dataDirectory, bool ownsData)
@@ -53,7 +51,8 @@ public sealed class RunningAppHost : IAsyncDisposable
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
             .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
             // The AppHost's own decisions (a crashed service started again, what start-up waits for) belong in the test's output.
-            .AddProvider(new TestOutputLoggerProvider("TaskFlow", log)));
+            .AddProvider(new TestOutputLoggerProvider(
+                category => category == "TaskFlow" || category.StartsWith("TaskFlow.AppHost.Supervision", StringComparison.Ordinal), log)));
         var app = await builder.BuildAsync(ct);
         var running = new RunningAppHost(app, dataDirectory, ownsData);
         try
@@ -67,7 +66,7 @@ public sealed class RunningAppHost : IAsyncDisposable
 
             await app.StartAsync(ct);
             log($"started: {clock.Elapsed.TotalSeconds:0.0} s");
-            foreach (var name in Infrastructure.Concat(Services))
+            foreach (var name in ServiceNames.Infrastructure.Concat(ServiceNames.All))
             {
                 await app.ResourceNotifications.WaitForResourceHealthyAsync(name, ct);
                 log($"{name} healthy: {clock.Elapsed.TotalSeconds:0.0} s");
@@ -92,33 +91,10 @@ public sealed class RunningAppHost : IAsyncDisposable
     /// The process of a project resource itself: Aspire runs a project through <c>dotnet run</c>, whose pid it shows, so a
     /// crash of the service is a crash of that process's child.
     /// </summary>
-    public int ServiceProcessId(string resource)
-    {
-        var launcher = ProcessId(resource);
-        var children = Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && ParentOf(pid) == launcher)
-            .ToList();
-        return Assert.Single(children);
-    }
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            // "pid (comm) state ppid ...": comm may hold spaces, so count from its closing parenthesis.
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
-    }
+    public int ServiceProcessId(string resource) => Assert.Single(ProcessTree.Children(ProcessId(resource)));
 
     /// <summary>The process id the dashboard shows for an executable or project, 0 while it has none.</summary>
-    public static int ProcessId(CustomResourceSnapshot snapshot) => Convert.ToInt32(
-        snapshot.Properties.SingleOrDefault(p => p.Name == "executable.pid")?.Value ?? 0, System.Globalization.CultureInfo.InvariantCulture);
+    public static int ProcessId(CustomResourceSnapshot snapshot) => StackService.Pid(snapshot);
 
     public async ValueTask DisposeAsync()
     {
@@ -174,11 +150,14 @@ public sealed class RunningAppHost : IAsyncDisposable
     }
 }
 
-/// <summary>Writes the log lines of categories under <paramref name="prefix"/> to a test's output.</summary>
-internal sealed class TestOutputLoggerProvider(string prefix, Action<string> write) : ILoggerProvider
+/// <summary>
+/// Writes the log lines of the categories <paramref name="wanted"/> picks to a test's output (not the resources'
+/// consoles, <c>TaskFlow.AppHost.Resources.*</c>: the service-logs folder has those).
+/// </summary>
+internal sealed class TestOutputLoggerProvider(Func<string, bool> wanted, Action<string> write) : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) =>
-        categoryName.StartsWith(prefix, StringComparison.Ordinal) ? new Logger(categoryName, write) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        wanted(categoryName) ? new Logger(categoryName, write) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     public void Dispose()
     {

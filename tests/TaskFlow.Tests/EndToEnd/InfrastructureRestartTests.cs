@@ -4,7 +4,6 @@ using System.Text.Json;
 using Npgsql;
 using StackExchange.Redis;
 using TaskFlow.Contracts.Streaming;
-using TaskFlow.LocalInfra;
 using TaskFlow.Tests.Fakes;
 using TaskFlow.Tests.Support;
 
@@ -40,7 +39,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
             submitted = await response.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal("delayed", submitted.Str("status"));
             // ChatSocket still accepts and stores messages, so it stays ready: the outage is reported, not fatal.
-            using var health = await user.Http.GetAsync(new Uri(stack.Services[TaskFlowTopology.ChatSocket].Url + "/health"));
+            using var health = await user.Http.GetAsync(new Uri(stack.Services[ServiceNames.ChatSocket].Url + "/health"));
             Assert.True(health.IsSuccessStatusCode, $"chatsocket /health answered {(int)health.StatusCode} while RabbitMQ was down");
         }
         finally
@@ -79,7 +78,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
 
         // No worker: the job stays in RabbitMQ's queue, where the restart finds it.
         const string prompt = "wait in the queue through a broker restart";
-        var worker = stack.Services[TaskFlowTopology.InferenceWorker];
+        var worker = stack.Services[ServiceNames.InferenceWorker];
         await worker.StopAsync();
         Guid generationId;
         try
@@ -110,7 +109,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         var conversationId = await CompleteTurnAsync(socket, "open a conversation before the duplicate");
 
         const string prompt = "answer me only once though I am queued twice";
-        var worker = stack.Services[TaskFlowTopology.InferenceWorker];
+        var worker = stack.Services[ServiceNames.InferenceWorker];
         await worker.StopAsync();
         Guid generationId;
         try
@@ -254,7 +253,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         var generationId = Guid.Parse(accepted.Str("generationId"));
         var shown = await socket.ReceiveUntilAsync("ai_token");
 
-        var worker = stack.Services[TaskFlowTopology.InferenceWorker];
+        var worker = stack.Services[ServiceNames.InferenceWorker];
         await worker.KillAsync();
         await worker.RestartAsync();
         await worker.WaitHealthyAsync(ServiceStart);
@@ -282,7 +281,9 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         await socket.SendUserMessageAsync(prompt);
         var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
         Assert.True(events[^1].Type() == "ai_done", $"the turn \"{prompt}\" ended with {events[^1]}");
-        return Guid.Parse(events.First(e => e.Type() == "message_accepted").Str("conversationId"));
+        var accepted = events.Where(e => e.Type() == "message_accepted").ToList();
+        Assert.True(accepted.Count == 1, $"the turn \"{prompt}\" should be accepted once before it ends: {string.Join(" | ", events)}");
+        return Guid.Parse(accepted[0].Str("conversationId"));
     }
 
     /// <summary>When RabbitMQ confirmed the job, or null while it has not.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using TaskFlow.LocalInfra;
 using TaskFlow.Tests.Fakes;
 using TaskFlow.Tests.Support;
 
@@ -18,7 +17,7 @@ public sealed class ReplicaRestartTests(TaskFlowStack stack)
         var seen = new List<JsonElement>();
         Guid conversationId;
 
-        var chatSocket = stack.Services[TaskFlowTopology.ChatSocket];
+        var chatSocket = stack.Services[ServiceNames.ChatSocket];
         await using (var first = await user.ConnectAsync())
         {
             await first.SendUserMessageAsync(prompt);

@@ -36,7 +36,7 @@ public sealed class ScaleOutTests(ScaleOutStack stack)
         }
 
         // RabbitMQ shares the queue between the workers' consumers: both took jobs.
-        var calls = await Task.WhenAll(ScaleOutStack.Workers.Select(worker => SumAsync(worker, "llm_requests_total")));
+        var calls = await Task.WhenAll(stack.Workers.Select(worker => SumAsync(worker, "llm_requests_total")));
         Assert.All(calls, count => Assert.True(count > 0, $"model calls per worker: {string.Join(", ", calls)}"));
     }
 
@@ -81,7 +81,7 @@ public sealed class ScaleOutTests(ScaleOutStack stack)
                     return null;
                 }
             }, TimeSpan.FromSeconds(30), "a live replica to take the reconnect");
-            var survivor = ScaleOutStack.ChatSockets.Single(replica => replica != serving);
+            var survivor = stack.ChatSockets.Single(replica => replica != serving);
             Assert.Equal(1, await SumAsync(survivor, "ws_connections_active"));
 
             var rest = await again.ReceiveUntilAsync("ai_done");
@@ -141,21 +141,21 @@ public sealed class ScaleOutTests(ScaleOutStack stack)
     {
         // After an earlier test's RabbitMQ outage a worker takes 10 to 15 s to consume again (its /health says Degraded,
         // still HTTP 200), so wait until RabbitMQ sees both workers on the job queue.
-        await Task.WhenAll(ScaleOutStack.ChatSockets.Concat(ScaleOutStack.Workers)
+        await Task.WhenAll(stack.ChatSockets.Concat(stack.Workers)
             .Select(process => stack.Services[process].WaitHealthyAsync(TimeSpan.FromSeconds(120))));
-        await Eventually.GetAsync(async () => await JobQueueConsumersAsync() == ScaleOutStack.Workers.Length ? (object)true : null,
+        await Eventually.GetAsync(async () => await JobQueueConsumersAsync() == stack.Workers.Count ? (object)true : null,
             TimeSpan.FromSeconds(90), "both workers to consume the job queue");
         using var prober = await TestUser.SignUpAsync(stack);
         await Eventually.GetAsync(async () =>
         {
             await using var first = await prober.ConnectAsync();
             await using var second = await prober.ConnectAsync();
-            var open = await Task.WhenAll(ScaleOutStack.ChatSockets.Select(replica => SumAsync(replica, "ws_connections_active")));
+            var open = await Task.WhenAll(stack.ChatSockets.Select(replica => SumAsync(replica, "ws_connections_active")));
             return open.All(count => count > 0) ? (object)true : null;
         }, TimeSpan.FromSeconds(30), "the gateway to balance over both replicas");
         await Eventually.GetAsync(async () =>
         {
-            var open = await Task.WhenAll(ScaleOutStack.ChatSockets.Select(replica => SumAsync(replica, "ws_connections_active")));
+            var open = await Task.WhenAll(stack.ChatSockets.Select(replica => SumAsync(replica, "ws_connections_active")));
             return open.Sum() == 0 ? (object)true : null;
         }, TimeSpan.FromSeconds(30), "sockets to close");
     }
@@ -172,7 +172,7 @@ public sealed class ScaleOutTests(ScaleOutStack stack)
                 var user = await TestUser.SignUpAsync(stack);
                 chats.Add(new Chat(user, await user.ConnectAsync(), prompt(i)));
             }
-            var open = await Task.WhenAll(ScaleOutStack.ChatSockets.Select(replica => SumAsync(replica, "ws_connections_active")));
+            var open = await Task.WhenAll(stack.ChatSockets.Select(replica => SumAsync(replica, "ws_connections_active")));
             Assert.All(open, sockets => Assert.True(sockets > 0, $"sockets per replica: {string.Join(", ", open)}"));
             return chats;
         }
@@ -194,7 +194,7 @@ public sealed class ScaleOutTests(ScaleOutStack stack)
     /// <summary>The one replica with an open socket (the only one this test has open).</summary>
     private async Task<string> ReplicaWithSocketAsync()
     {
-        var open = await Task.WhenAll(ScaleOutStack.ChatSockets.Select(async replica => (Replica: replica, Count: await SumAsync(replica, "ws_connections_active"))));
+        var open = await Task.WhenAll(stack.ChatSockets.Select(async replica => (Replica: replica, Count: await SumAsync(replica, "ws_connections_active"))));
         return Assert.Single(open, replica => replica.Count > 0).Replica;
     }
 
