@@ -1,6 +1,8 @@
 // TaskFlow chat page: one WebSocket to the gateway's /ws (protocol: docs/protocol.md) plus the REST APIs.
 // Vanilla JS, no framework. Model output is Markdown rendered by marked and sanitised by DOMPurify; everything a
 // person typed is shown as plain text. Every word the page says comes from i18n (i18n.js), in the page's language.
+// What each socket event does to the conversation is decided by chat/conversation-state.js (pure, unit-tested);
+// this module draws its effects.
 
 import * as Conversation from "./chat/conversation-state.js";
 
