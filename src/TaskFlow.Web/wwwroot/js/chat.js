@@ -4,6 +4,7 @@
 // What each socket event does to the conversation is decided by chat/conversation-state.js (pure, unit-tested);
 // this module draws its effects.
 
+import { api, signedOut } from "./api.js";
 import * as Conversation from "./chat/conversation-state.js";
 
 const { t, tn } = i18n;
@@ -76,20 +77,6 @@ function relativeTime(value) {
 }
 
 const secondsText = (ms, digits = 1) => i18n.number(ms / 1000, { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function loginUrl() {
-  return `/Account/Login?returnUrl=${encodeURIComponent(location.pathname + location.search)}`;
-}
-
-// Every REST call goes through here: a 401 means the sign-in expired, so the person signs in and comes back.
-async function api(path, options) {
-  const response = await fetch(path, { credentials: "same-origin", ...options });
-  if (response.status === 401) {
-    location.assign(loginUrl());
-    throw new Error("signed out");
-  }
-  return response;
-}
 
 function svgIcon(paths) {
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -424,7 +411,7 @@ async function loadModels() {
     const remembered = localStorage.getItem(MODEL_STORAGE_KEY);
     ui.model.value = models.some((m) => m.id === remembered && m.isReachable) ? remembered : (defaultModel ?? models[0]?.id ?? "");
   } catch (error) {
-    if (error.message !== "signed out") setStatus(t("status.modelsFailed"));
+    if (!signedOut(error)) setStatus(t("status.modelsFailed"));
   }
 }
 
@@ -573,7 +560,7 @@ async function renameConversation(conversation, title) {
       body: JSON.stringify({ title }),
     });
   } catch (error) {
-    if (error.message !== "signed out") setStatus(t("status.renameFailed"));
+    if (!signedOut(error)) setStatus(t("status.renameFailed"));
     return;
   }
   if (!response.ok) {
@@ -591,7 +578,7 @@ async function deleteConversation(conversation) {
   try {
     response = await api(`/api/conversations/${conversation.id}`, { method: "DELETE" });
   } catch (error) {
-    if (error.message !== "signed out") setStatus(t("status.deleteFailed"));
+    if (!signedOut(error)) setStatus(t("status.deleteFailed"));
     return;
   }
   if (!response.ok && response.status !== 404) {
@@ -708,7 +695,7 @@ async function openConversation(id, { push = false, focus = true } = {}) {
         setStatus(t("status.historyFailed"));
       }
     } catch (error) {
-      if (error.message === "signed out" || token !== state.openToken) return;
+      if (signedOut(error) || token !== state.openToken) return;
       setStatus(t("status.historyFailed"));
     } finally {
       if (token === state.openToken) setLoading(false);
