@@ -1,3 +1,4 @@
+using TaskFlow.ChatSocket.Api;
 using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.Contracts.Chat;
 
@@ -197,6 +198,10 @@ public sealed class ConversationStreamingTests
         Assert.False(page.Generation(silent).GetProperty("onPage").GetBoolean());
         Assert.Contains("bubble_removed", page.EffectTypes);
         Assert.Null(page.Current);
+
+        // The error stands for that answer: when a reconnect finds it stored, empty and failed, it is not added.
+        page.HistoryReconciled([new(silent, "assistant", "", GenerationStatus.Failed, 10, 0, DateTimeOffset.UtcNow)]);
+        Assert.Empty(page.Effects);
     }
 
     [Fact]

@@ -54,7 +54,8 @@ export const historyReconciled = (state, messages) => apply(state, (s) => {
   for (const m of messages) {
     if (s.shown[m.id]) continue;
     const g = s.generations[m.id];
-    if (g?.onPage) {
+    // An answer that failed before its first word was replaced by the error: its stored message is not added either.
+    if (g?.onPage || g?.discarded) {
       if (g.phase !== "done") {
         update(s, m.id, { text: m.content });
         finish(s, m.id, m.status);
@@ -205,7 +206,7 @@ const handlers = {
       if (g.text) {
         finish(s, e.generationId, "failed");
       } else {
-        update(s, e.generationId, { phase: "done", onPage: false });
+        update(s, e.generationId, { phase: "done", onPage: false, discarded: true });
         emit(s, "bubble_removed", { generationId: e.generationId });
       }
     }
