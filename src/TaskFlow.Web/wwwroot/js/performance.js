@@ -1,6 +1,6 @@
 // The performance panel: Telemetry's stats API (GET /api/stats, docs/observability.md), refreshed while the panel is
 // open and the tab is visible. The window and scope the person picked are remembered in this browser.
-"use strict";
+import { api, signedOut } from "./api.js";
 
 (() => {
   const REFRESH_MS = 10_000;
@@ -42,16 +42,13 @@
     loading = true;
     try {
       const query = new URLSearchParams({ windowMinutes: ui.window.value, scope: ui.scope.value });
-      const response = await fetch(`/api/stats?${query}`, { credentials: "same-origin" });
-      if (response.status === 401) {
-        location.assign(`/Account/Login?returnUrl=${encodeURIComponent(location.pathname + location.search)}`);
-        return;
-      }
+      const response = await api(`/api/stats?${query}`);
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       render(await response.json());
       ui.note.textContent = t("perf.updated", { time: time(new Date()) });
       ui.note.classList.remove("error");
-    } catch {
+    } catch (error) {
+      if (signedOut(error)) return;
       ui.note.textContent = t("perf.loadFailed", { seconds: number(REFRESH_MS / 1000) });
       ui.note.classList.add("error");
     } finally {

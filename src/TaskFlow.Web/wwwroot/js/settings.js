@@ -1,5 +1,5 @@
 // Settings page: the signed-in user's API keys for the OpenAI-compatible endpoint.
-"use strict";
+import { api } from "./api.js";
 
 const el = (id) => document.getElementById(id);
 el("base-url").textContent = `${location.origin}/v1`;
@@ -9,11 +9,7 @@ function when(value) {
 }
 
 async function loadKeys() {
-  const response = await fetch("/api/keys");
-  if (response.status === 401) {
-    location.href = "/Account/Login?returnUrl=/Settings";
-    return;
-  }
+  const response = await api("/api/keys");
   const keys = await response.json();
   el("keys").replaceChildren(...keys.map((key) => {
     const row = document.createElement("tr");
@@ -32,7 +28,7 @@ async function loadKeys() {
       revoke.dataset.testid = "revoke-key";
       revoke.addEventListener("click", async () => {
         if (!confirm(i18n.t("settings.confirmRevoke", { name: key.name }))) return;
-        await fetch(`/api/keys/${key.id}`, { method: "DELETE" });
+        await api(`/api/keys/${key.id}`, { method: "DELETE" });
         loadKeys();
       });
       action.appendChild(revoke);
@@ -44,7 +40,7 @@ async function loadKeys() {
 
 el("new-key").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const response = await fetch("/api/keys", {
+  const response = await api("/api/keys", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ name: el("key-name").value }),
