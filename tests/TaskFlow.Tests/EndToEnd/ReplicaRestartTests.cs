@@ -5,8 +5,9 @@ using TaskFlow.Tests.Support;
 namespace TaskFlow.Tests.EndToEnd;
 
 /// <summary>The socket's state lives in PostgreSQL and Redis, so losing the ChatSocket process mid-answer loses nothing.</summary>
-[Collection(StackCollection.Name)]
-public sealed class ReplicaRestartTests(TaskFlowStack stack)
+// On the restartable stack: a ChatSocket killed under the shared one would drop the sockets of tests running beside it.
+[Collection(RestartableStackCollection.Name)]
+public sealed class ReplicaRestartTests(RestartableStack stack)
 {
     [Fact]
     public async Task After_a_chatsocket_restart_mid_answer_the_client_resumes_and_gets_every_token_once()

@@ -61,19 +61,21 @@ public sealed class StackServices
             list.Sort(StringComparer.Ordinal);
         }
 
-        WriteLogs(app, ids.Where(r => !r.Key.EndsWith("-rebuilder", StringComparison.Ordinal)).SelectMany(r => r.Value), logDirectory);
+        // One file per process: NAME.log for a resource with one, NAME-<id>.log per replica.
+        WriteLogs(app, ids.Where(r => !r.Key.EndsWith("-rebuilder", StringComparison.Ordinal))
+            .SelectMany(r => r.Value.Select(id => (Id: id, File: r.Value.Count == 1 ? r.Key : id))), logDirectory);
         return new StackServices(ServiceNames.All.ToDictionary(n => n, n => ids[n].Select(id => new StackService(app, n, id)).ToList()));
     }
 
-    private static void WriteLogs(DistributedApplication app, IEnumerable<string> resourceIds, string directory)
+    private static void WriteLogs(DistributedApplication app, IEnumerable<(string Id, string File)> resources, string directory)
     {
         Directory.CreateDirectory(directory);
         var logs = app.Services.GetRequiredService<ResourceLoggerService>();
-        foreach (var id in resourceIds)
+        foreach (var (id, name) in resources)
         {
             _ = Task.Run(async () =>
             {
-                await using var file = new StreamWriter(Path.Combine(directory, id + ".log")) { AutoFlush = true };
+                await using var file = new StreamWriter(Path.Combine(directory, name + ".log")) { AutoFlush = true };
                 try
                 {
                     await foreach (var batch in logs.WatchAsync(id))
