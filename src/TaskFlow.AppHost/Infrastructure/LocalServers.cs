@@ -70,12 +70,30 @@ internal static class LocalServers
         ? [RequireOnPath("setpriv", "util-linux"), $"--reuid={PostgresUser}", $"--regid={PostgresUser}", "--init-groups"]
         : [];
 
-    /// <summary>A loopback port nothing listens on now (for a port two executables must agree on before either starts).</summary>
+    /// <summary>
+    /// A loopback port nothing listens on now, for a port two executables must agree on before either starts. Taken
+    /// below the kernel's ephemeral range (32768 and up on Linux), where DCP and every outgoing connection get theirs:
+    /// a port from that range could be handed to someone else between this choice and the start (seen with two
+    /// AppHosts starting at once: epmd found its port taken and exited, and RabbitMQ waited for it forever).
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = System.Security.Cryptography.RandomNumberGenerator.GetInt32(20000, 32000);
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Taken: another one.
+            }
+        }
+
+        throw new DistributedApplicationException("No free loopback port between 20000 and 32000 for RabbitMQ's epmd.");
     }
 
     /// <summary>

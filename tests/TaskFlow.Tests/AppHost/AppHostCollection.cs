@@ -1,10 +1,10 @@
 namespace TaskFlow.Tests.AppHost;
 
 /// <summary>
-/// Runs alone: the AppHost starts servers and services of its own, which beside another stack would starve a
-/// 2-core machine and slow the timing-sensitive tests of the others.
+/// Tests that start an AppHost of their own, one after another, beside the shared stack's collections (an AppHost
+/// mostly waits on its servers and services starting; a second one at once would starve a 2-core machine).
 /// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+[CollectionDefinition(Name)]
 public sealed class AppHostCollection
 {
     public const string Name = "Aspire AppHost";

@@ -29,7 +29,7 @@ public sealed class DashboardTraceTests(ITestOutputHelper output)
         List<RunningProcess> left;
         IReadOnlyList<RunningProcess> started = [];
         var appHost = await AppHostProcess.StartAsync(
-            [$"--ConnectionStrings:chat={model.ConnectionString}", "--DcpPublisher:RandomizePorts=true"], TimeSpan.FromMinutes(2));
+            [$"--ConnectionStrings:chat={model.ConnectionString}", "--DcpPublisher:RandomizePorts=true"], TimeSpan.FromMinutes(4));
         try
         {
             output.WriteLine($"running: {clock.Elapsed.TotalSeconds:0.0} s; chat {appHost.Chat}, dashboard {appHost.Dashboard}");

@@ -53,7 +53,8 @@ public sealed class RunningAppHost : IAsyncDisposable
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
             .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
             // The AppHost's own decisions (a crashed service started again, what start-up waits for) belong in the test's output.
-            .AddProvider(new TestOutputLoggerProvider("TaskFlow", log)));
+            .AddProvider(new TestOutputLoggerProvider(
+                category => category == "TaskFlow" || category.StartsWith("TaskFlow.AppHost.Supervision", StringComparison.Ordinal), log)));
         var app = await builder.BuildAsync(ct);
         var running = new RunningAppHost(app, dataDirectory, ownsData);
         try
@@ -174,11 +175,14 @@ public sealed class RunningAppHost : IAsyncDisposable
     }
 }
 
-/// <summary>Writes the log lines of categories under <paramref name="prefix"/> to a test's output.</summary>
-internal sealed class TestOutputLoggerProvider(string prefix, Action<string> write) : ILoggerProvider
+/// <summary>
+/// Writes the log lines of the categories <paramref name="wanted"/> picks to a test's output (not the resources'
+/// consoles, <c>TaskFlow.AppHost.Resources.*</c>, which would bury the test's own lines).
+/// </summary>
+internal sealed class TestOutputLoggerProvider(Func<string, bool> wanted, Action<string> write) : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) =>
-        categoryName.StartsWith(prefix, StringComparison.Ordinal) ? new Logger(categoryName, write) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        wanted(categoryName) ? new Logger(categoryName, write) : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     public void Dispose()
     {
