@@ -152,7 +152,7 @@ public sealed class RunningAppHost : IAsyncDisposable
 
 /// <summary>
 /// Writes the log lines of the categories <paramref name="wanted"/> picks to a test's output (not the resources'
-/// consoles, <c>TaskFlow.AppHost.Resources.*</c>: the service-logs folder has those).
+/// consoles, <c>TaskFlow.AppHost.Resources.*</c>, which would bury the test's own lines).
 /// </summary>
 internal sealed class TestOutputLoggerProvider(Func<string, bool> wanted, Action<string> write) : ILoggerProvider
 {

@@ -33,39 +33,30 @@ public sealed partial class TestUser : IDisposable
     public static Task<TestUser> SignUpAsync(TaskFlowStack stack) => SignUpAsync(stack.Gateway);
 
     /// <summary>Registers and signs in a new user through the gateway at <paramref name="gateway"/>.</summary>
-    public static async Task<TestUser> SignUpAsync(Uri gateway)
+    public static Task<TestUser> SignUpAsync(Uri gateway)
     {
         var userName = $"user-{Guid.NewGuid():N}"[..17] + "@example.test";
-        var user = new TestUser(gateway, userName, new CookieContainer());
-        var form = await user.Http.GetStringAsync("/Account/Register");
-        var token = AntiforgeryToken().Match(form);
-        Assert.True(token.Success, "the register page should carry an antiforgery token");
-        using var response = await user.Http.PostAsync("/Account/Register", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Input.Email"] = userName,
-            ["Input.Password"] = Password,
-            ["Input.ConfirmPassword"] = Password,
-            ["__RequestVerificationToken"] = token.Groups[1].Value,
-        }));
-        Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"registering should redirect to the chat, got {(int)response.StatusCode}");
-        Assert.Contains(user.Cookies.GetCookies(gateway).Cast<Cookie>(), cookie => cookie.Name == ".TaskFlow.Auth");
-        return user;
+        return SubmitAccountFormAsync(gateway, userName, "/Account/Register", "registering", new() { ["Input.ConfirmPassword"] = Password });
     }
 
     /// <summary>Signs in an existing user with the sign-in page's form, as a browser would.</summary>
-    public static async Task<TestUser> SignInAsync(Uri gateway, string userName)
+    public static Task<TestUser> SignInAsync(Uri gateway, string userName) =>
+        SubmitAccountFormAsync(gateway, userName, "/Account/Login", "signing in", []);
+
+    /// <summary>Fills the form of <paramref name="page"/> (name, password, its antiforgery token) as a new browser would.</summary>
+    private static async Task<TestUser> SubmitAccountFormAsync(Uri gateway, string userName, string page, string what, Dictionary<string, string> extra)
     {
         var user = new TestUser(gateway, userName, new CookieContainer());
-        var form = await user.Http.GetStringAsync("/Account/Login");
-        var token = AntiforgeryToken().Match(form);
-        Assert.True(token.Success, "the sign-in page should carry an antiforgery token");
-        using var response = await user.Http.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
+        var token = AntiforgeryToken().Match(await user.Http.GetStringAsync(page));
+        Assert.True(token.Success, $"{page} should carry an antiforgery token");
+        var fields = new Dictionary<string, string>(extra)
         {
             ["Input.Email"] = userName,
             ["Input.Password"] = Password,
             ["__RequestVerificationToken"] = token.Groups[1].Value,
-        }));
-        Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"signing in should redirect to the chat, got {(int)response.StatusCode}");
+        };
+        using var response = await user.Http.PostAsync(page, new FormUrlEncodedContent(fields));
+        Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{what} should redirect to the chat, got {(int)response.StatusCode}");
         Assert.Contains(user.Cookies.GetCookies(gateway).Cast<Cookie>(), cookie => cookie.Name == ".TaskFlow.Auth");
         return user;
     }
