@@ -80,22 +80,6 @@ public sealed class RunningAppHost : IAsyncDisposable
         }
     }
 
-    /// <summary>The process id of a running resource (one instance: no replicas).</summary>
-    public int ProcessId(string resource)
-    {
-        Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var current), $"{resource} is not a resource of the AppHost");
-        return ProcessId(current.Snapshot);
-    }
-
-    /// <summary>
-    /// The process of a project resource itself: Aspire runs a project through <c>dotnet run</c>, whose pid it shows, so a
-    /// crash of the service is a crash of that process's child.
-    /// </summary>
-    public int ServiceProcessId(string resource) => Assert.Single(ProcessTree.Children(ProcessId(resource)));
-
-    /// <summary>The process id the dashboard shows for an executable or project, 0 while it has none.</summary>
-    public static int ProcessId(CustomResourceSnapshot snapshot) => StackService.Pid(snapshot);
-
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync(CancellationToken.None);

@@ -13,18 +13,20 @@ namespace TaskFlow.Tests.Support;
 /// One running system under test, started by the real AppHost through Aspire.Hosting.Testing in executable mode (Redis,
 /// PostgreSQL and RabbitMQ as local servers, the five services as processes), with the fake model server as its
 /// <c>ConnectionStrings:chat</c>. Test settings reach the AppHost as configuration (<c>--Section:Key=value</c>, handed
-/// on to every service as in <c>./run.sh</c>); the OTLP receiver and a database without fsync are settings the test
-/// adds to the AppHost's own resources. <see cref="TaskFlowStack"/> is how tests get one.
+/// on to every service as in <c>./run.sh</c>); the OTLP receiver, and for a stack whose servers are never killed a
+/// database without fsync, are settings the test adds to the AppHost's own resources. <see cref="TaskFlowStack"/> is how tests get one.
 /// </summary>
 public sealed class StackInstance : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
     private readonly IReadOnlyList<string> _arguments;
+    private readonly bool _durableDatabase;
 
-    private StackInstance(string name, IReadOnlyList<string> arguments)
+    private StackInstance(string name, IReadOnlyList<string> arguments, bool durableDatabase)
     {
         _arguments = arguments;
+        _durableDatabase = durableDatabase;
         DataDirectory = Path.Combine(Path.GetTempPath(), "taskflow-tests-" + Guid.NewGuid().ToString("N")[..12]);
         LogDirectory = Path.Combine(AppContext.BaseDirectory, "service-logs",
             name + "-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
@@ -57,9 +59,13 @@ public sealed class StackInstance : IAsyncDisposable
 
     /// <param name="name">Names the folder of this stack's logs.</param>
     /// <param name="arguments">AppHost configuration on top of the shared settings, e.g. <c>--TASKFLOW_REPLICAS=chatsocket=2</c>.</param>
-    public static async Task<StackInstance> StartAsync(string name, IReadOnlyList<string> arguments)
+    /// <param name="durableDatabase">
+    /// PostgreSQL as it runs for users, for a stack whose tests kill it: without fsync and synchronous commits a kill
+    /// -9 loses the last commits, which no user's server would.
+    /// </param>
+    public static async Task<StackInstance> StartAsync(string name, IReadOnlyList<string> arguments, bool durableDatabase)
     {
-        var instance = new StackInstance(name, arguments);
+        var instance = new StackInstance(name, arguments, durableDatabase);
         await instance.InitializeAsync();
         return instance;
     }
@@ -82,9 +88,12 @@ public sealed class StackInstance : IAsyncDisposable
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
             .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning));
         SendTracesTo(builder, Otlp.Endpoint);
-        // A test database need not survive a power cut: PostgreSQL takes the last -c of a setting.
-        var postgres = builder.Resources.OfType<ExecutableResource>().Single(r => r.Name == "postgres");
-        builder.CreateResourceBuilder(postgres).WithArgs("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+        if (!_durableDatabase)
+        {
+            // A test database nobody kills need not survive a crash: PostgreSQL takes the last -c of a setting.
+            var postgres = builder.Resources.OfType<ExecutableResource>().Single(r => r.Name == "postgres");
+            builder.CreateResourceBuilder(postgres).WithArgs("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+        }
 
         App = await builder.BuildAsync(ct);
         try
@@ -95,9 +104,9 @@ public sealed class StackInstance : IAsyncDisposable
                 await App.ResourceNotifications.WaitForResourceHealthyAsync(name, ct);
             }
 
-            Redis = new StackServer(App, "redis", (await App.GetConnectionStringAsync("redis", ct))!);
-            Postgres = new StackServer(App, "postgres", (await App.GetConnectionStringAsync("taskflowdb", ct))!);
-            RabbitMq = new StackServer(App, "messaging", (await App.GetConnectionStringAsync("messaging", ct))!);
+            Redis = StackServer.Redis(App, (await App.GetConnectionStringAsync("redis", ct))!);
+            Postgres = StackServer.Postgres(App, (await App.GetConnectionStringAsync("taskflowdb", ct))!);
+            RabbitMq = StackServer.RabbitMq(App, (await App.GetConnectionStringAsync("messaging", ct))!);
             Services = await StackServices.FindAsync(App, LogDirectory, ct);
         }
         catch

@@ -1,11 +1,39 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Npgsql;
+using RabbitMQ.Client;
+using StackExchange.Redis;
 
 namespace TaskFlow.Tests.Support;
 
 /// <summary>Redis, PostgreSQL or RabbitMQ as the AppHost runs it, stopped and started with the AppHost's resource commands.</summary>
-public sealed class StackServer(DistributedApplication app, string resource, string connectionString)
+/// <param name="probe">Whether the server takes a client's work, asked directly: Aspire checks a healthy resource only
+/// every 30 s, so a report newer than a restarted process can be that long in coming.</param>
+public sealed class StackServer(DistributedApplication app, string resource, string connectionString, Func<string, Task> probe)
 {
+    public static StackServer Redis(DistributedApplication app, string connectionString) =>
+        new(app, "redis", connectionString, async cs =>
+        {
+            await using var redis = await ConnectionMultiplexer.ConnectAsync(cs + ",connectTimeout=2000,abortConnect=true");
+            await redis.GetDatabase().PingAsync();
+        });
+
+    public static StackServer Postgres(DistributedApplication app, string connectionString) =>
+        new(app, "postgres", connectionString, async cs =>
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cs) { Pooling = false, Timeout = 2 }.ConnectionString);
+            await connection.OpenAsync();
+            await using var query = new NpgsqlCommand("SELECT 1", connection);
+            await query.ExecuteScalarAsync();
+        });
+
+    public static StackServer RabbitMq(DistributedApplication app, string connectionString) =>
+        new(app, "messaging", connectionString, async cs =>
+        {
+            var factory = new ConnectionFactory { Uri = new Uri(cs), RequestedConnectionTimeout = TimeSpan.FromSeconds(2) };
+            await using var connection = await factory.CreateConnectionAsync();
+        });
+
     private int _stoppedPid;
 
     public string Name => resource;
@@ -25,9 +53,33 @@ public sealed class StackServer(DistributedApplication app, string resource, str
     {
         var previous = CurrentPid() is > 0 and var running ? running : _stoppedPid;
         await RunAsync(KnownResourceCommands.StartCommand, cancellationToken);
+        await WaitRestartedAsync(previous, cancellationToken);
+    }
+
+    /// <summary>The process the dashboard shows (for PostgreSQL, the shell that runs it); 0 while none runs.</summary>
+    public int ProcessId => CurrentPid();
+
+    /// <summary>After the process <paramref name="previousPid"/> crashed or stopped: the AppHost runs the server again, and it answers.</summary>
+    public async Task WaitRestartedAsync(int previousPid, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(TimeSpan.FromSeconds(90));
         // The one instance's id: the resource's name is its id only until DCP names the instance.
         var id = app.ResourceNotifications.TryGetCurrentState(resource, out var current) ? current.ResourceId : resource;
-        await StackService.WaitNewProcessHealthyAsync(app, resource, id, previous, TimeSpan.FromSeconds(90), cancellationToken);
+        await StackService.WaitNewProcessAsync(app, resource, id, previousPid, cts.Token);
+        while (true)
+        {
+            try
+            {
+                await probe(connectionString);
+                return;
+            }
+            catch (Exception e) when (!cts.IsCancellationRequested && e is not OperationCanceledException)
+            {
+                // Still starting.
+            }
+            await Task.Delay(200, cts.Token);
+        }
     }
 
     private int CurrentPid() =>

@@ -3,7 +3,6 @@ using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace TaskFlow.Tests.Support;
 
@@ -86,29 +85,41 @@ public sealed class StackService(DistributedApplication app, string name, string
         await WaitHealthyAsync(TimeSpan.FromSeconds(120));
     }
 
-    /// <summary>Running, in a process other than the one stopped or killed last, and healthy since it appeared.</summary>
-    public Task WaitHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        WaitNewProcessHealthyAsync(app, name, resourceId, _killedLauncher, timeout, cancellationToken);
-
     /// <summary>
-    /// Waits for resource <paramref name="resourceId"/> to run in a process other than <paramref name="previousPid"/>,
-    /// then for every health check to pass in a run that began after that process appeared. A snapshot keeps the last
-    /// process's "Healthy" across a restart, and DCP's start times have whole seconds, so neither says it alone.
+    /// Running, in a process other than the one stopped or killed last, and answering <c>/health</c> on its own port.
+    /// Aspire's own health reports cannot say it: it checks a replicated service through the address all replicas
+    /// share, where another replica may answer for one still starting, and a healthy resource is checked again only
+    /// every 30 s, so a report newer than the process can be that long in coming.
     /// </summary>
-    internal static async Task WaitNewProcessHealthyAsync(
-        DistributedApplication app, string name, string resourceId, int previousPid, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
-        await app.ResourceNotifications.WaitForResourceAsync(name, e => e.ResourceId == resourceId
-            && e.Snapshot.State?.Text == KnownResourceStates.Running
-            && Pid(e.Snapshot) is var pid && pid != 0 && pid != previousPid, cts.Token);
-        var appeared = DateTime.UtcNow;
-        await app.ResourceNotifications.WaitForResourceAsync(name, e => e.ResourceId == resourceId
-            && e.Snapshot.State?.Text == KnownResourceStates.Running
-            && e.Snapshot.HealthReports.Length > 0
-            && e.Snapshot.HealthReports.All(r => r.Status == HealthStatus.Healthy && r.LastRunAt > appeared), cts.Token);
+        await WaitNewProcessAsync(app, name, resourceId, _killedLauncher, cts.Token);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(OperatorUrl + "/health"), cts.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cts.IsCancellationRequested))
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(100, cts.Token);
+        }
     }
+
+    /// <summary>Waits for resource <paramref name="resourceId"/> to run in a process other than <paramref name="previousPid"/>.</summary>
+    internal static Task WaitNewProcessAsync(DistributedApplication app, string name, string resourceId, int previousPid, CancellationToken cancellationToken) =>
+        app.ResourceNotifications.WaitForResourceAsync(name, e => e.ResourceId == resourceId
+            && e.Snapshot.State?.Text == KnownResourceStates.Running
+            && Pid(e.Snapshot) is var pid && pid != 0 && pid != previousPid, cancellationToken);
 
     /// <summary>The process id the dashboard shows for an executable or project, 0 while it has none.</summary>
     public static int Pid(CustomResourceSnapshot snapshot) =>

@@ -22,6 +22,15 @@ public sealed class StackServices
     /// <summary>Every replica of <paramref name="name"/>, in a stable order.</summary>
     public IReadOnlyList<StackService> Replicas(string name) => _byName[name];
 
+    /// <summary>Stops every replica of <paramref name="name"/>: "no worker" on a stack that runs two.</summary>
+    public Task StopAllAsync(string name) => Task.WhenAll(Replicas(name).Select(replica => replica.StopAsync()));
+
+    /// <summary>Kills every replica of <paramref name="name"/> (kill -9); the AppHost starts each again.</summary>
+    public Task KillAllAsync(string name) => Task.WhenAll(Replicas(name).Select(replica => replica.KillAsync()));
+
+    /// <summary>After <see cref="StopAllAsync"/> or <see cref="KillAllAsync"/>: every replica runs again, healthy.</summary>
+    public Task RestartAllAsync(string name) => Task.WhenAll(Replicas(name).Select(replica => replica.RestartAsync()));
+
     /// <summary>
     /// The services of <paramref name="app"/>, once every resource runs. Watching replays each resource's current
     /// state first, so a moment's watching sees every replica's id; each replica's console output then goes to a

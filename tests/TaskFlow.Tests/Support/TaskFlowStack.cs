@@ -7,8 +7,8 @@ namespace TaskFlow.Tests.Support;
 /// <summary>
 /// The system under test as a test class gets it (see <see cref="StackInstance"/> for what runs). The default one is
 /// shared by every collection that names it, so that the shared stack's tests run in several collections at once on
-/// one AppHost; it stops when the test process ends. A derived fixture (<see cref="RestartableStack"/>,
-/// <see cref="ScaleOutStack"/>) starts an AppHost of its own with its own settings and stops it after its collection.
+/// one AppHost; it stops when the test process ends. A derived fixture (<see cref="RestartableStack"/>) starts an
+/// AppHost of its own with its own settings and stops it after its collection.
 /// </summary>
 public class TaskFlowStack : IAsyncLifetime
 {
@@ -33,6 +33,7 @@ public class TaskFlowStack : IAsyncLifetime
 
     private readonly string? _name;
     private readonly IReadOnlyList<string> _arguments;
+    private readonly bool _durableDatabase;
     private StackInstance? _instance;
 
     /// <summary>The shared stack.</summary>
@@ -43,10 +44,12 @@ public class TaskFlowStack : IAsyncLifetime
 
     /// <param name="name">Names the folder of this stack's logs.</param>
     /// <param name="arguments">AppHost configuration on top of the shared settings, e.g. <c>--TASKFLOW_REPLICAS=chatsocket=2</c>.</param>
-    protected TaskFlowStack(string name, IReadOnlyList<string> arguments)
+    /// <param name="durableDatabase">PostgreSQL with its production durability, for tests that kill it.</param>
+    protected TaskFlowStack(string name, IReadOnlyList<string> arguments, bool durableDatabase)
     {
         _name = name;
         _arguments = arguments;
+        _durableDatabase = durableDatabase;
     }
 
     private StackInstance Instance => _instance ?? throw new InvalidOperationException("The stack has not started.");
@@ -73,13 +76,25 @@ public class TaskFlowStack : IAsyncLifetime
     /// <summary>Each resource's console output, one file per resource id, kept after the run for diagnosis.</summary>
     public string LogDirectory => Instance.LogDirectory;
 
+    /// <summary>Where the servers keep their data, laid out as under <c>./run.sh</c> (postgres/pgdata, redis, …).</summary>
+    public string DataDirectory => Instance.DataDirectory;
+
+    /// <summary>
+    /// The process of every server and service process by resource id (a service's <c>dotnet run</c> launcher):
+    /// what a crash elsewhere may not change.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> ProcessIds() =>
+        new[] { Redis, Postgres, RabbitMq }.Select(server => (Id: server.Name, Pid: server.ProcessId))
+            .Concat(Services.All.Select(service => (Id: service.ResourceId, Pid: service.LauncherProcessId)))
+            .ToDictionary(p => p.Id, p => p.Pid);
+
     public Task<NpgsqlConnection> OpenDatabaseAsync() => Instance.OpenDatabaseAsync();
 
     public async Task InitializeAsync()
     {
         if (_name is not null)
         {
-            _instance = await StackInstance.StartAsync(_name, _arguments);
+            _instance = await StackInstance.StartAsync(_name, _arguments, _durableDatabase);
             return;
         }
 
@@ -88,7 +103,9 @@ public class TaskFlowStack : IAsyncLifetime
         {
             if (s_shared is null || s_shared.IsFaulted)
             {
-                s_shared = StackInstance.StartAsync("shared", []);
+                // Three collections share its one worker at once, and the page's idle check-ins and the user-limit
+                // tests' held answers take slots too: with the default three, one test's turn could wait out another's.
+                s_shared = StackInstance.StartAsync("shared", ["--Inference:MaxConcurrentJobs=24"], durableDatabase: false);
                 // The shared AppHost outlives every collection that uses it; DCP would stop its processes when this
                 // process ends anyway, but a clean stop lets the servers flush and leaves no data folder behind.
                 AppDomain.CurrentDomain.ProcessExit += (_, _) =>
