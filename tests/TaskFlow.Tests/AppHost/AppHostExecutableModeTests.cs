@@ -22,7 +22,8 @@ public sealed partial class AppHostExecutableModeTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_resource_turns_healthy_the_data_opens_again_on_the_next_start_and_a_refused_login_is_reported()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
+        // Three starts, each perhaps behind another AppHost's (StartGate).
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(9));
         var ct = timeout.Token;
         var data = RunningAppHost.NewDataDirectory();
         try

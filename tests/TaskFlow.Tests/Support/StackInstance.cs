@@ -22,9 +22,11 @@ public sealed class StackInstance : IAsyncDisposable
 
     private readonly IReadOnlyList<string> _arguments;
     private readonly bool _durableDatabase;
+    private readonly string _name;
 
     private StackInstance(string name, IReadOnlyList<string> arguments, bool durableDatabase)
     {
+        _name = name;
         _arguments = arguments;
         _durableDatabase = durableDatabase;
         DataDirectory = Path.Combine(Path.GetTempPath(), "taskflow-tests-" + Guid.NewGuid().ToString("N")[..12]);
@@ -98,10 +100,22 @@ public sealed class StackInstance : IAsyncDisposable
         App = await builder.BuildAsync(ct);
         try
         {
-            await App.StartAsync(ct);
-            foreach (var name in ServiceNames.Infrastructure.Concat(ServiceNames.All))
+            using (await StartGate.EnterAsync(CancellationToken.None))
             {
-                await App.ResourceNotifications.WaitForResourceHealthyAsync(name, ct);
+                // The time limit is the start's own, not the wait for other AppHosts' starts.
+                timeout.CancelAfter(StartTimeout);
+                try
+                {
+                    await App.StartAsync(ct);
+                    foreach (var name in ServiceNames.Infrastructure.Concat(ServiceNames.All))
+                    {
+                        await App.ResourceNotifications.WaitForResourceHealthyAsync(name, ct);
+                    }
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"The {_name} stack did not start within {StartTimeout.TotalMinutes} min: {DescribeResources()}");
+                }
             }
 
             Redis = StackServer.Redis(App, (await App.GetConnectionStringAsync("redis", ct))!);
@@ -115,6 +129,12 @@ public sealed class StackInstance : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Each resource's state and health checks, for a start that did not finish.</summary>
+    private string DescribeResources() => string.Join("; ", App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+        .Select(r => App.ResourceNotifications.TryGetCurrentState(r.Name, out var e)
+            ? $"{r.Name}: {e.Snapshot.State?.Text} {string.Join(", ", e.Snapshot.HealthReports.Select(h => $"{h.Name} {h.Status} {h.Description ?? h.ExceptionText?.Split('\n')[0]}"))}"
+            : $"{r.Name}: no state"));
 
     /// <summary>What every stack's services are given: quick probes and idle phases, three catalog models on the fake.</summary>
     private static IEnumerable<string> Settings(FakeModelServer model)
