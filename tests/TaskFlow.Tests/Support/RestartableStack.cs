@@ -50,11 +50,24 @@ public sealed class RestartableStack() : TaskFlowStack("restartable",
         using var prober = await TestUser.SignUpAsync(this);
         await Eventually.GetAsync(async () =>
         {
-            await using var first = await prober.ConnectAsync();
-            await using var second = await prober.ConnectAsync();
-            var open = await Task.WhenAll(ChatSockets.Select(replica => MetricAsync(replica, "ws_connections_active")));
-            return open.All(count => count > 0) ? (object)true : null;
-        }, TimeSpan.FromSeconds(30), "sockets through the gateway to reach both replicas");
+            var sockets = new List<ChatSocketClient>();
+            try
+            {
+                for (var i = 0; i < 4; i++)
+                {
+                    sockets.Add(await prober.ConnectAsync());
+                }
+                var open = await Task.WhenAll(ChatSockets.Select(replica => MetricAsync(replica, "ws_connections_active")));
+                return open.All(count => count > 0) ? (object)true : null;
+            }
+            finally
+            {
+                foreach (var socket in sockets)
+                {
+                    await socket.DisposeAsync();
+                }
+            }
+        }, TimeSpan.FromSeconds(60), "sockets through the gateway to reach both replicas");
         Log("sockets reach both replicas");
         await Eventually.GetAsync(async () =>
         {
