@@ -1,18 +1,12 @@
 namespace TaskFlow.Tests.AppHost;
 
 /// <summary>
-/// Tests that start an AppHost of their own (a whole one, as <c>./run.sh</c> does, several times over one data
-/// folder), beside the stacks' collections: an AppHost mostly waits on its servers and services starting.
+/// Tests that start a whole AppHost of their own (as <c>./run.sh</c> does, with its dashboard, or several times over
+/// one data folder), one after another beside the stacks' collections: each brings its own servers, services and
+/// dashboard, and two at once beside the stacks starved a 2-core machine.
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class AppHostCollection
 {
     public const string Name = "Aspire AppHost";
-}
-
-/// <summary>The AppHost with its dashboard, beside <see cref="AppHostCollection"/> rather than after it.</summary>
-[CollectionDefinition(Name)]
-public sealed class DashboardCollection
-{
-    public const string Name = "Aspire AppHost with its dashboard";
 }

@@ -13,7 +13,7 @@ namespace TaskFlow.Tests.AppHost;
 /// The user's path to the dashboard: the AppHost started as ./run.sh starts it, its printed login link opened in
 /// Chromium, and one chat turn shown there as one trace across every service, with every service's logs and metrics.
 /// </summary>
-[Collection(DashboardCollection.Name)]
+[Collection(AppHostCollection.Name)]
 public sealed class DashboardTraceTests(ITestOutputHelper output)
 {
     private static readonly string[] s_services = ["gateway", "web", "chatsocket", "inferenceworker", "telemetry"];
