@@ -4,7 +4,7 @@ using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.Browser;
 
-[Collection(SecondBrowserCollection.Name)]
+[Collection(StackCollection.Name)]
 public sealed class ChatPageTests(TaskFlowStack stack)
 {
     [Fact]

@@ -1,6 +1,6 @@
 using TaskFlow.Benchmark;
 
-namespace TaskFlow.UnitTests.Benchmarks;
+namespace TaskFlow.Tests.Benchmarks;
 
 /// <summary>
 /// The benchmark command keeps working: its options are checked and its micro-benchmarks print a row per case. What the
