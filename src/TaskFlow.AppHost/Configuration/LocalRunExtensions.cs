@@ -65,7 +65,7 @@ public static class LocalRunExtensions
     /// <summary>
     /// Once the gateway and <paramref name="others"/> (e.g. the worker, which the gateway does not wait for) are healthy,
     /// says where the chat and the dashboard are: Aspire's own login line scrolls away under the start-up logs. Until
-    /// then, says every 30 s what it still waits for.
+    /// then, says every 30 s (<c>TaskFlow:StartupProgressInterval</c>) what it still waits for.
     /// </summary>
     public static IResourceBuilder<ProjectResource> AnnounceWhenReady(this IResourceBuilder<ProjectResource> gateway, params IResource[] others)
     {
@@ -74,10 +74,11 @@ public static class LocalRunExtensions
         IResource[] awaited = [gateway.Resource, .. others];
         var pending = awaited.Length;
         StartupProgress? progress = null;
+        var interval = StartupProgress.Interval(gateway.ApplicationBuilder.Configuration);
         gateway.ApplicationBuilder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {
             progress = new StartupProgress(e.Model, e.Services.GetRequiredService<ResourceNotificationService>(),
-                e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow"));
+                e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TaskFlow"), interval);
             progress.Start(e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
             return Task.CompletedTask;
         });

@@ -1,17 +1,32 @@
 using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace TaskFlow.AppHost.Configuration;
 
 /// <summary>
-/// Until TaskFlow is announced running, says every 30 s what it still waits for and why: a server that refuses the
-/// services' login (its data made with another password) or never answers would otherwise leave the terminal silent
-/// while every service waits for it.
+/// Until TaskFlow is announced running, says every <see cref="IntervalKey"/> (30 s) what it still waits for and why: a
+/// server that refuses the services' login (its data made with another password) or never answers would otherwise
+/// leave the terminal silent while every service waits for it.
 /// </summary>
-internal sealed class StartupProgress(DistributedApplicationModel model, ResourceNotificationService notifications, ILogger logger)
+internal sealed class StartupProgress(DistributedApplicationModel model, ResourceNotificationService notifications, ILogger logger, TimeSpan interval)
 {
-    private static readonly TimeSpan s_interval = TimeSpan.FromSeconds(30);
+    public const string IntervalKey = "TaskFlow:StartupProgressInterval";
+
+    /// <summary>The configured interval, or 30 s; a value that is no positive time span stops the AppHost saying so.</summary>
+    public static TimeSpan Interval(IConfiguration configuration)
+    {
+        var configured = configuration[IntervalKey];
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            return TimeSpan.FromSeconds(30);
+        }
+
+        return TimeSpan.TryParse(configured, CultureInfo.InvariantCulture, out var interval) && interval > TimeSpan.Zero
+            ? interval
+            : throw new InvalidOperationException($"{IntervalKey} is '{configured}': set it to a positive time span such as 00:00:30, or leave it unset.");
+    }
 
     private volatile bool _announced;
 
@@ -28,12 +43,12 @@ internal sealed class StartupProgress(DistributedApplicationModel model, Resourc
     private async Task ReportAsync(CancellationToken stopping)
     {
         var waited = TimeSpan.Zero;
-        using var timer = new PeriodicTimer(s_interval);
+        using var timer = new PeriodicTimer(interval);
         try
         {
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false) && !_announced)
             {
-                waited += s_interval;
+                waited += interval;
                 var states = model.Resources
                     .Where(r => r is not ParameterResource and not ConnectionStringResource)
                     .Select(r => notifications.TryGetCurrentState(r.Name, out var e) && !e.Snapshot.IsHidden ? (r.Name, e.Snapshot) : default)

@@ -22,7 +22,8 @@ public sealed partial class AppHostExecutableModeTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_resource_turns_healthy_the_data_opens_again_on_the_next_start_and_a_refused_login_is_reported()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
+        // Three starts, each perhaps behind another AppHost's (StartGate).
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(9));
         var ct = timeout.Token;
         var data = RunningAppHost.NewDataDirectory();
         try
@@ -90,11 +91,14 @@ public sealed partial class AppHostExecutableModeTests(ITestOutputHelper output)
             // the login and what to read, instead of waiting in silence.
             await File.WriteAllTextAsync(Path.Combine(data, "postgres", "password"), "NotThePassword\n", ct);
             var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            var third = await RunningAppHost.StartAsync([], line => { lines.Enqueue(line); output.WriteLine(line); }, ct, data, waitHealthy: false);
+            // Every 5 s rather than 30: the first lines may come before postgres has refused anyone.
+            var third = await RunningAppHost.StartAsync(["--TaskFlow:StartupProgressInterval=00:00:05"],
+                line => { lines.Enqueue(line); output.WriteLine(line); }, ct, data, waitHealthy: false);
             await using (third)
             {
-                await Eventually.TrueAsync(() => lines.Any(l => l.Contains("still starting", StringComparison.Ordinal)), TimeSpan.FromSeconds(60), "a progress line within 60 s");
-                var report = lines.First(l => l.Contains("still starting", StringComparison.Ordinal));
+                static bool Refused(string line) => line.Contains("still starting", StringComparison.Ordinal) && line.Contains("28P01", StringComparison.Ordinal);
+                await Eventually.TrueAsync(() => lines.Any(Refused), TimeSpan.FromSeconds(60), "a progress line naming the refused login within 60 s");
+                var report = lines.First(Refused);
                 Assert.Contains("postgres: Running, not healthy: 28P01: password authentication failed", report, StringComparison.Ordinal);
                 Assert.Contains("waiting for them: taskflowdb, web, chatsocket", report, StringComparison.Ordinal);
                 Assert.Contains("Data and passwords", report, StringComparison.Ordinal);

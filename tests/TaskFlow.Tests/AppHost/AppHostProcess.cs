@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.AppHost;
 
@@ -55,9 +56,11 @@ public sealed partial class AppHostProcess : IAsyncDisposable
         return dll;
     }
 
+    /// <param name="timeout">For the start itself, counted once no other AppHost is starting (<see cref="StartGate"/>).</param>
     public static async Task<AppHostProcess> StartAsync(IEnumerable<string> arguments, TimeSpan timeout)
     {
         var dll = BuiltDll();
+        using var gate = await StartGate.EnterAsync(CancellationToken.None);
 
         var marker = "taskflow-apphost-test-" + Guid.NewGuid().ToString("N")[..12];
         var dataDirectory = Path.Combine(Path.GetTempPath(), marker);

@@ -4,6 +4,7 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.AppHost;
 
@@ -14,9 +15,6 @@ namespace TaskFlow.Tests.AppHost;
 /// </summary>
 public sealed class RunningAppHost : IAsyncDisposable
 {
-    public static readonly string[] Infrastructure = ["redis", "postgres", "taskflowdb", "messaging-epmd", "messaging"];
-    public static readonly string[] Services = ["web", "chatsocket", "inferenceworker", "telemetry", "gateway"];
-
     private readonly bool _ownsData;
 
     private RunningAppHost(DistributedApplication app, string dataDirectory, bool ownsData)
@@ -59,6 +57,7 @@ public sealed class RunningAppHost : IAsyncDisposable
         var running = new RunningAppHost(app, dataDirectory, ownsData);
         try
         {
+            using var gate = await StartGate.EnterAsync(ct);
             if (!waitHealthy)
             {
                 // Aspire's start returns only once every resource has started, i.e. after their dependencies are healthy.
@@ -68,7 +67,7 @@ public sealed class RunningAppHost : IAsyncDisposable
 
             await app.StartAsync(ct);
             log($"started: {clock.Elapsed.TotalSeconds:0.0} s");
-            foreach (var name in Infrastructure.Concat(Services))
+            foreach (var name in ServiceNames.Infrastructure.Concat(ServiceNames.All))
             {
                 await app.ResourceNotifications.WaitForResourceHealthyAsync(name, ct);
                 log($"{name} healthy: {clock.Elapsed.TotalSeconds:0.0} s");
@@ -81,45 +80,6 @@ public sealed class RunningAppHost : IAsyncDisposable
             throw;
         }
     }
-
-    /// <summary>The process id of a running resource (one instance: no replicas).</summary>
-    public int ProcessId(string resource)
-    {
-        Assert.True(App.ResourceNotifications.TryGetCurrentState(resource, out var current), $"{resource} is not a resource of the AppHost");
-        return ProcessId(current.Snapshot);
-    }
-
-    /// <summary>
-    /// The process of a project resource itself: Aspire runs a project through <c>dotnet run</c>, whose pid it shows, so a
-    /// crash of the service is a crash of that process's child.
-    /// </summary>
-    public int ServiceProcessId(string resource)
-    {
-        var launcher = ProcessId(resource);
-        var children = Directory.EnumerateDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && ParentOf(pid) == launcher)
-            .ToList();
-        return Assert.Single(children);
-    }
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            // "pid (comm) state ppid ...": comm may hold spaces, so count from its closing parenthesis.
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
-    }
-
-    /// <summary>The process id the dashboard shows for an executable or project, 0 while it has none.</summary>
-    public static int ProcessId(CustomResourceSnapshot snapshot) => Convert.ToInt32(
-        snapshot.Properties.SingleOrDefault(p => p.Name == "executable.pid")?.Value ?? 0, System.Globalization.CultureInfo.InvariantCulture);
 
     public async ValueTask DisposeAsync()
     {

@@ -5,7 +5,7 @@ using TaskFlow.Tests.Support;
 namespace TaskFlow.Tests.Browser;
 
 /// <summary>The greeting of a new conversation, and a composer whose buttons stay put in every state and language.</summary>
-[Collection(StackCollection.Name)]
+[Collection(BrowserCollection.Name)]
 public sealed class ChatPageComposerTests(TaskFlowStack stack)
 {
     private static readonly EngagementOptions Defaults = new();

@@ -6,7 +6,7 @@ using TaskFlow.Tests.Support;
 namespace TaskFlow.Tests.Browser;
 
 /// <summary>The page's features in a real browser, against the whole running system.</summary>
-[Collection(StackCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class ChatPageFeatureTests(TaskFlowStack stack)
 {
     private static readonly PageAssertionsToHaveURLOptions Patient = new() { Timeout = 15_000 };

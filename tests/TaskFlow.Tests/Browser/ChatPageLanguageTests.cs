@@ -8,7 +8,7 @@ namespace TaskFlow.Tests.Browser;
 /// English or Simplified Chinese: the toggle writes ASP.NET Core's culture cookie, a browser asking for Chinese gets it
 /// until then. The pages' texts and the scripts' (status line, errors) follow; the model's own words do not.
 /// </summary>
-[Collection(StackCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class ChatPageLanguageTests(TaskFlowStack stack)
 {
     [Fact]

@@ -6,7 +6,7 @@ using TaskFlow.Tests.Support;
 namespace TaskFlow.Tests.Browser;
 
 /// <summary>How answers are rendered: Markdown from the model, sanitised; what the person typed, as plain text.</summary>
-[Collection(StackCollection.Name)]
+[Collection(BrowserCollection.Name)]
 public sealed class ChatPageMarkdownTests(TaskFlowStack stack)
 {
     [Fact]

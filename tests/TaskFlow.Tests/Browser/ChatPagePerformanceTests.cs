@@ -5,7 +5,7 @@ using TaskFlow.Tests.Support;
 namespace TaskFlow.Tests.Browser;
 
 /// <summary>The performance panel shows Telemetry's stats for what the person just did, and follows new calls live.</summary>
-[Collection(StackCollection.Name)]
+[Collection(BrowserCollection.Name)]
 public sealed class ChatPagePerformanceTests(TaskFlowStack stack)
 {
     [Fact]

@@ -5,7 +5,7 @@ using TaskFlow.Tests.Support;
 namespace TaskFlow.Tests.Browser;
 
 /// <summary>Reloads and lost connections in the middle of an answer: every answer ends up on the page exactly once.</summary>
-[Collection(StackCollection.Name)]
+[Collection(BrowserCollection.Name)]
 public sealed class ChatPageResilienceTests(TaskFlowStack stack)
 {
     [Fact]

@@ -5,7 +5,7 @@ using TaskFlow.Tests.Support;
 namespace TaskFlow.Tests.Browser;
 
 /// <summary>The conversation list, the per-conversation model, and what happens when a conversation or the sign-in is gone.</summary>
-[Collection(StackCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class ChatPageSidebarTests(TaskFlowStack stack)
 {
     [Fact]

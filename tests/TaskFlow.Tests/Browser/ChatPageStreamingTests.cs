@@ -5,7 +5,7 @@ using TaskFlow.Tests.Support;
 namespace TaskFlow.Tests.Browser;
 
 /// <summary>The answer as it is written: typing indicator, cursor, stop, interrupt, typing events, idle check-ins, keyboard.</summary>
-[Collection(StackCollection.Name)]
+[Collection(BrowserCollection.Name)]
 public sealed class ChatPageStreamingTests(TaskFlowStack stack)
 {
     [Fact]

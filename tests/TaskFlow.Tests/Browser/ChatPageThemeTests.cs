@@ -9,7 +9,7 @@ namespace TaskFlow.Tests.Browser;
 /// Light and dark: the system's preference by default, or the person's choice, remembered in the browser and in place
 /// before the first paint. Text stays readable in both (WCAG AA contrast, measured on the rendered page).
 /// </summary>
-[Collection(StackCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class ChatPageThemeTests(TaskFlowStack stack)
 {
     /// <summary>The theme attribute at the moment &lt;body&gt; appears, before anything of the page can be painted.</summary>

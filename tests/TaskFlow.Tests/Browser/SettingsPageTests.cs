@@ -5,7 +5,7 @@ using TaskFlow.Tests.Support;
 namespace TaskFlow.Tests.Browser;
 
 /// <summary>The settings page's script (an ES module on the pages' shared REST helper) in a real browser.</summary>
-[Collection(StackCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class SettingsPageTests(TaskFlowStack stack)
 {
     [Fact]

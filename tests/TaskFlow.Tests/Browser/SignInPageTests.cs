@@ -4,7 +4,7 @@ using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.Browser;
 
-[Collection(StackCollection.Name)]
+[Collection(SecondBrowserCollection.Name)]
 public sealed class SignInPageTests(TaskFlowStack stack)
 {
     [Fact]

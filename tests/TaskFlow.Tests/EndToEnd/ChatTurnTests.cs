@@ -1,6 +1,5 @@
 using System.Net;
 using Npgsql;
-using TaskFlow.LocalInfra;
 using TaskFlow.Tests.Fakes;
 using TaskFlow.Tests.Support;
 
@@ -105,6 +104,6 @@ public sealed class ChatTurnTests(TaskFlowStack stack)
             Assert.Contains("# TYPE http_server_request_duration_seconds histogram", text, StringComparison.Ordinal);
             Assert.Contains($"service_name=\"{service.Name}\"", text, StringComparison.Ordinal);
         }
-        Assert.Equal(TaskFlowTopology.ServiceNames.Count, stack.Services.All.Count);
+        Assert.Equal(ServiceNames.All.Count, stack.Services.All.Count);
     }
 }

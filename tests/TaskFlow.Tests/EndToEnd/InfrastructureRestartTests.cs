@@ -1,10 +1,13 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Npgsql;
 using StackExchange.Redis;
 using TaskFlow.Contracts.Streaming;
-using TaskFlow.LocalInfra;
+using TaskFlow.Tests.Conversations;
 using TaskFlow.Tests.Fakes;
 using TaskFlow.Tests.Support;
 
@@ -17,57 +20,80 @@ namespace TaskFlow.Tests.EndToEnd;
 [Collection(RestartableStackCollection.Name)]
 public sealed class InfrastructureRestartTests(RestartableStack stack)
 {
-    private static readonly TimeSpan ServiceStart = TimeSpan.FromSeconds(60);
-
     [Fact]
-    public async Task A_message_sent_while_RabbitMQ_is_down_is_answered_once_it_is_back_without_resending()
+    public async Task Messages_sent_to_both_replicas_while_RabbitMQ_is_down_are_answered_once_it_is_back_without_resending()
     {
-        using var user = await TestUser.SignUpAsync(stack);
-        await using var socket = await user.ConnectAsync();
-        var conversationId = await CompleteTurnAsync(socket, "open a conversation before the outage");
-
-        const string prompt = "answer me when the queue is back";
+        await using var chats = await stack.OpenChatsOnBothReplicasAsync(2, i => $"answer me when the queue is back {i} {Guid.NewGuid():N}");
+        var owner = chats[0].User;
         const string overHttp = "and me, sent over HTTP while the queue is down";
+        // A conversation Telemetry has logged, deleted during the outage.
+        var marker = $"quokka{Guid.NewGuid():N}"[..16];
+        var deleted = await ConversationDeletion.ChatAsync(owner, $"Remember the {marker} for me");
+        await ConversationDeletion.RecentWithTextAsync(owner, marker, count: 1);
+
         await stack.RabbitMq.StopAsync();
-        List<JsonElement> told;
+        var accepted = new List<JsonElement>();
         JsonElement submitted;
         try
         {
-            await socket.SendUserMessageAsync(prompt);
-            told = await socket.ReceiveUntilAsync("job_status", "ai_error");
-            using var response = await user.Http.PostAsJsonAsync("/api/chat", new { message = overHttp });
+            foreach (var chat in chats)
+            {
+                await chat.Socket.SendUserMessageAsync(chat.Prompt);
+                var told = await chat.Socket.ReceiveUntilAsync("job_status", "ai_error");
+                accepted.Add(Assert.Single(told, e => e.Type() == "message_accepted"));
+                Assert.Equal("job_status", told[^1].Type());
+                Assert.Equal("delayed", told[^1].Str("status"));
+                Assert.Equal("QUEUE_UNAVAILABLE", told[^1].Str("code"));
+            }
+            using var response = await owner.Http.PostAsJsonAsync("/api/chat", new { message = overHttp });
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             submitted = await response.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal("delayed", submitted.Str("status"));
+
+            using (var deletion = await owner.Http.DeleteAsync($"/api/conversations/{deleted}"))
+            {
+                Assert.Equal(HttpStatusCode.OK, deletion.StatusCode);
+            }
             // ChatSocket still accepts and stores messages, so it stays ready: the outage is reported, not fatal.
-            using var health = await user.Http.GetAsync(new Uri(stack.Services[TaskFlowTopology.ChatSocket].Url + "/health"));
-            Assert.True(health.IsSuccessStatusCode, $"chatsocket /health answered {(int)health.StatusCode} while RabbitMQ was down");
+            foreach (var replica in stack.Services.Replicas(ServiceNames.ChatSocket))
+            {
+                using var health = await owner.Http.GetAsync(new Uri(replica.Url + "/health"));
+                Assert.True(health.IsSuccessStatusCode, $"{replica} /health answered {(int)health.StatusCode} while RabbitMQ was down");
+            }
+            // Nothing reached Telemetry yet: the deletion waits in ChatSocket's outbox, not in a lost publish.
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Contains(await InferenceLogs.TextOfConversationAsync(stack, deleted), row => row.Contains(marker, StringComparison.Ordinal));
         }
         finally
         {
             await stack.RabbitMq.RestartAsync();
         }
 
-        var accepted = Assert.Single(told, e => e.Type() == "message_accepted");
-        var delayed = told[^1];
-        Assert.Equal("job_status", delayed.Type());
-        Assert.Equal("delayed", delayed.Str("status"));
-        Assert.Equal("QUEUE_UNAVAILABLE", delayed.Str("code"));
-        Assert.Contains(("user", prompt), await ChatAnswers.StoredAsync(stack, conversationId));
-
-        var generationId = Guid.Parse(accepted.Str("generationId"));
-        var answer = await ChatAnswers.ReceiveAsync(socket, generationId);
-        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
-        Assert.False(answer.Restarted);
-        Assert.Equal(("assistant", ChatAnswers.Reply(prompt)), (await ChatAnswers.StoredAsync(stack, conversationId))[^1]);
-        Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
-        Assert.Equal(1, stack.Model.AttemptsFor(prompt));
+        // Both replicas' redispatchers find the stored jobs; each job still reaches the model once.
+        foreach (var (chat, message) in chats.Zip(accepted))
+        {
+            var conversationId = Guid.Parse(message.Str("conversationId"));
+            var generationId = Guid.Parse(message.Str("generationId"));
+            Assert.Contains(("user", chat.Prompt), await ChatAnswers.StoredAsync(stack, conversationId));
+            var answer = await ChatAnswers.ReceiveAsync(chat.Socket, generationId);
+            Assert.Equal(ChatAnswers.Reply(chat.Prompt), answer.Text);
+            Assert.False(answer.Restarted);
+            Assert.Equal(("assistant", ChatAnswers.Reply(chat.Prompt)), (await ChatAnswers.StoredAsync(stack, conversationId))[^1]);
+            Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
+            Assert.Equal(1, stack.Model.AttemptsFor(chat.Prompt));
+        }
 
         // The HTTP job follows the same path: its status stream ends with the whole answer.
-        var events = await SseClient.ReadAsync(user.Http, submitted.Str("statusUrl"));
+        var events = await SseClient.ReadAsync(owner.Http, submitted.Str("statusUrl"));
         Assert.Equal("result", events[^1].Event);
         Assert.Equal("completed", events[^1].Data.Str("status"));
         Assert.Equal(ChatAnswers.Reply(overHttp), events[^1].Data.Str("content"));
+
+        // The deletion's event left the outbox once RabbitMQ was back: the conversation's texts are gone from Telemetry.
+        await ConversationDeletion.ScrubbedAsync(stack, deleted, TimeSpan.FromSeconds(60));
+        await Eventually.GetAsync(async () =>
+            (await ConversationDeletion.RecentAsync(owner)).Any(i => i.GetProperty("inputPreview").GetString()!.Contains(marker, StringComparison.Ordinal))
+                ? null : "gone", what: "the preview to leave /api/stats/recent");
     }
 
     [Fact]
@@ -77,10 +103,9 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         await using var socket = await user.ConnectAsync();
         var conversationId = await CompleteTurnAsync(socket, "open a conversation before the restart");
 
-        // No worker: the job stays in RabbitMQ's queue, where the restart finds it.
+        // No worker (both stopped): the job stays in RabbitMQ's queue, where the restart finds it.
         const string prompt = "wait in the queue through a broker restart";
-        var worker = stack.Services[TaskFlowTopology.InferenceWorker];
-        await worker.StopAsync();
+        await stack.Services.StopAllAsync(ServiceNames.InferenceWorker);
         Guid generationId;
         try
         {
@@ -92,9 +117,8 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         }
         finally
         {
-            await worker.RestartAsync();
+            await stack.Services.RestartAllAsync(ServiceNames.InferenceWorker);
         }
-        await worker.WaitHealthyAsync(ServiceStart);
 
         var answer = await ChatAnswers.ReceiveAsync(socket, generationId);
         Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
@@ -110,8 +134,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         var conversationId = await CompleteTurnAsync(socket, "open a conversation before the duplicate");
 
         const string prompt = "answer me only once though I am queued twice";
-        var worker = stack.Services[TaskFlowTopology.InferenceWorker];
-        await worker.StopAsync();
+        await stack.Services.StopAllAsync(ServiceNames.InferenceWorker);
         Guid generationId;
         try
         {
@@ -125,9 +148,8 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         }
         finally
         {
-            await worker.RestartAsync();
+            await stack.Services.RestartAllAsync(ServiceNames.InferenceWorker);
         }
-        await worker.WaitHealthyAsync(ServiceStart);
 
         var answer = await ChatAnswers.ReceiveAsync(socket, generationId);
         Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
@@ -143,8 +165,23 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         await using var socket = await user.ConnectAsync();
         var conversationId = await CompleteTurnAsync(socket, "before the database restarts");
 
-        // Between turns: the services' pooled connections all died with the server.
+        // Between turns, while the services hold pooled connections (what made a SIGTERM, PostgreSQL's "smart"
+        // shutdown, wait until DCP killed it): the AppHost's stop is a fast shutdown that leaves a clean cluster.
+        var console = Path.Combine(stack.LogDirectory, "postgres.log");
+        var consoleBefore = new FileInfo(console).Length;
+        await stack.Postgres.StopAsync();
+        Assert.Matches(new Regex(@"^Database cluster state:\s+shut down$", RegexOptions.Multiline), await ControlDataAsync());
+        // The services' pooled connections all died with the server.
         await RestartPostgresAsync();
+        var restartLog = await Eventually.GetAsync(async () =>
+        {
+            await using var file = new FileStream(console, FileMode.Open, FileAccess.Read, FileShare.ReadWrite) { Position = consoleBefore };
+            var text = await new StreamReader(file).ReadToEndAsync();
+            return text.Contains("ready to accept connections", StringComparison.Ordinal) ? text : null;
+        }, TimeSpan.FromSeconds(10), "postgres's console to show the restart");
+        Assert.Contains("received fast shutdown request", restartLog, StringComparison.Ordinal);
+        Assert.Contains("database system was shut down at", restartLog, StringComparison.Ordinal);
+        Assert.DoesNotContain("automatic recovery", restartLog, StringComparison.Ordinal);
         const string afterRestart = "right after the database restarted";
         var second = await CompleteTurnAsync(socket, afterRestart);
         Assert.Equal(conversationId, second);
@@ -243,7 +280,7 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
     }
 
     [Fact]
-    public async Task A_worker_killed_mid_answer_is_replaced_and_the_answer_is_restarted_and_stored()
+    public async Task Workers_killed_mid_answer_are_replaced_alone_and_the_answer_is_restarted_and_stored()
     {
         using var user = await TestUser.SignUpAsync(stack);
         await using var socket = await user.ConnectAsync();
@@ -254,10 +291,11 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         var generationId = Guid.Parse(accepted.Str("generationId"));
         var shown = await socket.ReceiveUntilAsync("ai_token");
 
-        var worker = stack.Services[TaskFlowTopology.InferenceWorker];
-        await worker.KillAsync();
-        await worker.RestartAsync();
-        await worker.WaitHealthyAsync(ServiceStart);
+        // Both, since either may hold the job; the AppHost starts each again and leaves everything else running.
+        var before = stack.ProcessIds();
+        await stack.Services.KillAllAsync(ServiceNames.InferenceWorker);
+        await stack.Services.RestartAllAsync(ServiceNames.InferenceWorker);
+        AssertOnlyRestarted(before, stack.Workers);
 
         var answer = await ChatAnswers.ReceiveAsync(socket, generationId, shown);
         Assert.True(answer.Restarted, "the client must be told to drop the dead worker's partial answer");
@@ -266,6 +304,51 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         // The dead worker's call left no log; the one that answered is the generation's second call.
         Assert.Equal(["2|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
         Assert.Equal(2, stack.Model.AttemptsFor(prompt));
+    }
+
+    [Fact]
+    public async Task PostgreSQL_killed_is_started_again_by_the_AppHost_alone_and_the_services_work_after()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        await CompleteTurnAsync(socket, "before the database crashes");
+
+        // The postmaster itself, not the shell the dashboard shows: a crash of the server is a crash of the resource.
+        var before = stack.ProcessIds();
+        var postmaster = int.Parse(File.ReadLines(Path.Combine(stack.DataDirectory, "postgres", "pgdata", "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+        Process.GetProcessById(postmaster).Kill();
+        await stack.Postgres.WaitRestartedAsync(before[stack.Postgres.Name]);
+        NpgsqlConnection.ClearAllPools();
+        AssertOnlyRestarted(before, [stack.Postgres.Name]);
+
+        Assert.Equal(HttpStatusCode.OK, (await user.Http.GetAsync("/api/conversations")).StatusCode);
+        await CompleteTurnAsync(socket, "after the database crashed");
+    }
+
+    /// <summary>pg_controldata's report on the stack's cluster: its state says how the server last stopped.</summary>
+    private async Task<string> ControlDataAsync()
+    {
+        var bin = Directory.EnumerateDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "pg_controldata")).First(File.Exists);
+        var start = new ProcessStartInfo(bin) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(stack.DataDirectory, "postgres", "pgdata"));
+        start.Environment["LC_ALL"] = "C";
+        using var process = Process.Start(start)!;
+        var report = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"pg_controldata: {error}");
+        return report;
+    }
+
+    /// <summary>Every process but <paramref name="restarted"/> is the one that ran before.</summary>
+    private void AssertOnlyRestarted(IReadOnlyDictionary<string, int> before, IReadOnlyList<string> restarted)
+    {
+        var after = stack.ProcessIds();
+        foreach (var (id, pid) in before)
+        {
+            Assert.True(restarted.Contains(id) ? after[id] != pid : after[id] == pid,
+                $"{id}: process {pid} before, {after[id]} after; only {string.Join(", ", restarted)} should have been restarted");
+        }
     }
 
     /// <summary>Starts PostgreSQL again; this test process's own pooled connections died with it too.</summary>
@@ -282,7 +365,9 @@ public sealed class InfrastructureRestartTests(RestartableStack stack)
         await socket.SendUserMessageAsync(prompt);
         var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
         Assert.True(events[^1].Type() == "ai_done", $"the turn \"{prompt}\" ended with {events[^1]}");
-        return Guid.Parse(events.First(e => e.Type() == "message_accepted").Str("conversationId"));
+        var accepted = events.Where(e => e.Type() == "message_accepted").ToList();
+        Assert.True(accepted.Count == 1, $"the turn \"{prompt}\" should be accepted once before it ends: {string.Join(" | ", events)}");
+        return Guid.Parse(accepted[0].Str("conversationId"));
     }
 
     /// <summary>When RabbitMQ confirmed the job, or null while it has not.</summary>

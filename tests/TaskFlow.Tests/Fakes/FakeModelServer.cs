@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -34,8 +35,8 @@ public sealed partial class FakeModelServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _attemptsByMessage = new();
     private readonly ConcurrentDictionary<string, int> _abortedByMessage = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _holds = new();
-    private int _inFlight;
-    private int _maxInFlight;
+    /// <summary>Each answered request's last user message and when it began and ended (Stopwatch ticks).</summary>
+    private readonly ConcurrentQueue<(string Message, long Began, long Ended)> _answered = new();
 
     private FakeModelServer(WebApplication app) => _app = app;
 
@@ -44,10 +45,22 @@ public sealed partial class FakeModelServer : IAsyncDisposable
     /// <summary>The Ollama connection string in the contract's shape.</summary>
     public string ConnectionString => $"Endpoint={BaseAddress.ToString().TrimEnd('/')};Model={ModelName}";
 
-    /// <summary>The most chat requests that were being answered at the same moment since the last reset.</summary>
-    public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
-
-    public void ResetConcurrency() => Interlocked.Exchange(ref _maxInFlight, Volatile.Read(ref _inFlight));
+    /// <summary>
+    /// The most chat requests whose last user message contains <paramref name="marker"/> that were being answered at
+    /// the same moment, among those answered to the end: requests of other tests, which share the fake, do not count.
+    /// </summary>
+    public int MaxConcurrentRequests(string marker)
+    {
+        var edges = _answered.Where(r => r.Message.Contains(marker, StringComparison.Ordinal))
+            .SelectMany(r => new[] { (At: r.Began, Step: 1), (At: r.Ended, Step: -1) })
+            .OrderBy(e => e.At).ThenBy(e => e.Step);
+        int open = 0, most = 0;
+        foreach (var (_, step) in edges)
+        {
+            most = Math.Max(most, open += step);
+        }
+        return most;
+    }
 
     /// <summary>How many requests carried exactly this last user message.</summary>
     public int AttemptsFor(string userMessage) => _attemptsByMessage.GetValueOrDefault(userMessage);
@@ -117,23 +130,17 @@ public sealed partial class FakeModelServer : IAsyncDisposable
 
     private async Task CountedAsync(HttpContext context, Func<HttpContext, Task> answer)
     {
-        var inFlight = Interlocked.Increment(ref _inFlight);
-        InterlockedMax(ref _maxInFlight, inFlight);
+        var began = Stopwatch.GetTimestamp();
         try
         {
             await answer(context);
         }
         finally
         {
-            Interlocked.Decrement(ref _inFlight);
-        }
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int current;
-        while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
-        {
+            if (context.Items[typeof(ModelRequest)] is ModelRequest request)
+            {
+                _answered.Enqueue((request.LastUserMessage, began, Stopwatch.GetTimestamp()));
+            }
         }
     }
 
@@ -144,6 +151,7 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         var authorization = context.Request.Headers.Authorization.ToString();
         var request = new ModelRequest(context.Request.Path, authorization.Length > 0 ? authorization : null, body);
         _requests.Enqueue(request);
+        context.Items[typeof(ModelRequest)] = request;
         var attempt = _attemptsByMessage.AddOrUpdate(request.LastUserMessage, 1, (_, count) => count + 1);
         return (request, attempt);
     }

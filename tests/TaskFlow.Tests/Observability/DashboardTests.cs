@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using TaskFlow.LocalInfra;
 using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.Observability;
@@ -35,13 +34,13 @@ public sealed partial class DashboardTests(TaskFlowStack stack)
 
         var exported = new HashSet<string>();
         using var http = new HttpClient();
-        foreach (var service in TaskFlowTopology.ServiceNames)
+        foreach (var service in ServiceNames.All)
         {
             var text = await http.GetStringAsync(new Uri(new Uri(stack.Services[service].OperatorUrl), "/metrics"));
             exported.UnionWith(MetricName().Matches(text).Select(m => m.Groups[1].Value));
         }
 
-        var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepoLayout.FindRoot(), "deploy", "grafana", "taskflow-dashboard.json")));
+        var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "deploy", "grafana", "taskflow-dashboard.json")));
         var expressions = dashboard.RootElement.GetProperty("panels").EnumerateArray()
             .SelectMany(panel => panel.GetProperty("targets").EnumerateArray().Select(target => target.GetProperty("expr").GetString()!)).ToList();
         Assert.True(expressions.Count >= 8);
@@ -49,7 +48,7 @@ public sealed partial class DashboardTests(TaskFlowStack stack)
         Assert.All(charted, metric => Assert.True(exported.Contains(metric), $"the dashboard charts {metric}, which no service exports"));
     }
 
-    private static string PrometheusFolder => Path.Combine(RepoLayout.FindRoot(), "deploy", "prometheus");
+    private static string PrometheusFolder => Path.Combine(Repository.Root, "deploy", "prometheus");
 
     private static async Task PromtoolAsync(params string[] arguments)
     {

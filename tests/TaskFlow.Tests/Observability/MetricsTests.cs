@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using TaskFlow.LocalInfra;
 using TaskFlow.Tests.Fakes;
 using TaskFlow.Tests.Support;
 
@@ -22,7 +21,7 @@ public sealed class MetricsTests(TaskFlowStack stack)
 
         var worker = await Eventually.GetAsync(async () =>
         {
-            var text = await ScrapeAsync(TaskFlowTopology.InferenceWorker);
+            var text = await ScrapeAsync(ServiceNames.InferenceWorker);
             return text.Contains("code=\"MODEL_NOT_FOUND\"", StringComparison.Ordinal) ? text : null;
         }, what: "the failure to show in the worker's metrics");
 
@@ -39,7 +38,7 @@ public sealed class MetricsTests(TaskFlowStack stack)
         Assert.Contains("# TYPE llm_output_tokens_per_second histogram", worker, StringComparison.Ordinal);
         Assert.Matches(Sample("queue_job_wait_seconds_bucket", ("priority", "medium")), worker);
 
-        var chat = await ScrapeAsync(TaskFlowTopology.ChatSocket);
+        var chat = await ScrapeAsync(ServiceNames.ChatSocket);
         Assert.Contains("# TYPE ws_connections_active gauge", chat, StringComparison.Ordinal);
         var open = Regex.Match(chat, @"^ws_connections_active(\{[^}]*\})? (-?\d+)", RegexOptions.Multiline);
         Assert.True(open.Success && int.Parse(open.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) >= 1,
@@ -51,7 +50,7 @@ public sealed class MetricsTests(TaskFlowStack stack)
     [Fact]
     public async Task Every_services_metrics_pass_promtool()
     {
-        foreach (var service in TaskFlowTopology.ServiceNames)
+        foreach (var service in ServiceNames.All)
         {
             var text = await ScrapeAsync(service);
             var (exitCode, output) = await PromtoolAsync(text);

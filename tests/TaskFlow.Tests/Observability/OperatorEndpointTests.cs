@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using TaskFlow.LocalInfra;
 using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.Observability;
@@ -55,10 +54,10 @@ public sealed class OperatorEndpointTests(TaskFlowStack stack)
     /// each service's /health, so a service is ready only while the stores it uses answer.
     /// </summary>
     [Theory]
-    [InlineData(TaskFlowTopology.Web, "IdentityDb")]
-    [InlineData(TaskFlowTopology.ChatSocket, "ChatDbContext")]
-    [InlineData(TaskFlowTopology.InferenceWorker, null)]
-    [InlineData(TaskFlowTopology.Telemetry, "TelemetryDbContext")]
+    [InlineData(ServiceNames.Web, "IdentityDb")]
+    [InlineData(ServiceNames.ChatSocket, "ChatDbContext")]
+    [InlineData(ServiceNames.InferenceWorker, null)]
+    [InlineData(ServiceNames.Telemetry, "TelemetryDbContext")]
     public async Task Each_services_health_reports_its_redis_and_database_clients(string service, string? databaseCheck)
     {
         using var http = new HttpClient();

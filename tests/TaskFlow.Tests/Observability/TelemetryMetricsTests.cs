@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using TaskFlow.LocalInfra;
 using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.Observability;
@@ -26,7 +25,7 @@ public sealed partial class TelemetryMetricsTests(TaskFlowStack stack)
         using var http = new HttpClient();
         var metrics = await Eventually.GetAsync(async () =>
         {
-            var text = await http.GetStringAsync(new Uri(new Uri(stack.Services[TaskFlowTopology.Telemetry].OperatorUrl), "/metrics"));
+            var text = await http.GetStringAsync(new Uri(new Uri(stack.Services[ServiceNames.Telemetry].OperatorUrl), "/metrics"));
             return text.Contains("taskflow_telemetry_inference_logs_scrubbed_total", StringComparison.Ordinal) ? text : null;
         }, what: "the scrub to show in Telemetry's metrics");
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Globalization;
 using StackExchange.Redis;
 using TaskFlow.Contracts.Streaming;
-using TaskFlow.LocalInfra;
 using TaskFlow.Tests.Fakes;
 using TaskFlow.Tests.Support;
 
@@ -20,7 +19,7 @@ public sealed class TracingTests(TaskFlowStack stack)
         var submitted = await (await user.Http.PostAsJsonAsync("/api/chat", new { message = "trace me end to end" })).Content.ReadFromJsonAsync<JsonElement>();
         await SseClient.ReadAsync(user.Http, submitted.GetProperty("statusUrl").GetString()!);
 
-        var wanted = new[] { TaskFlowTopology.Gateway, TaskFlowTopology.ChatSocket, TaskFlowTopology.InferenceWorker, TaskFlowTopology.Telemetry };
+        var wanted = new[] { ServiceNames.Gateway, ServiceNames.ChatSocket, ServiceNames.InferenceWorker, ServiceNames.Telemetry };
         // This job's trace, found by the worker's span for it: other tests' turns are in the collector too.
         var jobId = submitted.GetProperty("jobId").GetString()!;
         // The answer's token stream as the worker wrote it (start, tokens, end): each entry is one XADD.
@@ -35,25 +34,25 @@ public sealed class TracingTests(TaskFlowStack stack)
             // Each service exports in its own batches, and the Redis instrumentation turns commands into spans every
             // few seconds: wait for every span asserted below, not just one per service.
             var complete = wanted.All(service => spans.Any(s => s.Service == service)) &&
-                spans.Any(s => s.Service == TaskFlowTopology.Gateway && s.Name.Contains("api/chat", StringComparison.Ordinal)) &&
-                spans.Any(s => s.Service == TaskFlowTopology.ChatSocket && s.Name == "ZADD") &&
-                spans.Count(s => s.Service == TaskFlowTopology.InferenceWorker && s.Name == "XADD") >= entries.Length &&
+                spans.Any(s => s.Service == ServiceNames.Gateway && s.Name.Contains("api/chat", StringComparison.Ordinal)) &&
+                spans.Any(s => s.Service == ServiceNames.ChatSocket && s.Name == "ZADD") &&
+                spans.Count(s => s.Service == ServiceNames.InferenceWorker && s.Name == "XADD") >= entries.Length &&
                 spans.Count(s => !spans.Any(parent => parent.SpanId == s.ParentSpanId)) == 1;
             return Task.FromResult(complete ? spans : null);
         }, TimeSpan.FromSeconds(45), "the turn's spans from gateway, chatsocket, inferenceworker and telemetry");
 
         // The GenAI span of the model call, named and tagged by the OpenTelemetry GenAI conventions.
-        var modelCall = Assert.Single(trace, s => s.Service == TaskFlowTopology.InferenceWorker && s.Name.StartsWith("chat ", StringComparison.Ordinal));
+        var modelCall = Assert.Single(trace, s => s.Service == ServiceNames.InferenceWorker && s.Name.StartsWith("chat ", StringComparison.Ordinal));
         Assert.Equal(FakeModelServer.ModelName, modelCall.Attribute("gen_ai.request.model"));
         Assert.True(int.Parse(modelCall.Attribute("gen_ai.usage.output_tokens")!, CultureInfo.InvariantCulture) > 0);
-        Assert.Contains(trace, s => s.Service == TaskFlowTopology.InferenceWorker && s.Name.StartsWith("POST", StringComparison.Ordinal));
+        Assert.Contains(trace, s => s.Service == ServiceNames.InferenceWorker && s.Name.StartsWith("POST", StringComparison.Ordinal));
         // The worker's consume span says which job it ran and how long it queued.
-        var job = Assert.Single(trace, s => s.Service == TaskFlowTopology.InferenceWorker && s.Attribute("taskflow.queue.wait_ms") is not null);
+        var job = Assert.Single(trace, s => s.Service == ServiceNames.InferenceWorker && s.Attribute("taskflow.queue.wait_ms") is not null);
         Assert.Equal("completed", job.Attribute("taskflow.status"));
         // Redis, as the StackExchange.Redis instrumentation names its client spans (the command): the job on the waiting
         // board (ChatSocket), and every entry of the answer's stream from start to end (worker).
-        Assert.Contains(trace, s => s.Service == TaskFlowTopology.ChatSocket && s.Name == "ZADD" && s.Attribute("db.system") == "redis");
-        var appends = trace.Where(s => s.Service == TaskFlowTopology.InferenceWorker && s.Name == "XADD").ToList();
+        Assert.Contains(trace, s => s.Service == ServiceNames.ChatSocket && s.Name == "ZADD" && s.Attribute("db.system") == "redis");
+        var appends = trace.Where(s => s.Service == ServiceNames.InferenceWorker && s.Name == "XADD").ToList();
         Assert.Equal(entries.Length, appends.Count);
         Assert.All(appends, s => Assert.Equal("redis", s.Attribute("db.system")));
         Assert.All(appends, s => Assert.Equal("XADD", s.Attribute("db.statement")));
@@ -75,10 +74,10 @@ public sealed class TracingTests(TaskFlowStack stack)
 
         var turns = await Eventually.GetAsync(() =>
         {
-            var roots = stack.Otlp.Spans.Where(s => s.Service == TaskFlowTopology.ChatSocket && s.Name == "chat turn").TakeLast(2).ToList();
+            var roots = stack.Otlp.Spans.Where(s => s.Service == ServiceNames.ChatSocket && s.Name == "chat turn").TakeLast(2).ToList();
             var complete = roots.Count == 2 && roots.All(root =>
-                stack.Otlp.Spans.Any(s => s.TraceId == root.TraceId && s.Service == TaskFlowTopology.InferenceWorker) &&
-                stack.Otlp.Spans.Any(s => s.TraceId == root.TraceId && s.Service == TaskFlowTopology.Telemetry));
+                stack.Otlp.Spans.Any(s => s.TraceId == root.TraceId && s.Service == ServiceNames.InferenceWorker) &&
+                stack.Otlp.Spans.Any(s => s.TraceId == root.TraceId && s.Service == ServiceNames.Telemetry));
             return Task.FromResult(complete ? roots : null);
         }, TimeSpan.FromSeconds(30), "both turns' traces to reach the worker and telemetry");
 

@@ -3,16 +3,25 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
 using StackExchange.Redis;
+using TaskFlow.Contracts.Streaming;
+using TaskFlow.InferenceWorker.Generation;
 using TaskFlow.Tests.Fakes;
 using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.Queue;
 
 /// <summary>Priority, fairness, concurrency, retries and rate limits on the real RabbitMQ queue.</summary>
-[Collection(StackCollection.Name)]
-public sealed class QueueSemanticsTests(TaskFlowStack stack)
+// On the restartable stack, whose tests run one at a time: these fill every worker slot on purpose, which would hold
+// up the shared stack's tests running beside them, and their jobs' start order must be theirs alone.
+[Collection(RestartableStackCollection.Name)]
+public sealed class QueueSemanticsTests(RestartableStack stack)
 {
-    private const int WorkerConcurrency = 3;
+    /// <summary>Each worker's slots: the restartable stack keeps the production default.</summary>
+    private static readonly int WorkerConcurrency = new InferenceOptions().MaxConcurrentJobs;
+
+    /// <summary>Every slot of every worker. Each takes at most its concurrency from RabbitMQ (prefetch = slots), so
+    /// jobs still wait in the priority queue, in its order, whichever worker frees a slot.</summary>
+    private int Slots => stack.Workers.Count * WorkerConcurrency;
 
     [Fact]
     public async Task A_high_priority_job_behind_a_backlog_of_low_ones_starts_first()
@@ -21,7 +30,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
         using var bulk = await TestUser.SignUpAsync(stack);
         using var urgent = await TestUser.SignUpAsync(stack);
         var lows = new List<Guid>();
-        for (var i = 0; i < 6; i++)
+        for (var i = 0; i < 2 * Slots; i++)
         {
             lows.Add(await SubmitAsync(bulk, $"low {i}", "low"));
         }
@@ -33,7 +42,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
         // together, their recorded start times a few milliseconds apart in any order. The High job must be in that
         // wave: at most the other slots' worth of Low jobs may look as if they started before it.
         var lowsBefore = lows.Count(low => started[low] < started[high]);
-        Assert.True(lowsBefore <= WorkerConcurrency - 1,
+        Assert.True(lowsBefore <= Slots - 1,
             $"{lowsBefore} Low jobs queued before the High job started before it: " + await DescribeAsync([.. lows, high]));
     }
 
@@ -44,7 +53,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
         using var heavy = await TestUser.SignUpAsync(stack);
         using var light = await TestUser.SignUpAsync(stack);
         var backlog = new List<Guid>();
-        for (var i = 0; i < 8; i++)
+        for (var i = 0; i < Slots + 5; i++)
         {
             // Slow enough that freed slots are taken one wave at a time, so start order is delivery order.
             backlog.Add(await SubmitAsync(heavy, $"heavy {i} [[delay:40]]", "medium"));
@@ -54,8 +63,10 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
 
         var started = await StartTimesAsync([.. backlog, single]);
         var heavyBefore = backlog.Count(job => started[job] < started[single]);
-        // Policy (docs/queue.md): a user's first two waiting jobs are "fresh", the rest queue below other users' fresh jobs.
-        Assert.True(heavyBefore <= 2, $"{heavyBefore} of the heavy user's jobs started before the light user's single job: " +
+        // Policy (docs/queue.md): a user's first two waiting jobs are "fresh", the rest queue below other users' fresh
+        // jobs, so the single job is in the first wave the blockers' slots take, in any order within it; in arrival
+        // order it would come after the whole backlog.
+        Assert.True(heavyBefore <= Slots - 1, $"{heavyBefore} of the heavy user's jobs started before the light user's single job: " +
             await DescribeAsync([.. backlog, single]));
     }
 
@@ -84,18 +95,55 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
     }
 
     [Fact]
-    public async Task A_worker_never_runs_more_jobs_at_once_than_its_concurrency()
+    public async Task A_job_cancelled_while_queued_never_runs()
+    {
+        var marker = $"queued-{Guid.NewGuid():N}";
+        Guid generationId;
+        using (await OccupyWorkerAsync())
+        {
+            using var user = await TestUser.SignUpAsync(stack);
+            await using var socket = await user.ConnectAsync();
+            await socket.SendUserMessageAsync(marker);
+            generationId = Guid.Parse((await socket.ReceiveUntilAsync("message_accepted"))[^1].Str("generationId"));
+            await socket.SendAsync(new { type = "cancel" });
+            var ended = await socket.ReceiveUntilAsync("ai_done");
+            Assert.Equal("cancelled", ended[^1].Str("status"));
+            Assert.DoesNotContain(ended, e => e.Type() == "ai_token");
+        }
+
+        // Once a slot freed up a worker took the job, saw the cancel and only closed its stream.
+        using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        var entries = await Eventually.GetAsync(async () =>
+        {
+            var stream = await redis.GetDatabase().StreamRangeAsync(TokenStreamKeys.Key(generationId));
+            return stream.Length > 0 ? stream : null;
+        }, what: "a worker to take and skip the cancelled job");
+        Assert.Equal([TokenStreamKeys.Kinds.End], entries.Select(e => e[TokenStreamKeys.Fields.Kind].ToString()));
+        Assert.Equal("cancelled", entries[0][TokenStreamKeys.Fields.Status].ToString());
+        Assert.DoesNotContain(stack.Model.Requests, request => request.ToJsonString().Contains(marker, StringComparison.Ordinal));
+        await using var db = await stack.OpenDatabaseAsync();
+        await using var query = new NpgsqlCommand(
+            "SELECT g.status, m.content FROM chat.generations g LEFT JOIN chat.messages m ON m.id = g.id WHERE g.id = @id", db);
+        query.Parameters.AddWithValue("id", generationId);
+        await using var row = await query.ExecuteReaderAsync();
+        Assert.True(await row.ReadAsync());
+        Assert.Equal("cancelled", row.GetString(0));
+        Assert.True(row.IsDBNull(1), "a cancelled job that never ran stores no answer");
+    }
+
+    [Fact]
+    public async Task The_workers_never_run_more_jobs_at_once_than_their_slots()
     {
         using var user = await TestUser.SignUpAsync(stack);
-        stack.Model.ResetConcurrency();
+        var marker = $"parallel {Guid.NewGuid():N}";
         var jobs = new List<Guid>();
-        for (var i = 0; i < 9; i++)
+        for (var i = 0; i < 2 * Slots + 3; i++)
         {
-            jobs.Add(await SubmitAsync(user, $"parallel {i} [[delay:60]]", "medium"));
+            jobs.Add(await SubmitAsync(user, $"{marker} {i} [[delay:60]]", "medium"));
         }
         await StartTimesAsync(jobs);
         await WaitFinishedAsync(jobs);
-        Assert.Equal(WorkerConcurrency, stack.Model.MaxConcurrentRequests);
+        Assert.Equal(Slots, stack.Model.MaxConcurrentRequests(marker));
     }
 
     [Fact]
@@ -218,7 +266,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
         {
             // The first calls take the minute's permits at once; the rest must wait about a minute for theirs.
             var lows = new List<Guid>();
-            for (var i = 0; i < TaskFlowStack.RateLimitedModelPerMinute + 2 * WorkerConcurrency; i++)
+            for (var i = 0; i < TaskFlowStack.RateLimitedModelPerMinute + 2 * Slots; i++)
             {
                 var socket = await flooder.ConnectAsync($"model={TaskFlowStack.RateLimitedModel}");
                 sockets.Add(socket);
@@ -227,7 +275,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
             }
             // Enough of them taken by a worker that, were waiting jobs to keep their slots, every slot would be held.
             await Eventually.GetAsync(async () =>
-                (await CountAsync(lows, startedBefore: DateTime.UtcNow.AddHours(1))) >= TaskFlowStack.RateLimitedModelPerMinute + WorkerConcurrency ? (object)true : null,
+                (await CountAsync(lows, startedBefore: DateTime.UtcNow.AddHours(1))) >= TaskFlowStack.RateLimitedModelPerMinute + Slots ? (object)true : null,
                 TimeSpan.FromSeconds(60), "the flood to reach the worker");
 
             var medium = await SubmitAsync(other, "not on the limited model", "medium");
@@ -318,7 +366,7 @@ public sealed class QueueSemanticsTests(TaskFlowStack stack)
         var user = await TestUser.SignUpAsync(stack);
         var hold = Guid.NewGuid().ToString("N");
         var jobs = new List<Guid>();
-        for (var i = 0; i < WorkerConcurrency; i++)
+        for (var i = 0; i < Slots; i++)
         {
             jobs.Add(await SubmitAsync(user, $"blocker {i} [[hold:{hold}]]", "high"));
         }

@@ -24,6 +24,9 @@ public sealed class BrowserSession : IAsyncDisposable
     /// <param name="configure">Changes to the page's context: its language (<c>Locale</c>), its <c>ColorScheme</c>…</param>
     public static async Task<BrowserSession> StartAsync(Action<BrowserNewPageOptions>? configure = null)
     {
+        // An expectation waits 10 s, not Playwright's 5: on a 2-core machine running two stacks and three browsers
+        // at once, a page's first paint has taken longer than 5 s. It is a bound on failure, not on speed.
+        Assertions.SetDefaultExpectTimeout(10_000);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -1,25 +1,145 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using RabbitMQ.Client;
+using TaskFlow.InferenceWorker.Generation;
+
 namespace TaskFlow.Tests.Support;
 
 /// <summary>
-/// A second, separate stack whose Redis, PostgreSQL, RabbitMQ and services the tests of
-/// <see cref="RestartableStackCollection"/> may stop, kill and restart; the shared <see cref="TaskFlowStack"/> is
-/// never touched. Redis keeps its append-only file, as the AppHost's redis-server does, so a restart loses nothing it acknowledged.
+/// An AppHost of its own whose Redis, PostgreSQL, RabbitMQ and services the tests of
+/// <see cref="RestartableStackCollection"/> may stop, kill and restart; the shared <see cref="TaskFlowStack"/> is never
+/// touched. It runs two ChatSocket replicas and two inference workers behind the one gateway (as
+/// <c>TASKFLOW_REPLICAS</c> gives them): TaskFlow spread over several machines, in one. Its PostgreSQL syncs its commits
+/// and Redis keeps its append-only file, as under <c>./run.sh</c>, so a crash loses nothing they acknowledged.
 /// </summary>
-public sealed class RestartableStack() : TaskFlowStack("restartable", durableRedis: true, new Dictionary<string, string>
-{
+public sealed class RestartableStack() : TaskFlowStack("restartable",
+[
+    $"--TASKFLOW_REPLICAS={ServiceNames.ChatSocket}=2,{ServiceNames.InferenceWorker}=2",
     // A job RabbitMQ never confirmed is published again soon, so a test waits seconds rather than the default half minute.
-    ["Queue__PublishTimeout"] = "00:00:02",
-    ["Queue__RedispatchAfter"] = "00:00:03",
-    ["Queue__RedispatchInterval"] = "00:00:00.500",
-    // Restarts are about order and gaps: the services' logs say when.
-    ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
-});
+    "--Queue:PublishTimeout=00:00:02",
+    "--Queue:RedispatchAfter=00:00:03",
+    "--Queue:RedispatchInterval=00:00:00.500",
+    // An outage outlasts the shared stack's short idle phases: a check-in mid-test is not what these tests ask about.
+    "--Chat:Engagement:IdleNudgeAfter=01:00:00",
+    "--Chat:Engagement:TypingNudgeAfter=01:00:00",
+], durableDatabase: true)
+{
+    /// <summary>The resource ids of the two ChatSocket replicas.</summary>
+    public IReadOnlyList<string> ChatSockets => [.. Services.Replicas(ServiceNames.ChatSocket).Select(s => s.ResourceId)];
+
+    /// <summary>The resource ids of the two workers.</summary>
+    public IReadOnlyList<string> Workers => [.. Services.Replicas(ServiceNames.InferenceWorker).Select(s => s.ResourceId)];
+
+    /// <summary>
+    /// Waits until every replica and worker is ready, the gateway's connections reach both replicas (a replica that
+    /// started late, or came back, may not have had one yet), and no socket is open, so counts per replica are the
+    /// caller's.
+    /// </summary>
+    /// <param name="log">Says how long each wait took, for whoever reads a slow or failed run.</param>
+    public async Task BothReplicasInPoolAsync(Action<string>? log = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Log(string what) => log?.Invoke($"{clock.Elapsed.TotalSeconds,5:0.0} s  {what}");
+        // After a RabbitMQ outage a worker takes 10 to 15 s to consume again (its /health says Degraded, still HTTP
+        // 200), so wait until RabbitMQ sees both workers on the job queue.
+        await Task.WhenAll(ChatSockets.Concat(Workers).Select(process => Services[process].WaitHealthyAsync(TimeSpan.FromSeconds(120))));
+        Log("every replica and worker healthy");
+        await Eventually.GetAsync(async () => await JobQueueConsumersAsync() == Workers.Count ? (object)true : null,
+            TimeSpan.FromSeconds(90), "both workers to consume the job queue");
+        Log("both workers consume the job queue");
+        using var prober = await TestUser.SignUpAsync(this);
+        await Eventually.GetAsync(async () =>
+        {
+            var sockets = new List<ChatSocketClient>();
+            try
+            {
+                for (var i = 0; i < 4; i++)
+                {
+                    sockets.Add(await prober.ConnectAsync());
+                }
+                var open = await Task.WhenAll(ChatSockets.Select(replica => MetricAsync(replica, "ws_connections_active")));
+                return open.All(count => count > 0) ? (object)true : null;
+            }
+            finally
+            {
+                foreach (var socket in sockets)
+                {
+                    await socket.DisposeAsync();
+                }
+            }
+        }, TimeSpan.FromSeconds(60), "sockets through the gateway to reach both replicas");
+        Log("sockets reach both replicas");
+        await Eventually.GetAsync(async () =>
+        {
+            var open = await Task.WhenAll(ChatSockets.Select(replica => MetricAsync(replica, "ws_connections_active")));
+            return open.Sum() == 0 ? (object)true : null;
+        }, TimeSpan.FromSeconds(30), "sockets to close");
+        Log("no socket open");
+    }
+
+    /// <summary>Signs up at least <paramref name="count"/> users, each with a socket through the gateway, spread over both replicas.</summary>
+    public async Task<ChatGroup> OpenChatsOnBothReplicasAsync(int count, Func<int, string> prompt)
+    {
+        await BothReplicasInPoolAsync();
+        var chats = new ChatGroup();
+        try
+        {
+            // Aspire's proxy picks a replica per connection, not in turn: a few more chats may be needed to reach both.
+            double[] open = [];
+            for (var i = 0; i < count || (open.Any(sockets => sockets == 0) && i < count + 12); i++)
+            {
+                var user = await TestUser.SignUpAsync(this);
+                chats.Add(new Chat(user, await user.ConnectAsync(), prompt(i)));
+                open = await Task.WhenAll(ChatSockets.Select(replica => MetricAsync(replica, "ws_connections_active")));
+            }
+            Assert.All(open, sockets => Assert.True(sockets > 0, $"sockets per replica: {string.Join(", ", open)}"));
+            return chats;
+        }
+        catch
+        {
+            await chats.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The sum of a metric's samples on one process's /metrics.</summary>
+    public async Task<double> MetricAsync(string process, string metric)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri(new Uri(Services[process].OperatorUrl), "/metrics"));
+        return Regex.Matches(text, $@"^{Regex.Escape(metric)}(?:\{{[^}}]*\}})? (\S+)", RegexOptions.Multiline)
+            .Sum(match => double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
+    }
+
+    private async Task<uint> JobQueueConsumersAsync()
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(RabbitMq.ConnectionString) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(GenerateReplyEndpoint.QueueName)).ConsumerCount;
+    }
+
+    /// <summary>One user's socket through the gateway, and what it will ask.</summary>
+    public sealed record Chat(TestUser User, ChatSocketClient Socket, string Prompt);
+
+    public sealed class ChatGroup : List<Chat>, IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var chat in this)
+            {
+                await chat.Socket.DisposeAsync();
+                chat.User.Dispose();
+            }
+        }
+    }
+}
 
 /// <summary>
-/// Runs alone, after the parallel collections: a second stack beside the shared one would slow the shared stack's
-/// timing-sensitive tests on a small machine, and the restarts here need the CPU when they happen.
+/// Runs beside the shared stack's collections: its servers and services are its own, so its outages reach no other
+/// test, and most of its time is spent waiting for restarts rather than using the CPU.
 /// </summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+[CollectionDefinition(Name)]
 public sealed class RestartableStackCollection : ICollectionFixture<RestartableStack>
 {
     public const string Name = "TaskFlow stack with restarts";

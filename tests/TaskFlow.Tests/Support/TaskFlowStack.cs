@@ -1,19 +1,17 @@
+using Aspire.Hosting;
 using Npgsql;
-using TaskFlow.LocalInfra;
 using TaskFlow.Tests.Fakes;
 
 namespace TaskFlow.Tests.Support;
 
 /// <summary>
-/// The whole system for integration tests: real Redis, PostgreSQL and RabbitMQ on free loopback ports, the fake
-/// model server, and the five services as processes configured with exactly the contract's variables.
-/// Started once per test run (a collection fixture); tests isolate themselves by their own conversations.
-/// A derived fixture (see <see cref="RestartableStack"/>) gets a second, separate instance with its own settings.
+/// The system under test as a test class gets it (see <see cref="StackInstance"/> for what runs). The default one is
+/// shared by every collection that names it, so that the shared stack's tests run in several collections at once on
+/// one AppHost; it stops when the test process ends. A derived fixture (<see cref="RestartableStack"/>) starts an
+/// AppHost of its own with its own settings and stops it after its collection.
 /// </summary>
 public class TaskFlowStack : IAsyncLifetime
 {
-    private static readonly TimeSpan HealthTimeout = TimeSpan.FromSeconds(120);
-
     public const string RateLimitedModel = "fake-limited";
     public const int RateLimitedModelPerMinute = 3;
 
@@ -30,144 +28,129 @@ public class TaskFlowStack : IAsyncLifetime
     public static readonly TimeSpan IdleEndAfter = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan TypingNudgeAfter = TimeSpan.FromSeconds(1.5);
 
-    /// <summary>Empty for the shared stack; otherwise set before every folder name of a second stack.</summary>
-    private readonly string _prefix;
-    private readonly bool _durableRedis;
-    private readonly IReadOnlyDictionary<string, string> _extraEnvironment;
-    private readonly IReadOnlyDictionary<string, int>? _replicas;
+    private static readonly SemaphoreSlim s_sharedGate = new(1, 1);
+    private static Task<StackInstance>? s_shared;
 
+    private readonly string? _name;
+    private readonly IReadOnlyList<string> _arguments;
+    private readonly bool _durableDatabase;
+    private StackInstance? _instance;
+
+    /// <summary>The shared stack.</summary>
     public TaskFlowStack()
-        : this("", durableRedis: false, new Dictionary<string, string>())
     {
+        _arguments = [];
     }
 
-    /// <param name="name">Names the servers' and logs' folders, so two stacks started in the same second keep apart.</param>
-    /// <param name="durableRedis">Redis with its append-only file, as the AppHost runs redis-server, so a restart keeps its data.</param>
-    /// <param name="extraEnvironment">Settings for every service on top of (and overriding) the shared ones.</param>
-    /// <param name="replicas">Processes per service where more than one (see <see cref="TaskFlowTopology.Create"/>).</param>
-    protected TaskFlowStack(string name, bool durableRedis, IReadOnlyDictionary<string, string> extraEnvironment, IReadOnlyDictionary<string, int>? replicas = null)
+    /// <param name="name">Names the folder of this stack's logs.</param>
+    /// <param name="arguments">AppHost configuration on top of the shared settings, e.g. <c>--TASKFLOW_REPLICAS=chatsocket=2</c>.</param>
+    /// <param name="durableDatabase">PostgreSQL with its production durability, for tests that kill it.</param>
+    protected TaskFlowStack(string name, IReadOnlyList<string> arguments, bool durableDatabase)
     {
-        _prefix = name.Length == 0 ? "" : name + "-";
-        _durableRedis = durableRedis;
-        _extraEnvironment = extraEnvironment;
-        _replicas = replicas;
-        LogDirectory = Path.Combine(AppContext.BaseDirectory, "service-logs",
-            _prefix + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+        _name = name;
+        _arguments = arguments;
+        _durableDatabase = durableDatabase;
     }
 
-    public RedisServer Redis { get; private set; } = null!;
+    private StackInstance Instance => _instance ?? throw new InvalidOperationException("The stack has not started.");
 
-    public PostgresServer Postgres { get; private set; } = null!;
+    public DistributedApplication App => Instance.App;
 
-    public RabbitMqServer RabbitMq { get; private set; } = null!;
+    public FakeModelServer Model => Instance.Model;
 
-    public FakeModelServer Model { get; private set; } = null!;
+    /// <summary>Receives every service's traces over OTLP, in place of the dashboard the testing builder leaves out.</summary>
+    public FakeOtlpCollector Otlp => Instance.Otlp;
 
-    /// <summary>Receives every service's traces over OTLP, as the Aspire dashboard would.</summary>
-    public FakeOtlpCollector Otlp { get; private set; } = null!;
+    public StackServer Redis => Instance.Redis;
 
-    public TaskFlowServices Services { get; private set; } = null!;
+    /// <summary>PostgreSQL; its connection string is the services' (database taskflowdb).</summary>
+    public StackServer Postgres => Instance.Postgres;
 
-    public Uri Gateway => new(Services.Gateway.Url);
+    public StackServer RabbitMq => Instance.RabbitMq;
 
-    /// <summary>Where each service's log goes, kept after the run for diagnosis.</summary>
-    public string LogDirectory { get; }
+    public StackServices Services => Instance.Services;
+
+    /// <summary>The gateway's public address.</summary>
+    public Uri Gateway => Instance.Gateway;
+
+    /// <summary>Each resource's console output, one file per resource id, kept after the run for diagnosis.</summary>
+    public string LogDirectory => Instance.LogDirectory;
+
+    /// <summary>Where the servers keep their data, laid out as under <c>./run.sh</c> (postgres/pgdata, redis, …).</summary>
+    public string DataDirectory => Instance.DataDirectory;
+
+    /// <summary>
+    /// The process of every server and service process by resource id (a service's <c>dotnet run</c> launcher):
+    /// what a crash elsewhere may not change.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> ProcessIds() =>
+        new[] { Redis, Postgres, RabbitMq }.Select(server => (Id: server.Name, Pid: server.ProcessId))
+            .Concat(Services.All.Select(service => (Id: service.ResourceId, Pid: service.LauncherProcessId)))
+            .ToDictionary(p => p.Id, p => p.Pid);
+
+    public Task<NpgsqlConnection> OpenDatabaseAsync() => Instance.OpenDatabaseAsync();
 
     public async Task InitializeAsync()
     {
-        var redis = RedisServer.StartAsync(InfraOptions.ForTests(_prefix + "redis", durable: _durableRedis));
-        var postgres = PostgresServer.StartAsync(InfraOptions.ForTests(_prefix + "postgres"));
-        var rabbit = RabbitMqServer.StartAsync(InfraOptions.ForTests(_prefix + "rabbitmq"));
-        Model = await FakeModelServer.StartAsync();
-        Otlp = await FakeOtlpCollector.StartAsync();
-        Redis = await redis;
-        Postgres = await postgres;
-        RabbitMq = await rabbit;
-
-        var topology = TaskFlowTopology.Create(new InfraConnections(Redis.ConnectionString, Postgres.ConnectionString, RabbitMq.ConnectionString, Model.ConnectionString), replicas: _replicas);
-        var environment = new Dictionary<string, string>
+        if (_name is not null)
         {
-            // Tests want a model server noticed quickly, and the idle phases short enough to observe.
-            ["Models__ProbeInterval"] = "00:00:02",
-            // The standard OTEL_* variables, as the AppHost sets them for its dashboard; short batches for quick tests.
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = Otlp.Endpoint.ToString().TrimEnd('/'),
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-            ["OTEL_BSP_SCHEDULE_DELAY"] = "500",
-            ["OTEL_METRIC_EXPORT_INTERVAL"] = "60000",
-            // The queue demo's 10 calls a minute would throttle the suite; the rate-limit test uses its own model.
-            ["Inference__RateLimitPerMinute"] = "100000",
-            ["Inference__RetryBaseDelay"] = "00:00:00.200",
-            // A second model on the same fake server with the queue demo's kind of limit, for the rate-limit test.
-            ["Models__Catalog__0__Id"] = RateLimitedModel,
-            ["Models__Catalog__0__DisplayName"] = "Fake model, 3 calls a minute",
-            ["Models__Catalog__0__Provider"] = "Ollama",
-            ["Models__Catalog__0__Endpoint"] = Model.BaseAddress.ToString(),
-            ["Models__Catalog__0__Model"] = FakeModelServer.ModelName,
-            ["Models__Catalog__0__RateLimitPerMinute"] = RateLimitedModelPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            // The same fake speaking the OpenAI API, so the worker's OpenAI SDK client runs too; its provider name differs from the id.
-            ["Models__Catalog__1__Id"] = OpenAiModel,
-            ["Models__Catalog__1__DisplayName"] = "Fake OpenAI-compatible model",
-            ["Models__Catalog__1__Provider"] = "OpenAI",
-            ["Models__Catalog__1__Endpoint"] = Model.OpenAiBaseAddress.ToString(),
-            ["Models__Catalog__1__Model"] = FakeModelServer.OpenAiModelName,
-            ["Models__Catalog__1__Key"] = OpenAiApiKey,
-            ["Models__Catalog__2__Id"] = UnreachableModel,
-            ["Models__Catalog__2__DisplayName"] = "Fake model whose server is down",
-            ["Models__Catalog__2__Provider"] = "Ollama",
-            ["Models__Catalog__2__Endpoint"] = "http://127.0.0.1:9",
-            ["Chat__Engagement__IdleNudgeAfter"] = IdleNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-            ["Chat__Engagement__IdleEndAfter"] = IdleEndAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-            ["Chat__Engagement__TypingNudgeAfter"] = TypingNudgeAfter.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-        };
-        foreach (var (key, value) in _extraEnvironment)
-        {
-            environment[key] = value;
+            _instance = await StackInstance.StartAsync(_name, _arguments, _durableDatabase);
+            return;
         }
-        Services = TaskFlowServices.Start(topology, new TaskFlowServicesOptions { LogDirectory = LogDirectory, ExtraEnvironment = environment });
+
+        await s_sharedGate.WaitAsync();
         try
         {
-            await Services.WaitHealthyAsync(HealthTimeout);
+            if (s_shared is null || s_shared.IsFaulted)
+            {
+                // Three collections share its one worker at once, and the page's idle check-ins and the user-limit
+                // tests' held answers take slots too: with the default three, one test's turn could wait out another's.
+                s_shared = StackInstance.StartAsync("shared", ["--Inference:MaxConcurrentJobs=24"], durableDatabase: false);
+                // The shared AppHost outlives every collection that uses it; DCP would stop its processes when this
+                // process ends anyway, but a clean stop lets the servers flush and leaves no data folder behind.
+                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                {
+                    if (s_shared is { IsCompletedSuccessfully: true } started)
+                    {
+                        started.Result.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(30));
+                    }
+                };
+            }
         }
-        catch
+        finally
         {
-            await DisposeAsync();
-            throw;
+            s_sharedGate.Release();
         }
-    }
 
-    public async Task<NpgsqlConnection> OpenDatabaseAsync()
-    {
-        var connection = new NpgsqlConnection(Postgres.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
+        _instance = await s_shared;
     }
 
     public async Task DisposeAsync()
     {
-        if (Services is not null)
+        if (_name is not null && _instance is not null)
         {
-            await Services.DisposeAsync();
-        }
-        if (Model is not null)
-        {
-            await Model.DisposeAsync();
-        }
-        if (Otlp is not null)
-        {
-            await Otlp.DisposeAsync();
-        }
-        foreach (var server in new InfraServer?[] { RabbitMq, Postgres, Redis })
-        {
-            if (server is not null)
-            {
-                await server.DisposeAsync();
-            }
+            await _instance.DisposeAsync();
         }
     }
 }
 
+/// <summary>Tests of the shared stack that run beside the browser tests.</summary>
 [CollectionDefinition(Name)]
 public sealed class StackCollection : ICollectionFixture<TaskFlowStack>
 {
     public const string Name = "TaskFlow stack";
+}
+
+/// <summary>Half the browser tests, beside the other half and the rest of the shared stack's tests.</summary>
+[CollectionDefinition(Name)]
+public sealed class BrowserCollection : ICollectionFixture<TaskFlowStack>
+{
+    public const string Name = "TaskFlow stack, browser";
+}
+
+/// <summary>The other half of the browser tests.</summary>
+[CollectionDefinition(Name)]
+public sealed class SecondBrowserCollection : ICollectionFixture<TaskFlowStack>
+{
+    public const string Name = "TaskFlow stack, second browser";
 }

@@ -1,6 +1,6 @@
 using TaskFlow.Benchmark;
 
-namespace TaskFlow.Tests.Benchmarks;
+namespace TaskFlow.UnitTests.Benchmarks;
 
 /// <summary>
 /// The benchmark command keeps working: its options are checked and its micro-benchmarks print a row per case. What the

@@ -1,0 +1,228 @@
+using System.Globalization;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using TaskFlow.Tests.Fakes;
+
+namespace TaskFlow.Tests.Support;
+
+/// <summary>
+/// One running system under test, started by the real AppHost through Aspire.Hosting.Testing in executable mode (Redis,
+/// PostgreSQL and RabbitMQ as local servers, the five services as processes), with the fake model server as its
+/// <c>ConnectionStrings:chat</c>. Test settings reach the AppHost as configuration (<c>--Section:Key=value</c>, handed
+/// on to every service as in <c>./run.sh</c>); the OTLP receiver, and for a stack whose servers are never killed a
+/// database without fsync, are settings the test adds to the AppHost's own resources. <see cref="TaskFlowStack"/> is how tests get one.
+/// </summary>
+public sealed class StackInstance : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    private readonly IReadOnlyList<string> _arguments;
+    private readonly bool _durableDatabase;
+    private readonly string _name;
+
+    private StackInstance(string name, IReadOnlyList<string> arguments, bool durableDatabase)
+    {
+        _name = name;
+        _arguments = arguments;
+        _durableDatabase = durableDatabase;
+        DataDirectory = Path.Combine(Path.GetTempPath(), "taskflow-tests-" + Guid.NewGuid().ToString("N")[..12]);
+        LogDirectory = Path.Combine(AppContext.BaseDirectory, "service-logs",
+            name + "-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+    }
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public FakeModelServer Model { get; private set; } = null!;
+
+    /// <summary>Receives every service's traces over OTLP, in place of the dashboard the testing builder leaves out.</summary>
+    public FakeOtlpCollector Otlp { get; private set; } = null!;
+
+    public StackServer Redis { get; private set; } = null!;
+
+    /// <summary>PostgreSQL; its connection string is the services' (database taskflowdb).</summary>
+    public StackServer Postgres { get; private set; } = null!;
+
+    public StackServer RabbitMq { get; private set; } = null!;
+
+    public StackServices Services { get; private set; } = null!;
+
+    /// <summary>The gateway's public address.</summary>
+    public Uri Gateway => App.GetEndpoint(ServiceNames.Gateway, "http");
+
+    /// <summary>Where the servers keep their data for this run (deleted on dispose).</summary>
+    public string DataDirectory { get; }
+
+    /// <summary>Each resource's console output, one file per resource id, kept after the run for diagnosis.</summary>
+    public string LogDirectory { get; }
+
+    /// <param name="name">Names the folder of this stack's logs.</param>
+    /// <param name="arguments">AppHost configuration on top of the shared settings, e.g. <c>--TASKFLOW_REPLICAS=chatsocket=2</c>.</param>
+    /// <param name="durableDatabase">
+    /// PostgreSQL as it runs for users, for a stack whose tests kill it: without fsync and synchronous commits a kill
+    /// -9 loses the last commits, which no user's server would.
+    /// </param>
+    public static async Task<StackInstance> StartAsync(string name, IReadOnlyList<string> arguments, bool durableDatabase)
+    {
+        var instance = new StackInstance(name, arguments, durableDatabase);
+        await instance.InitializeAsync();
+        return instance;
+    }
+
+    private async Task InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var ct = timeout.Token;
+        Model = await FakeModelServer.StartAsync();
+        Otlp = await FakeOtlpCollector.StartAsync();
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.TaskFlow_AppHost>(
+        [
+            "--TaskFlow:Infrastructure=Executables",
+            $"--TaskFlow:DataDirectory={DataDirectory}",
+            $"--ConnectionStrings:chat={Model.ConnectionString}",
+            .. Settings(Model),
+            .. _arguments,
+        ], ct);
+        builder.Services.AddLogging(logging => logging
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning));
+        SendTracesTo(builder, Otlp.Endpoint);
+        if (!_durableDatabase)
+        {
+            // A test database nobody kills need not survive a crash: PostgreSQL takes the last -c of a setting.
+            var postgres = builder.Resources.OfType<ExecutableResource>().Single(r => r.Name == "postgres");
+            builder.CreateResourceBuilder(postgres).WithArgs("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
+        }
+
+        App = await builder.BuildAsync(ct);
+        try
+        {
+            using (await StartGate.EnterAsync(CancellationToken.None))
+            {
+                // The time limit is the start's own, not the wait for other AppHosts' starts.
+                timeout.CancelAfter(StartTimeout);
+                try
+                {
+                    await App.StartAsync(ct);
+                    foreach (var name in ServiceNames.Infrastructure.Concat(ServiceNames.All))
+                    {
+                        await App.ResourceNotifications.WaitForResourceHealthyAsync(name, ct);
+                    }
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"The {_name} stack did not start within {StartTimeout.TotalMinutes} min: {DescribeResources()}");
+                }
+            }
+
+            Redis = StackServer.Redis(App, (await App.GetConnectionStringAsync("redis", ct))!);
+            Postgres = StackServer.Postgres(App, (await App.GetConnectionStringAsync("taskflowdb", ct))!);
+            RabbitMq = StackServer.RabbitMq(App, (await App.GetConnectionStringAsync("messaging", ct))!);
+            Services = await StackServices.FindAsync(App, LogDirectory, ct);
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Each resource's state and health checks, for a start that did not finish.</summary>
+    private string DescribeResources() => string.Join("; ", App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+        .Select(r => App.ResourceNotifications.TryGetCurrentState(r.Name, out var e)
+            ? $"{r.Name}: {e.Snapshot.State?.Text} {string.Join(", ", e.Snapshot.HealthReports.Select(h => $"{h.Name} {h.Status} {h.Description ?? h.ExceptionText?.Split('\n')[0]}"))}"
+            : $"{r.Name}: no state"));
+
+    /// <summary>What every stack's services are given: quick probes and idle phases, three catalog models on the fake.</summary>
+    private static IEnumerable<string> Settings(FakeModelServer model)
+    {
+        static string Span(TimeSpan t) => t.ToString("c", CultureInfo.InvariantCulture);
+        return
+        [
+            // Tests want a model server noticed quickly, and the idle phases short enough to observe.
+            "--Models:ProbeInterval=00:00:02",
+            // The queue demo's 10 calls a minute would throttle the suite; the rate-limit test uses its own model.
+            "--Inference:RateLimitPerMinute=100000",
+            "--Inference:RetryBaseDelay=00:00:00.200",
+            // A second model on the same fake server with the queue demo's kind of limit, for the rate-limit test.
+            $"--Models:Catalog:0:Id={TaskFlowStack.RateLimitedModel}",
+            "--Models:Catalog:0:DisplayName=Fake model, 3 calls a minute",
+            "--Models:Catalog:0:Provider=Ollama",
+            $"--Models:Catalog:0:Endpoint={model.BaseAddress}",
+            $"--Models:Catalog:0:Model={FakeModelServer.ModelName}",
+            $"--Models:Catalog:0:RateLimitPerMinute={TaskFlowStack.RateLimitedModelPerMinute.ToString(CultureInfo.InvariantCulture)}",
+            // The same fake speaking the OpenAI API, so the worker's OpenAI SDK client runs too; its provider name differs from the id.
+            $"--Models:Catalog:1:Id={TaskFlowStack.OpenAiModel}",
+            "--Models:Catalog:1:DisplayName=Fake OpenAI-compatible model",
+            "--Models:Catalog:1:Provider=OpenAI",
+            $"--Models:Catalog:1:Endpoint={model.OpenAiBaseAddress}",
+            $"--Models:Catalog:1:Model={FakeModelServer.OpenAiModelName}",
+            $"--Models:Catalog:1:Key={TaskFlowStack.OpenAiApiKey}",
+            $"--Models:Catalog:2:Id={TaskFlowStack.UnreachableModel}",
+            "--Models:Catalog:2:DisplayName=Fake model whose server is down",
+            "--Models:Catalog:2:Provider=Ollama",
+            "--Models:Catalog:2:Endpoint=http://127.0.0.1:9",
+            $"--Chat:Engagement:IdleNudgeAfter={Span(TaskFlowStack.IdleNudgeAfter)}",
+            $"--Chat:Engagement:IdleEndAfter={Span(TaskFlowStack.IdleEndAfter)}",
+            $"--Chat:Engagement:TypingNudgeAfter={Span(TaskFlowStack.TypingNudgeAfter)}",
+        ];
+    }
+
+    /// <summary>
+    /// Aspire still sets OTEL_EXPORTER_OTLP_ENDPOINT (to a dashboard the testing builder does not start); a callback
+    /// added after its own overrides it, and shortens the batches so tests see spans within a second.
+    /// </summary>
+    private static void SendTracesTo(IDistributedApplicationTestingBuilder builder, Uri collector)
+    {
+        var endpoint = collector.ToString().TrimEnd('/');
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment(context =>
+            {
+                context.EnvironmentVariables["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint;
+                context.EnvironmentVariables["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+                context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_HEADERS");
+                context.EnvironmentVariables["OTEL_BSP_SCHEDULE_DELAY"] = "500";
+                context.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "60000";
+            });
+        }
+    }
+
+    public async Task<NpgsqlConnection> OpenDatabaseAsync()
+    {
+        var connection = new NpgsqlConnection(Postgres.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.StopAsync(CancellationToken.None);
+            await App.DisposeAsync();
+        }
+
+        if (Model is not null)
+        {
+            await Model.DisposeAsync();
+        }
+
+        if (Otlp is not null)
+        {
+            await Otlp.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A server still writing as it goes: the folder is under the temp folder anyway.
+        }
+    }
+}
