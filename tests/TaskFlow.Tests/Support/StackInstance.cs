@@ -23,6 +23,7 @@ public sealed class StackInstance : IAsyncDisposable
     private readonly IReadOnlyList<string> _arguments;
     private readonly bool _durableDatabase;
     private readonly string _name;
+    private ResourceLogFiles? _logs;
 
     private StackInstance(string name, IReadOnlyList<string> arguments, bool durableDatabase)
     {
@@ -98,6 +99,7 @@ public sealed class StackInstance : IAsyncDisposable
         }
 
         App = await builder.BuildAsync(ct);
+        _logs = ResourceLogFiles.Record(App, LogDirectory);
         try
         {
             using (await StartGate.EnterAsync(CancellationToken.None))
@@ -121,7 +123,7 @@ public sealed class StackInstance : IAsyncDisposable
             Redis = StackServer.Redis(App, (await App.GetConnectionStringAsync("redis", ct))!);
             Postgres = StackServer.Postgres(App, (await App.GetConnectionStringAsync("taskflowdb", ct))!);
             RabbitMq = StackServer.RabbitMq(App, (await App.GetConnectionStringAsync("messaging", ct))!);
-            Services = await StackServices.FindAsync(App, LogDirectory, ct);
+            Services = await StackServices.FindAsync(App, ct);
         }
         catch
         {
@@ -203,6 +205,11 @@ public sealed class StackInstance : IAsyncDisposable
         if (App is not null)
         {
             await App.StopAsync(CancellationToken.None);
+            if (_logs is not null)
+            {
+                await _logs.DisposeAsync();
+            }
+
             await App.DisposeAsync();
         }
 
