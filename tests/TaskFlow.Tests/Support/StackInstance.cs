@@ -175,7 +175,8 @@ public sealed class StackInstance : IAsyncDisposable
 
     /// <summary>
     /// Aspire still sets OTEL_EXPORTER_OTLP_ENDPOINT (to a dashboard the testing builder does not start); a callback
-    /// added after its own overrides it, and shortens the batches so tests see spans within a second.
+    /// added after its own overrides it, and shortens the batches so tests see spans within a second. The same callback
+    /// sets the runtime for a crowded machine.
     /// </summary>
     private static void SendTracesTo(IDistributedApplicationTestingBuilder builder, Uri collector)
     {
@@ -189,6 +190,11 @@ public sealed class StackInstance : IAsyncDisposable
                 context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_HEADERS");
                 context.EnvironmentVariables["OTEL_BSP_SCHEDULE_DELAY"] = "500";
                 context.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "60000";
+                // Two stacks and an AppHost run seventeen service processes on two cores: each with server GC's
+                // heap and threads per core, and tiered PGO's instrumented recompiles, cost CPU the tests wait for
+                // (13 % of a stack's start-up here). How the services collect garbage is not what the tests check.
+                context.EnvironmentVariables["DOTNET_gcServer"] = "0";
+                context.EnvironmentVariables["DOTNET_TieredPGO"] = "0";
             });
         }
     }
