@@ -24,7 +24,8 @@ public sealed class ChatPageTests(TaskFlowStack stack)
         await page.GetByTestId("input").FillAsync(prompt);
         await page.GetByTestId("send").ClickAsync();
 
-        var answer = page.Locator(".message.assistant").Last;
+        // The answer, not the idle check-in: the stack's 2.5 s of silence may pass before a slow test looks.
+        var answer = ChatPageDriver.Answers(page).Last;
         // The slow fake model makes the answer visible while it is still being written.
         await Assertions.Expect(answer).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("waiting|streaming"));
         await Assertions.Expect(answer.Locator(".body")).ToHaveTextAsync(expected, new() { Timeout = 30_000 });
