@@ -25,7 +25,18 @@ internal static class DashboardPages
             }
         }
 
-        await root.ClickAsync();
+        // Follow the row's link when it has one: a click waits for the element to be stable, which a dashboard
+        // re-rendering on a busy machine did not give it within 30 s.
+        var link = await root.EvaluateAsync<string?>("e => e.closest('a')?.getAttribute('href') ?? null");
+        if (link is not null)
+        {
+            await page.GotoAsync(new Uri(dashboard, link).ToString());
+        }
+        else
+        {
+            await root.ClickAsync(new() { Force = true });
+        }
+
         await page.WaitForURLAsync(url => url.Contains("/traces/detail/", StringComparison.Ordinal));
         var detail = page.Url;
         List<string> spans;
