@@ -25,17 +25,9 @@ internal static class DashboardPages
             }
         }
 
-        // Follow the row's link when it has one: a click waits for the element to be stable, which a dashboard
-        // re-rendering on a busy machine did not give it within 30 s.
-        var link = await root.EvaluateAsync<string?>("e => e.closest('a')?.getAttribute('href') ?? null");
-        if (link is not null)
-        {
-            await page.GotoAsync(new Uri(dashboard, link).ToString());
-        }
-        else
-        {
-            await root.ClickAsync(new() { Force = true });
-        }
+        // The row's click event itself, not a pointer click: on a busy machine the re-rendering grid did not hold the
+        // row still for 30 s, or held it outside the viewport, and Blazor handles the event wherever the row is.
+        await root.DispatchEventAsync("click");
 
         await page.WaitForURLAsync(url => url.Contains("/traces/detail/", StringComparison.Ordinal));
         var detail = page.Url;
