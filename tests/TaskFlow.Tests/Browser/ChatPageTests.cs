@@ -10,7 +10,9 @@ public sealed class ChatPageTests(TaskFlowStack stack)
     [Fact]
     public async Task The_chat_page_through_the_gateway_streams_an_answer()
     {
-        const string prompt = "Hello from the browser test [[delay:30]]";
+        // 250 ms a token: the answer is still being written for about 4 s, long enough for a test slowed down on a
+        // busy machine to see it so (at 30 ms it had finished before the first look).
+        const string prompt = "Hello from the browser test [[delay:250]]";
         var expected = string.Concat(FakeModelServer.ReplyTo(prompt));
 
         await using var browser = await BrowserSession.StartAsync();
