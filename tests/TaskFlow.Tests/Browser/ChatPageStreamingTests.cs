@@ -31,6 +31,8 @@ public sealed class ChatPageStreamingTests(TaskFlowStack stack)
         await page.GetByTestId("input").PressAsync("Escape");
         await Assertions.Expect(answer.GetByTestId("badge")).ToHaveTextAsync("Cancelled", new() { Timeout = 15_000 });
         await Assertions.Expect(page.GetByTestId("cancel")).ToBeHiddenAsync();
+        // Not busy once stopped (the stack's idle check-in, 2.5 s later, makes it busy again: asked now, not later).
+        await Assertions.Expect(page.GetByTestId("messages")).ToHaveAttributeAsync("aria-busy", "false");
         await Assertions.Expect(answer.Locator(".cursor")).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByTestId("input")).ToBeFocusedAsync();
         Assert.Contains("cancel", await ChatPageDriver.SentTypesAsync(page));
@@ -41,7 +43,6 @@ public sealed class ChatPageStreamingTests(TaskFlowStack stack)
         // Nothing of the stopped answer arrives later.
         await page.WaitForTimeoutAsync(1500);
         Assert.Equal(kept, await answer.Locator(".body").InnerTextAsync());
-        Assert.Equal("false", await page.GetByTestId("messages").GetAttributeAsync("aria-busy"));
         await browser.ScreenshotAsync("cancelled");
     }
 

@@ -10,7 +10,9 @@ public sealed class ChatPageTests(TaskFlowStack stack)
     [Fact]
     public async Task The_chat_page_through_the_gateway_streams_an_answer()
     {
-        const string prompt = "Hello from the browser test [[delay:30]]";
+        // 250 ms a token: the answer is still being written for about 4 s, long enough for a test slowed down on a
+        // busy machine to see it so (at 30 ms it had finished before the first look).
+        const string prompt = "Hello from the browser test [[delay:250]]";
         var expected = string.Concat(FakeModelServer.ReplyTo(prompt));
 
         await using var browser = await BrowserSession.StartAsync();
@@ -24,7 +26,8 @@ public sealed class ChatPageTests(TaskFlowStack stack)
         await page.GetByTestId("input").FillAsync(prompt);
         await page.GetByTestId("send").ClickAsync();
 
-        var answer = page.Locator(".message.assistant").Last;
+        // The answer, not the idle check-in: the stack's 2.5 s of silence may pass before a slow test looks.
+        var answer = ChatPageDriver.Answers(page).Last;
         // The slow fake model makes the answer visible while it is still being written.
         await Assertions.Expect(answer).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("waiting|streaming"));
         await Assertions.Expect(answer.Locator(".body")).ToHaveTextAsync(expected, new() { Timeout = 30_000 });

@@ -65,10 +65,21 @@ public sealed class ChatSocketClient : IAsyncDisposable
     public async Task<List<JsonElement>> ReceiveUntilAsync(params string[] types)
     {
         var events = new List<JsonElement>();
+        string Got() => string.Join(", ", events.Select(e => e.GetProperty("type").GetString()));
         while (true)
         {
-            var next = await ReceiveAsync() ?? throw new InvalidOperationException(
-                $"The socket closed before {string.Join("/", types)}; got: {string.Join(", ", events.Select(e => e.GetProperty("type").GetString()))}");
+            JsonElement? received;
+            try
+            {
+                received = await ReceiveAsync();
+            }
+            catch (OperationCanceledException e)
+            {
+                // What did come says where the turn stopped (accepted, queued, started…).
+                throw new TimeoutException($"No {string.Join("/", types)} within {DefaultTimeout.TotalSeconds:0} s; got: {Got()}", e);
+            }
+
+            var next = received ?? throw new InvalidOperationException($"The socket closed before {string.Join("/", types)}; got: {Got()}");
             events.Add(next);
             if (types.Contains(next.GetProperty("type").GetString()))
             {

@@ -15,9 +15,11 @@ namespace TaskFlow.Tests.Support;
 public sealed class RestartableStack() : TaskFlowStack("restartable",
 [
     $"--TASKFLOW_REPLICAS={ServiceNames.ChatSocket}=2,{ServiceNames.InferenceWorker}=2",
-    // A job RabbitMQ never confirmed is published again soon, so a test waits seconds rather than the default half minute.
-    "--Queue:PublishTimeout=00:00:02",
-    "--Queue:RedispatchAfter=00:00:03",
+    // A job RabbitMQ never confirmed is published again soon, so a test waits seconds rather than the default half
+    // minute. The confirm keeps production's 5 s: on a busy 2-core machine confirms took over 2 s, and a job published
+    // again while its first copy was in flight ran a third time when its worker was killed.
+    "--Queue:PublishTimeout=00:00:05",
+    "--Queue:RedispatchAfter=00:00:06",
     "--Queue:RedispatchInterval=00:00:00.500",
     // An outage outlasts the shared stack's short idle phases: a check-in mid-test is not what these tests ask about.
     "--Chat:Engagement:IdleNudgeAfter=01:00:00",

@@ -23,6 +23,7 @@ public sealed class StackInstance : IAsyncDisposable
     private readonly IReadOnlyList<string> _arguments;
     private readonly bool _durableDatabase;
     private readonly string _name;
+    private ResourceLogFiles? _logs;
 
     private StackInstance(string name, IReadOnlyList<string> arguments, bool durableDatabase)
     {
@@ -98,6 +99,7 @@ public sealed class StackInstance : IAsyncDisposable
         }
 
         App = await builder.BuildAsync(ct);
+        _logs = ResourceLogFiles.Record(App, LogDirectory);
         try
         {
             using (await StartGate.EnterAsync(CancellationToken.None))
@@ -121,7 +123,7 @@ public sealed class StackInstance : IAsyncDisposable
             Redis = StackServer.Redis(App, (await App.GetConnectionStringAsync("redis", ct))!);
             Postgres = StackServer.Postgres(App, (await App.GetConnectionStringAsync("taskflowdb", ct))!);
             RabbitMq = StackServer.RabbitMq(App, (await App.GetConnectionStringAsync("messaging", ct))!);
-            Services = await StackServices.FindAsync(App, LogDirectory, ct);
+            Services = await StackServices.FindAsync(App, ct);
         }
         catch
         {
@@ -173,7 +175,8 @@ public sealed class StackInstance : IAsyncDisposable
 
     /// <summary>
     /// Aspire still sets OTEL_EXPORTER_OTLP_ENDPOINT (to a dashboard the testing builder does not start); a callback
-    /// added after its own overrides it, and shortens the batches so tests see spans within a second.
+    /// added after its own overrides it, and shortens the batches so tests see spans within a second. The same callback
+    /// sets the runtime for a crowded machine.
     /// </summary>
     private static void SendTracesTo(IDistributedApplicationTestingBuilder builder, Uri collector)
     {
@@ -187,6 +190,11 @@ public sealed class StackInstance : IAsyncDisposable
                 context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_HEADERS");
                 context.EnvironmentVariables["OTEL_BSP_SCHEDULE_DELAY"] = "500";
                 context.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "60000";
+                // Two stacks and an AppHost run seventeen service processes on two cores: each with server GC's
+                // heap and threads per core, and tiered PGO's instrumented recompiles, cost CPU the tests wait for
+                // (13 % of a stack's start-up here). How the services collect garbage is not what the tests check.
+                context.EnvironmentVariables["DOTNET_gcServer"] = "0";
+                context.EnvironmentVariables["DOTNET_TieredPGO"] = "0";
             });
         }
     }
@@ -203,6 +211,11 @@ public sealed class StackInstance : IAsyncDisposable
         if (App is not null)
         {
             await App.StopAsync(CancellationToken.None);
+            if (_logs is not null)
+            {
+                await _logs.DisposeAsync();
+            }
+
             await App.DisposeAsync();
         }
 

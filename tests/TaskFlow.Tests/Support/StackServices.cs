@@ -1,6 +1,5 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace TaskFlow.Tests.Support;
 
@@ -33,10 +32,9 @@ public sealed class StackServices
 
     /// <summary>
     /// The services of <paramref name="app"/>, once every resource runs. Watching replays each resource's current
-    /// state first, so a moment's watching sees every replica's id; each replica's console output then goes to a
-    /// file of its own under <paramref name="logDirectory"/>, kept after the run.
+    /// state first, so a moment's watching sees every replica's id.
     /// </summary>
-    public static async Task<StackServices> FindAsync(DistributedApplication app, string logDirectory, CancellationToken ct)
+    public static async Task<StackServices> FindAsync(DistributedApplication app, CancellationToken ct)
     {
         var ids = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         using (var watch = CancellationTokenSource.CreateLinkedTokenSource(ct))
@@ -70,36 +68,6 @@ public sealed class StackServices
             list.Sort(StringComparer.Ordinal);
         }
 
-        // One file per process: NAME.log for a resource with one, NAME-<id>.log per replica.
-        WriteLogs(app, ids.Where(r => !r.Key.EndsWith("-rebuilder", StringComparison.Ordinal))
-            .SelectMany(r => r.Value.Select(id => (Id: id, File: r.Value.Count == 1 ? r.Key : id))), logDirectory);
         return new StackServices(ServiceNames.All.ToDictionary(n => n, n => ids[n].Select(id => new StackService(app, n, id)).ToList()));
-    }
-
-    private static void WriteLogs(DistributedApplication app, IEnumerable<(string Id, string File)> resources, string directory)
-    {
-        Directory.CreateDirectory(directory);
-        var logs = app.Services.GetRequiredService<ResourceLoggerService>();
-        foreach (var (id, name) in resources)
-        {
-            _ = Task.Run(async () =>
-            {
-                await using var file = new StreamWriter(Path.Combine(directory, name + ".log")) { AutoFlush = true };
-                try
-                {
-                    await foreach (var batch in logs.WatchAsync(id))
-                    {
-                        foreach (var line in batch)
-                        {
-                            await file.WriteLineAsync(line.Content);
-                        }
-                    }
-                }
-                catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-                {
-                    // The AppHost is gone.
-                }
-            });
-        }
     }
 }

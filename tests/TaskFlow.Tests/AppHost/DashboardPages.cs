@@ -1,0 +1,104 @@
+using Microsoft.Playwright;
+using TaskFlow.Tests.Fakes;
+
+namespace TaskFlow.Tests.AppHost;
+
+/// <summary>What a user checks in the Aspire dashboard: a turn's trace across the services, each service's logs and metrics.</summary>
+internal static class DashboardPages
+{
+    /// <summary>Opens the turn's trace (the only POST /api/chat) and checks what it spans; returns its page's address.</summary>
+    public static async Task<string> OpenTurnTraceAsync(IPage page, Uri dashboard, Action<string> log)
+    {
+        // Each service exports its spans in its own batches: reload until the trace is listed, then until it is whole.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var root = page.GetByText("gateway: POST /api/chat").First;
+        while (true)
+        {
+            await page.GotoAsync(new Uri(dashboard, "/traces").ToString());
+            try
+            {
+                await root.WaitForAsync(new() { Timeout = 10_000 });
+                break;
+            }
+            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            {
+            }
+        }
+
+        // The row's click event itself, not a pointer click: on a busy machine the re-rendering grid did not hold the
+        // row still for 30 s, or held it outside the viewport, and Blazor handles the event wherever the row is.
+        await root.DispatchEventAsync("click");
+
+        await page.WaitForURLAsync(url => url.Contains("/traces/detail/", StringComparison.Ordinal));
+        var detail = page.Url;
+        List<string> spans;
+        while (true)
+        {
+            // Each row's title is "resource: span name", plus "\nOutgoing call to <resource>" for a call to another resource.
+            await page.Locator("td.expand-col[col-index='1']").First.WaitForAsync();
+            spans = [.. await page.Locator("td.expand-col[col-index='1']").EvaluateAllAsync<string[]>("cells => cells.map(c => c.getAttribute('title') ?? '')")];
+            if (s_wanted.All(w => spans.Any(w.Matches)) || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(2_000);
+            await page.GotoAsync(detail);
+        }
+
+        log($"{spans.Count} spans:\n  " + string.Join("\n  ", spans.Select(s => s.Replace('\n', ' '))));
+        // The gateway's request is the root: every other span of the turn hangs below it in this one trace.
+        Assert.Equal("gateway: POST /api/chat", spans[0]);
+        foreach (var wanted in s_wanted)
+        {
+            Assert.True(spans.Any(wanted.Matches), $"The turn's trace in the dashboard has no span of {wanted.What}.");
+        }
+
+        return detail;
+    }
+
+    /// <summary>A span the turn's trace must hold, by the resource that recorded it and its row's title.</summary>
+    private sealed record WantedSpan(string What, string Resource, Func<string, bool> Title)
+    {
+        public bool Matches(string title) =>
+            title.StartsWith(Resource + ": ", StringComparison.Ordinal) && Title(title[(Resource.Length + 2)..]);
+    }
+
+    private static readonly WantedSpan[] s_wanted =
+    [
+        new("the gateway's proxy call to ChatSocket", "gateway", t => t.StartsWith("HTTP POST", StringComparison.Ordinal)),
+        new("ChatSocket's request", "chatsocket", t => t == "POST /api/chat"),
+        new("ChatSocket's publish of the job to RabbitMQ", "chatsocket", t => t.Contains("rabbitmq send", StringComparison.Ordinal)),
+        new("the worker's consume of the job", "inferenceworker", t => t.EndsWith(" process", StringComparison.Ordinal)),
+        new("the model call (GenAI)", "inferenceworker", t => t == "chat " + FakeModelServer.ModelName),
+        new("the model's HTTP call", "inferenceworker", t => t.StartsWith("HTTP POST", StringComparison.Ordinal) && t.EndsWith("Outgoing call to chat", StringComparison.Ordinal)),
+        new("ChatSocket's Redis command", "chatsocket", t => t.EndsWith("Outgoing call to redis", StringComparison.Ordinal)),
+        new("the worker's Redis command", "inferenceworker", t => t.EndsWith("Outgoing call to redis", StringComparison.Ordinal)),
+        new("the worker's publish to Telemetry", "inferenceworker", t => t.Contains("rabbitmq send", StringComparison.Ordinal) && t.Contains("Telemetry", StringComparison.Ordinal)),
+        new("Telemetry's consume", "telemetry", t => t.EndsWith(" process", StringComparison.Ordinal)),
+        new("Telemetry's database write", "telemetry", t => t.EndsWith("Outgoing call to taskflowdb", StringComparison.Ordinal)),
+    ];
+
+    public static async Task AssertHasLogsAndMetricsAsync(IPage page, Uri dashboard, string service, Action<string> log)
+    {
+        // A log row shows its resource in its first cell.
+        await page.GotoAsync(new Uri(dashboard, $"/structuredlogs/resource/{service}").ToString());
+        await Expect(page.Locator("td[role='gridcell']").GetByText(service, new() { Exact = true }).First).ToBeVisibleAsync(s_visible);
+        // The instruments are listed by meter: the runtime's, ASP.NET Core's, and MassTransit's where a service has a bus.
+        await page.GotoAsync(new Uri(dashboard, $"/metrics/resource/{service}").ToString());
+        string[] meters = service is "gateway" or "web"
+            ? ["System.Runtime", "Microsoft.AspNetCore.Hosting"]
+            : ["System.Runtime", "Microsoft.AspNetCore.Hosting", "MassTransit"];
+        foreach (var meter in meters)
+        {
+            await Expect(page.GetByText(meter, new() { Exact = true }).First).ToBeVisibleAsync(s_visible);
+        }
+
+        log($"{service}: logs and metrics ({string.Join(", ", meters)}) shown");
+    }
+
+    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+
+    // Blazor renders after the page loads, slowly on a busy machine: wait as long as for any page action.
+    private static readonly LocatorAssertionsToBeVisibleOptions s_visible = new() { Timeout = 30_000 };
+}
