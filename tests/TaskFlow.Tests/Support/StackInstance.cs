@@ -84,6 +84,10 @@ public sealed class StackInstance : IAsyncDisposable
             "--TaskFlow:Infrastructure=Executables",
             $"--TaskFlow:DataDirectory={DataDirectory}",
             $"--ConnectionStrings:chat={Model.ConnectionString}",
+            // The orchestrator's own log (its service proxies' endpoints, every connection they forward, each process
+            // start) beside the resources' logs: a replica that the proxy stopped sending to shows there, and nowhere else.
+            $"--DcpPublisher:DiagnosticsLogFolder={Path.Combine(LogDirectory, "orchestrator")}",
+            "--DcpPublisher:DiagnosticsLogLevel=debug",
             .. Settings(Model),
             .. _arguments,
         ], ct);
