@@ -54,9 +54,9 @@ public static class QueueApi
         {
             return TypedResults.Problem(error.Message, title: error.Code, statusCode: error.Code switch
             {
-                Sockets.Protocol.ErrorCodes.ModelNotFound => StatusCodes.Status400BadRequest,
-                Sockets.Protocol.ErrorCodes.GenerationInProgress => StatusCodes.Status409Conflict,
-                Sockets.Protocol.ErrorCodes.TooManyJobs => StatusCodes.Status429TooManyRequests,
+                ErrorCodes.ModelNotFound => StatusCodes.Status400BadRequest,
+                ErrorCodes.GenerationInProgress => StatusCodes.Status409Conflict,
+                ErrorCodes.TooManyJobs => StatusCodes.Status429TooManyRequests,
                 _ => StatusCodes.Status503ServiceUnavailable,
             });
         }

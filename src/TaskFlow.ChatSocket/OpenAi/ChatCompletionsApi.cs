@@ -65,7 +65,7 @@ public static class ChatCompletionsApi
         if (job.Error is { } error)
         {
             // Too many of the user's jobs open is theirs to wait out, as OpenAI's 429s are; the rest is TaskFlow unavailable.
-            var (status, type) = error.Code == Sockets.Protocol.ErrorCodes.TooManyJobs
+            var (status, type) = error.Code == ErrorCodes.TooManyJobs
                 ? (StatusCodes.Status429TooManyRequests, "rate_limit_error")
                 : (StatusCodes.Status503ServiceUnavailable, OpenAiErrors.ServerError);
             await OpenAiErrors.WriteAsync(http, status, error.Message, type, error.Code.ToLowerInvariant());
@@ -82,10 +82,10 @@ public static class ChatCompletionsApi
                 switch (entry.Kind)
                 {
                     case TokenStreamKeys.Kinds.Start:
-                        writer.Restart();
+                        writer.Restart(entry);
                         break;
                     case TokenStreamKeys.Kinds.Token:
-                        if (!await writer.TokenAsync(entry.Text))
+                        if (!await writer.TokenAsync(entry))
                         {
                             await AbandonDivergedRetryAsync(generationId, model.Id, writer, store, canceller, clock);
                             return;
@@ -94,7 +94,7 @@ public static class ChatCompletionsApi
                     case TokenStreamKeys.Kinds.End:
                         await store.SaveReplyAsync(new ReplyFinished(generationId, Guid.Empty, model.Id, entry.Status, writer.Content, writer.Tokens,
                             (int?)entry.InputTokens, (int?)entry.OutputTokens, entry.ErrorCode, entry.ErrorMessage, clock.GetUtcNow()), CancellationToken.None);
-                        if (entry.ErrorCode == ContentBlocked)
+                        if (entry.ErrorCode == ErrorCodes.ContentBlocked)
                         {
                             // OpenAI's own way: the answer ends (possibly empty) with finish_reason content_filter.
                             await writer.FinishAsync(entry.InputTokens ?? 0, entry.OutputTokens ?? writer.Tokens, "content_filter");
@@ -127,23 +127,20 @@ public static class ChatCompletionsApi
     private static async Task AbandonDivergedRetryAsync(
         Guid generationId, string modelId, CompletionWriter writer, ConversationStore store, GenerationCanceller canceller, TimeProvider clock)
     {
-        const string code = "RETRY_DIVERGED";
         const string message = "The model failed mid-answer and its retry answered differently from the text already sent; send the request again.";
         await canceller.CancelAsync(generationId, GenerationControl.ReasonCancelled);
         await store.SaveReplyAsync(new ReplyFinished(generationId, Guid.Empty, modelId, GenerationStatus.Failed, writer.SentContent, writer.Tokens,
-            null, null, code, message, clock.GetUtcNow()), CancellationToken.None);
-        await writer.FailAsync(502, message, "server_error", code.ToLowerInvariant());
+            null, null, ErrorCodes.RetryDiverged, message, clock.GetUtcNow()), CancellationToken.None);
+        await writer.FailAsync(502, message, "server_error", ErrorCodes.RetryDiverged.ToLowerInvariant());
     }
-
-    private const string ContentBlocked = "CONTENT_BLOCKED";
 
     /// <summary>TaskFlow's error codes as the HTTP status and error type OpenAI clients expect.</summary>
     private static (int Status, string Type) ErrorShape(string? code) => code switch
     {
-        "RATE_LIMITED" or "QUOTA_EXCEEDED" => (429, "rate_limit_error"),
-        "MODEL_NOT_FOUND" => (404, "invalid_request_error"),
-        "TIMEOUT" => (504, "server_error"),
-        "SERVICE_UNAVAILABLE" or "PERMISSION_DENIED" => (503, "server_error"),
+        ErrorCodes.RateLimited or ErrorCodes.QuotaExceeded => (429, "rate_limit_error"),
+        ErrorCodes.ModelNotFound => (404, "invalid_request_error"),
+        ErrorCodes.Timeout => (504, "server_error"),
+        ErrorCodes.ServiceUnavailable or ErrorCodes.PermissionDenied => (503, "server_error"),
         _ => (500, "server_error"),
     };
 }

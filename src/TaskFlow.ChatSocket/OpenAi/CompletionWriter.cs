@@ -1,33 +1,33 @@
 using System.Text;
 using System.Text.Json;
+using TaskFlow.Contracts.Streaming;
 
 namespace TaskFlow.ChatSocket.OpenAi;
 
 /// <summary>Writes one completion in OpenAI's shape: chunks over SSE ending with <c>[DONE]</c>, or one JSON object at the end.</summary>
 internal sealed class CompletionWriter(HttpContext http, string id, string model, long created, bool stream, bool includeUsage)
 {
-    private readonly StringBuilder _content = new();
+    private readonly StreamedAnswer _answer = new();
     private readonly StringBuilder _sent = new();
     private bool _started;
     private bool _replaying;
 
     /// <summary>The answer of the current attempt.</summary>
-    public string Content => _content.ToString();
+    public string Content => _answer.Content;
 
     /// <summary>What a streaming client has received.</summary>
     public string SentContent => _sent.ToString();
 
-    public int Tokens { get; private set; }
+    public int Tokens => _answer.Tokens;
 
     /// <summary>
     /// A retried attempt starts its answer again. A non-streaming client only ever sees the last attempt; a streaming
     /// one already holds the earlier tokens and cannot take them back, so the new attempt is checked against them and
     /// only what goes beyond them is sent (see <see cref="TokenAsync"/>).
     /// </summary>
-    public void Restart()
+    public void Restart(TokenStreamEntry start)
     {
-        _content.Clear();
-        Tokens = 0;
+        _answer.Apply(start);
         _replaying = stream && _sent.Length > 0;
     }
 
@@ -35,11 +35,11 @@ internal sealed class CompletionWriter(HttpContext http, string id, string model
     /// False when a retried attempt says something other than what the streaming client already received: the two
     /// cannot be joined into one answer, and the caller must end the completion with an error.
     /// </returns>
-    public async Task<bool> TokenAsync(string text)
+    public async Task<bool> TokenAsync(TokenStreamEntry token)
     {
-        var from = _content.Length;
-        _content.Append(text);
-        Tokens++;
+        var from = _answer.Length;
+        _answer.Apply(token);
+        var text = token.Text;
         if (!stream)
         {
             return true;
@@ -50,13 +50,19 @@ internal sealed class CompletionWriter(HttpContext http, string id, string model
             {
                 return false;
             }
-            if (_content.Length <= _sent.Length)
+            if (_answer.Length <= _sent.Length)
             {
                 return true;
             }
             _replaying = false;
-            text = _content.ToString(_sent.Length, _content.Length - _sent.Length);
+            text = _answer.Substring(_sent.Length, _answer.Length - _sent.Length);
         }
+        await SendAsync(text);
+        return true;
+    }
+
+    private async Task SendAsync(string text)
+    {
         _sent.Append(text);
         if (!_started)
         {
@@ -67,16 +73,15 @@ internal sealed class CompletionWriter(HttpContext http, string id, string model
             await WriteChunkAsync(new AssistantMessage("assistant", ""), null, null);
         }
         await WriteChunkAsync(new AssistantMessage(null, text), null, null);
-        return true;
     }
 
     /// <summary>The retried attempt's text from <paramref name="from"/> on matches what the client already has.</summary>
     private bool RepeatsSentText(int from)
     {
-        var end = Math.Min(_content.Length, _sent.Length);
+        var end = Math.Min(_answer.Length, _sent.Length);
         for (var i = from; i < end; i++)
         {
-            if (_content[i] != _sent[i])
+            if (_answer[i] != _sent[i])
             {
                 return false;
             }
@@ -95,7 +100,7 @@ internal sealed class CompletionWriter(HttpContext http, string id, string model
         }
         if (!_started)
         {
-            await TokenAsync("");
+            await SendAsync("");
         }
         await WriteChunkAsync(new AssistantMessage(null, null), finishReason, null);
         if (includeUsage)

@@ -1,3 +1,4 @@
+using TaskFlow.Contracts.Chat;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;

@@ -10,6 +10,6 @@ public sealed class GenerationCanceller(IConnectionMultiplexer redis)
     {
         var database = redis.GetDatabase();
         await database.StringSetAsync(GenerationControl.CancelledKey(generationId), reason, GenerationControl.CancelledKeyLifetime);
-        await database.PublishAsync(RedisChannel.Literal(GenerationControl.CancelChannel), $"{generationId}:{reason}");
+        await database.PublishAsync(RedisChannel.Literal(GenerationControl.CancelChannel), GenerationControl.CancelMessage(generationId, reason));
     }
 }

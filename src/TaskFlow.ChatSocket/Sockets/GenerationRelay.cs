@@ -1,4 +1,3 @@
-using System.Text;
 using TaskFlow.ChatSocket.Queue;
 using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.ChatSocket.Streaming;
@@ -24,7 +23,7 @@ public sealed class GenerationRelay
     private readonly Func<GenerationRelay, TokenStreamEntry, Task> _onEnd;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop;
-    private readonly StringBuilder _shown = new();
+    private readonly StreamedAnswer _shown = new();
     private readonly long _afterSequence;
     private Task _completion = Task.CompletedTask;
 
@@ -56,9 +55,9 @@ public sealed class GenerationRelay
     public bool Started { get; private set; }
 
     /// <summary>The answer as the client has seen it so far.</summary>
-    public string ShownContent => _shown.ToString();
+    public string ShownContent => _shown.Content;
 
-    public int ShownTokens { get; private set; }
+    public int ShownTokens => _shown.Tokens;
 
     public bool IsRunning => !_completion.IsCompleted;
 
@@ -95,11 +94,10 @@ public sealed class GenerationRelay
                         Started = true;
                         waiting.Dispose();
                         SendProgress(10, "processing", isNew);
-                        _shown.Clear();
-                        ShownTokens = 0;
+                        _shown.Apply(entry);
                         if (isNew)
                         {
-                            _sender.Send(new AiStart(GenerationId, entry.Status == "restarted", AiStart.Answer));
+                            _sender.Send(new AiStart(GenerationId, entry.IsRestart, AiStart.Answer));
                         }
                         break;
                     case TokenStreamKeys.Kinds.Token:
@@ -112,8 +110,7 @@ public sealed class GenerationRelay
                             token.ThrowIfCancellationRequested();
                             _sender.Send(new AiToken(GenerationId, entry.Sequence, entry.Text));
                         }
-                        _shown.Append(entry.Text);
-                        ShownTokens++;
+                        _shown.Apply(entry);
                         SendProgress(ProgressEstimate.ForTokens(ShownTokens), "processing", isNew);
                         break;
                     case TokenStreamKeys.Kinds.Retry when isNew:

@@ -2,7 +2,6 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using StackExchange.Redis;
 using TaskFlow.Contracts.Streaming;
-using Fields = TaskFlow.Contracts.Streaming.TokenStreamKeys.Fields;
 using Kinds = TaskFlow.Contracts.Streaming.TokenStreamKeys.Kinds;
 
 namespace TaskFlow.ChatSocket.Streaming;
@@ -22,7 +21,7 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
     public async Task<long?> EndSequenceAsync(Guid generationId)
     {
         var last = await redis.GetDatabase().StreamRangeAsync(TokenStreamKeys.Key(generationId), "-", "+", count: 1, messageOrder: Order.Descending);
-        return last.Length == 1 && last[0][Fields.Kind] == Kinds.End ? (long)last[0][Fields.Sequence] : null;
+        return last.Length == 1 && Parse(last[0]) is { Kind: Kinds.End } end ? end.Sequence : null;
     }
 
     public async IAsyncEnumerable<TokenStreamEntry> ReadAsync(Guid generationId, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -107,21 +106,5 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
         }
     }
 
-    private static TokenStreamEntry Parse(StreamEntry entry)
-    {
-        string Get(string name) => entry[name].IsNull ? "" : entry[name].ToString();
-        long? Count(string name) => entry[name].IsNull || (long)entry[name] < 0 ? null : (long)entry[name];
-        return new TokenStreamEntry(
-            (long)entry[Fields.Sequence],
-            Get(Fields.Kind),
-            Get(Fields.Text),
-            Get(Fields.Status),
-            Count(Fields.InputTokens),
-            Count(Fields.OutputTokens),
-            Get(Fields.ErrorCode) is { Length: > 0 } code ? code : null,
-            Get(Fields.ErrorMessage) is { Length: > 0 } message ? message : null,
-            (int?)Count(Fields.Attempt),
-            Count(Fields.DelayMs),
-            Get(Fields.FinishReason) is { Length: > 0 } finish ? finish : null);
-    }
+    private static TokenStreamEntry Parse(StreamEntry entry) => TokenStreamEntry.Decode(name => entry[name]);
 }

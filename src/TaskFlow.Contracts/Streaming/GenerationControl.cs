@@ -20,4 +20,16 @@ public static class GenerationControl
     public const string CancelledKeyFamily = "taskflow:generation-cancelled";
 
     public static string CancelledKey(Guid generationId) => $"{CancelledKeyFamily}:{generationId:N}";
+
+    /// <summary>What is published on <see cref="CancelChannel"/>: the generation and why it stops.</summary>
+    public static string CancelMessage(Guid generationId, string reason) => $"{generationId:N}:{reason}";
+
+    /// <returns>False for a message not in <see cref="CancelMessage"/>'s shape, which the listener ignores.</returns>
+    public static bool TryParseCancelMessage(string? message, out Guid generationId, out string reason)
+    {
+        var separator = message?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+        reason = separator > 0 ? message![(separator + 1)..] : "";
+        generationId = Guid.Empty;
+        return separator > 0 && reason.Length > 0 && Guid.TryParse(message.AsSpan(0, separator), out generationId);
+    }
 }

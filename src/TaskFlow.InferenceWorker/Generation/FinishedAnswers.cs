@@ -1,8 +1,6 @@
-using System.Text;
 using StackExchange.Redis;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Streaming;
-using Fields = TaskFlow.Contracts.Streaming.TokenStreamKeys.Fields;
 using Kinds = TaskFlow.Contracts.Streaming.TokenStreamKeys.Kinds;
 
 namespace TaskFlow.InferenceWorker.Generation;
@@ -14,27 +12,15 @@ public sealed class FinishedAnswers(IConnectionMultiplexer redis)
     public async Task<ReplyFinished?> ReadAsync(GenerateReply job)
     {
         var entries = await redis.GetDatabase().StreamRangeAsync(TokenStreamKeys.Key(job.GenerationId));
-        var content = new StringBuilder();
-        var tokens = 0;
-        foreach (var entry in entries)
+        var answer = new StreamedAnswer();
+        foreach (var raw in entries)
         {
-            switch ((string?)entry[Fields.Kind])
+            var entry = TokenStreamEntry.Decode(name => raw[name]);
+            answer.Apply(entry);
+            if (entry.Kind == Kinds.End)
             {
-                case Kinds.Start:
-                    // A restarted answer begins again: what came before it is void.
-                    content.Clear();
-                    tokens = 0;
-                    break;
-                case Kinds.Token:
-                    content.Append((string?)entry[Fields.Text]);
-                    tokens++;
-                    break;
-                case Kinds.End:
-                    static int? Count(RedisValue value) => value.IsNull || (long)value < 0 ? null : (int)(long)value;
-                    static string? Text(RedisValue value) => value.IsNullOrEmpty ? null : value.ToString();
-                    return new ReplyFinished(job.GenerationId, job.ConversationId, job.ModelId, entry[Fields.Status].ToString(),
-                        content.ToString(), tokens, Count(entry[Fields.InputTokens]), Count(entry[Fields.OutputTokens]),
-                        Text(entry[Fields.ErrorCode]), Text(entry[Fields.ErrorMessage]), DateTimeOffset.UtcNow);
+                return new ReplyFinished(job.GenerationId, job.ConversationId, job.ModelId, entry.Status, answer.Content, answer.Tokens,
+                    (int?)entry.InputTokens, (int?)entry.OutputTokens, entry.ErrorCode, entry.ErrorMessage, DateTimeOffset.UtcNow);
             }
         }
         return null;

@@ -82,7 +82,7 @@ public sealed class GenerateReplyConsumer(
         using (var running = await cancellations.RegisterAsync(job.GenerationId, context.CancellationToken))
         {
             outcome = model is null
-                ? GenerationOutcome.Failed(ModelErrorClassifier.Describe(ModelError.ModelNotFound), model: null)
+                ? GenerationOutcome.Failed(ModelErrorClassifier.Describe(ErrorCodes.ModelNotFound), model: null)
                 : await GenerateOrParkAsync(context, model, stream, running);
         }
         if (outcome is null)
@@ -200,7 +200,7 @@ public sealed class GenerateReplyConsumer(
                 // The provider's filter cut the answer off without an error status: what arrived is not the answer.
                 logger.LogWarning("Generation {GenerationId} on {Model} was stopped by the provider's content filter", job.GenerationId, model.Id);
                 return new GenerationOutcome(GenerationStatus.Failed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
-                    ModelErrorClassifier.Describe(ModelError.ContentBlocked), "finish_reason: content_filter", started, clock.ElapsedMilliseconds, firstToken);
+                    ModelErrorClassifier.Describe(ErrorCodes.ContentBlocked), "finish_reason: content_filter", started, clock.ElapsedMilliseconds, firstToken);
             }
             if (finishReason is null && !model.Definition.AllowMissingFinishReason)
             {
@@ -208,7 +208,7 @@ public sealed class GenerateReplyConsumer(
                 // a crashed model runner as an {"error"} line its client skips, and a dropped connection can end cleanly.
                 logger.LogWarning("Generation {GenerationId} on {Model} ended without a finish reason after {Tokens} tokens", job.GenerationId, model.Id, tokens);
                 return new GenerationOutcome(GenerationStatus.Failed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
-                    ModelErrorClassifier.Describe(ModelError.Abort), "the model's stream ended without a finish reason", started, clock.ElapsedMilliseconds, firstToken);
+                    ModelErrorClassifier.Describe(ErrorCodes.Abort), "the model's stream ended without a finish reason", started, clock.ElapsedMilliseconds, firstToken);
             }
             return new GenerationOutcome(GenerationStatus.Completed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,
                 null, null, started, clock.ElapsedMilliseconds, firstToken)
@@ -229,7 +229,7 @@ public sealed class GenerateReplyConsumer(
         catch (Exception ex) when (!RedisFailure.Is(ex))
         {
             var error = timeout.IsCancellationRequested
-                ? ModelErrorClassifier.Describe(ModelError.Timeout)
+                ? ModelErrorClassifier.Describe(ErrorCodes.Timeout)
                 : ModelErrorClassifier.Classify(ex);
             logger.LogWarning(ex, "Generation {GenerationId} on {Model} failed: {Code}", job.GenerationId, model.Id, error.Code);
             return new GenerationOutcome(GenerationStatus.Failed, content.ToString(), tokens, usage?.InputTokenCount, usage?.OutputTokenCount ?? tokens,

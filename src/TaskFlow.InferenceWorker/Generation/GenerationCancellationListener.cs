@@ -16,12 +16,10 @@ public sealed class GenerationCancellationListener(
         _queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(GenerationControl.CancelChannel));
         _queue.OnMessage(message =>
         {
-            // Payload: "<generation id>:<reason>".
-            var parts = message.Message.ToString().Split(':', 2);
-            if (parts.Length == 2 && Guid.TryParse(parts[0], out var generationId))
+            if (GenerationControl.TryParseCancelMessage(message.Message, out var generationId, out var reason))
             {
-                logger.LogDebug("Cancel requested for {GenerationId} ({Reason})", generationId, parts[1]);
-                cancellations.Cancel(generationId, parts[1]);
+                logger.LogDebug("Cancel requested for {GenerationId} ({Reason})", generationId, reason);
+                cancellations.Cancel(generationId, reason);
             }
         });
     }

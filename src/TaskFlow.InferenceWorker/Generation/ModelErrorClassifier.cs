@@ -1,3 +1,4 @@
+using TaskFlow.Contracts.Chat;
 using System.ClientModel;
 using System.Net;
 using System.Net.Sockets;
@@ -33,66 +34,66 @@ public static partial class ModelErrorClassifier
         {
             // Cancelled, but not by TaskFlow (the consumer handles its own stops before classifying): the model call was
             // cut off underneath, which is worth another try.
-            return Describe(ModelError.Abort);
+            return Describe(ErrorCodes.Abort);
         }
         if (Chain(exception).Any(e => e is TimeoutException || e.GetType().Name == "TimeoutRejectedException"
             || e is SocketException { SocketErrorCode: SocketError.TimedOut }))
         {
-            return Describe(ModelError.Timeout);
+            return Describe(ErrorCodes.Timeout);
         }
 
         var text = string.Join(" | ", Chain(exception).Select(e => e.Message));
         return Describe(StatusOf(exception) switch
         {
             { } status => ByStatus(status, text),
-            null => ByWords(text) ?? (IsConnectionFailure(exception) ? ModelError.ServiceUnavailable : ModelError.Unknown),
+            null => ByWords(text) ?? (IsConnectionFailure(exception) ? ErrorCodes.ServiceUnavailable : ErrorCodes.Unknown),
         });
     }
 
     public static ModelError Describe(string code) => code switch
     {
-        ModelError.RateLimited => new(code, "You've exceeded the model's rate limit. Wait a minute and send your message again, or pick another model.", true),
-        ModelError.QuotaExceeded => new(code, "You've hit the usage quota for this model. Check the provider account's plan and billing, or pick another model.", false),
-        ModelError.ModelNotFound => new(code, "This model is not available on the model server. Pick another model, or ask the administrator to install it (for Ollama: ollama pull <model>).", false),
-        ModelError.PermissionDenied => new(code, "The model server refused TaskFlow's API key (invalid, or without access to this model). Ask the administrator to check the key, or pick another model.", false),
-        ModelError.ServiceUnavailable => new(code, "The AI service is temporarily unavailable. Try again in a moment; if it persists, check that the model server is running.", true),
-        ModelError.Timeout => new(code, "The request timed out before the model answered. Try again, perhaps with a shorter message.", true),
-        ModelError.ContentBlocked => new(code, "The response was blocked by the provider's content safety filter. Rephrase your message and try again.", false),
-        ModelError.Abort => new(code, "The model stopped before the answer was finished. Try again; if it keeps happening, check the model server's log.", true),
-        _ => new(ModelError.Unknown, "Something went wrong while generating the answer. Please try again.", true),
+        ErrorCodes.RateLimited => new(code, "You've exceeded the model's rate limit. Wait a minute and send your message again, or pick another model.", true),
+        ErrorCodes.QuotaExceeded => new(code, "You've hit the usage quota for this model. Check the provider account's plan and billing, or pick another model.", false),
+        ErrorCodes.ModelNotFound => new(code, "This model is not available on the model server. Pick another model, or ask the administrator to install it (for Ollama: ollama pull <model>).", false),
+        ErrorCodes.PermissionDenied => new(code, "The model server refused TaskFlow's API key (invalid, or without access to this model). Ask the administrator to check the key, or pick another model.", false),
+        ErrorCodes.ServiceUnavailable => new(code, "The AI service is temporarily unavailable. Try again in a moment; if it persists, check that the model server is running.", true),
+        ErrorCodes.Timeout => new(code, "The request timed out before the model answered. Try again, perhaps with a shorter message.", true),
+        ErrorCodes.ContentBlocked => new(code, "The response was blocked by the provider's content safety filter. Rephrase your message and try again.", false),
+        ErrorCodes.Abort => new(code, "The model stopped before the answer was finished. Try again; if it keeps happening, check the model server's log.", true),
+        _ => new(ErrorCodes.Unknown, "Something went wrong while generating the answer. Please try again.", true),
     };
 
     private static string ByStatus(int status, string text) => status switch
     {
         // OpenAI answers an exhausted quota with 429 too; only the words tell it from a rate limit.
-        429 => Quota().IsMatch(text) ? ModelError.QuotaExceeded : ModelError.RateLimited,
-        402 => ModelError.QuotaExceeded,
+        429 => Quota().IsMatch(text) ? ErrorCodes.QuotaExceeded : ErrorCodes.RateLimited,
+        402 => ErrorCodes.QuotaExceeded,
         // OpenRouter answers flagged input with 403, Azure OpenAI a filtered prompt with 400.
-        401 or 403 => ContentFilter().IsMatch(text) ? ModelError.ContentBlocked : ModelError.PermissionDenied,
-        404 => ModelError.ModelNotFound,
-        408 or 504 or 524 => ModelError.Timeout,
-        502 or 503 or 529 => ModelError.ServiceUnavailable,
+        401 or 403 => ContentFilter().IsMatch(text) ? ErrorCodes.ContentBlocked : ErrorCodes.PermissionDenied,
+        404 => ErrorCodes.ModelNotFound,
+        408 or 504 or 524 => ErrorCodes.Timeout,
+        502 or 503 or 529 => ErrorCodes.ServiceUnavailable,
         // A server error's words may say it was busy or slow; anything else in them (a "permission denied" on the
         // server's own files, say) is the server's problem, not the user's key or model.
-        >= 500 => ServerWords(text) ?? ModelError.Unknown,
-        _ => ByWords(text) ?? ModelError.Unknown,
+        >= 500 => ServerWords(text) ?? ErrorCodes.Unknown,
+        _ => ByWords(text) ?? ErrorCodes.Unknown,
     };
 
     /// <summary>The seed's trigger patterns, most specific first (a quota message also says "429"; a missing model "or you do not have access").</summary>
     private static string? ByWords(string text) =>
-        Quota().IsMatch(text) ? ModelError.QuotaExceeded
-        : RateLimit().IsMatch(text) ? ModelError.RateLimited
-        : ModelMissing().IsMatch(text) ? ModelError.ModelNotFound
-        : ContentFilter().IsMatch(text) ? ModelError.ContentBlocked
-        : Permission().IsMatch(text) ? ModelError.PermissionDenied
-        : TimedOut().IsMatch(text) ? ModelError.Timeout
-        : Unavailable().IsMatch(text) ? ModelError.ServiceUnavailable
+        Quota().IsMatch(text) ? ErrorCodes.QuotaExceeded
+        : RateLimit().IsMatch(text) ? ErrorCodes.RateLimited
+        : ModelMissing().IsMatch(text) ? ErrorCodes.ModelNotFound
+        : ContentFilter().IsMatch(text) ? ErrorCodes.ContentBlocked
+        : Permission().IsMatch(text) ? ErrorCodes.PermissionDenied
+        : TimedOut().IsMatch(text) ? ErrorCodes.Timeout
+        : Unavailable().IsMatch(text) ? ErrorCodes.ServiceUnavailable
         : null;
 
     private static string? ServerWords(string text) =>
-        RateLimit().IsMatch(text) ? ModelError.RateLimited
-        : TimedOut().IsMatch(text) ? ModelError.Timeout
-        : Unavailable().IsMatch(text) ? ModelError.ServiceUnavailable
+        RateLimit().IsMatch(text) ? ErrorCodes.RateLimited
+        : TimedOut().IsMatch(text) ? ErrorCodes.Timeout
+        : Unavailable().IsMatch(text) ? ErrorCodes.ServiceUnavailable
         : null;
 
     private static int? StatusOf(Exception exception)

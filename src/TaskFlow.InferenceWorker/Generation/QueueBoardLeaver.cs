@@ -13,7 +13,7 @@ public sealed class QueueBoardLeaver(IConnectionMultiplexer redis, ILogger<Queue
             var database = redis.GetDatabase();
             if (await database.SortedSetRemoveAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId)))
             {
-                await database.PublishAsync(RedisChannel.Literal(QueueBoard.ChangedChannel), generationId.ToString("N"), CommandFlags.FireAndForget);
+                await database.PublishAsync(RedisChannel.Literal(QueueBoard.ChangedChannel), QueueBoard.Member(generationId), CommandFlags.FireAndForget);
             }
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException)

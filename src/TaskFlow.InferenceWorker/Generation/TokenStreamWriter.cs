@@ -1,6 +1,5 @@
 using StackExchange.Redis;
 using TaskFlow.Contracts.Streaming;
-using Fields = TaskFlow.Contracts.Streaming.TokenStreamKeys.Fields;
 using Kinds = TaskFlow.Contracts.Streaming.TokenStreamKeys.Kinds;
 
 namespace TaskFlow.InferenceWorker.Generation;
@@ -19,11 +18,11 @@ public sealed class TokenStreamWriter(IConnectionMultiplexer redis)
         var answerPending = false;
         if (last.Length == 1)
         {
-            sequence = (long)last[0][Fields.Sequence];
-            var kind = (string?)last[0][Fields.Kind];
-            finished = kind == Kinds.End;
+            var entry = TokenStreamEntry.Decode(name => last[0][name]);
+            sequence = entry.Sequence;
+            finished = entry.Kind == Kinds.End;
             hasTokens = true;
-            answerPending = kind is Kinds.Start or Kinds.Throttled;
+            answerPending = entry.Kind is Kinds.Start or Kinds.Throttled;
         }
         return new GenerationStreamSession(database, redis.GetSubscriber(), generationId, sequence, finished, hasTokens, answerPending);
     }
@@ -51,39 +50,33 @@ public sealed class GenerationStreamSession(
 
     public async Task StartAsync(bool restarted)
     {
-        await AppendAsync(Kinds.Start, new NameValueEntry(Fields.Status, restarted ? "restarted" : "started"));
+        await AppendAsync(TokenStreamEntry.Start(restarted));
         // A worker that dies mid-answer must not leave the stream behind forever.
         await WhenReconnectedAsync(() => database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd * 3));
     }
 
-    public Task RetryAsync(int attempt, TimeSpan delay, string errorCode) =>
-        AppendAsync(Kinds.Retry,
-            new NameValueEntry(Fields.Attempt, attempt),
-            new NameValueEntry(Fields.DelayMs, (long)delay.TotalMilliseconds),
-            new NameValueEntry(Fields.ErrorCode, errorCode));
+    public Task RetryAsync(int attempt, TimeSpan delay, string errorCode) => AppendAsync(TokenStreamEntry.Retry(attempt, delay, errorCode));
 
-    public Task ThrottledAsync(TimeSpan wait) =>
-        AppendAsync(Kinds.Throttled, new NameValueEntry(Fields.DelayMs, (long)wait.TotalMilliseconds));
+    public Task ThrottledAsync(TimeSpan wait) => AppendAsync(TokenStreamEntry.Throttled(wait));
 
-    public Task AppendTokenAsync(string text) => AppendAsync(Kinds.Token, new NameValueEntry(Fields.Text, text));
+    public Task AppendTokenAsync(string text) => AppendAsync(TokenStreamEntry.Token(text));
 
     public async Task EndAsync(string status, long? inputTokens, long? outputTokens, ModelError? error, string? finishReason = null)
     {
-        await AppendAsync(
-            Kinds.End,
-            new NameValueEntry(Fields.Status, status),
-            new NameValueEntry(Fields.InputTokens, inputTokens ?? -1),
-            new NameValueEntry(Fields.OutputTokens, outputTokens ?? -1),
-            new NameValueEntry(Fields.ErrorCode, error?.Code ?? ""),
-            new NameValueEntry(Fields.ErrorMessage, error?.UserMessage ?? ""),
-            new NameValueEntry(Fields.FinishReason, finishReason ?? ""));
+        await AppendAsync(TokenStreamEntry.End(status, inputTokens, outputTokens, error?.Code, error?.UserMessage, finishReason));
         await WhenReconnectedAsync(() => database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd));
     }
 
-    private async Task AppendAsync(string kind, params NameValueEntry[] fields)
+    private async Task AppendAsync(IReadOnlyList<KeyValuePair<string, string>> fields)
     {
         var sequence = Interlocked.Increment(ref _sequence);
-        NameValueEntry[] entry = [new(Fields.Sequence, sequence), new(Fields.Kind, kind), .. fields];
+        var numbered = TokenStreamEntry.SequenceField(sequence);
+        var entry = new NameValueEntry[fields.Count + 1];
+        entry[0] = new NameValueEntry(numbered.Key, numbered.Value);
+        for (var i = 0; i < fields.Count; i++)
+        {
+            entry[i + 1] = new NameValueEntry(fields[i].Key, fields[i].Value);
+        }
         await WhenReconnectedAsync(
             () => database.StreamAddAsync(_key, entry),
             alreadyDone: async () => await LastSequenceAsync() >= sequence);
@@ -93,7 +86,7 @@ public sealed class GenerationStreamSession(
     private async Task<long> LastSequenceAsync()
     {
         var last = await database.StreamRangeAsync(_key, "-", "+", count: 1, messageOrder: Order.Descending);
-        return last.Length == 1 ? (long)last[0][Fields.Sequence] : 0;
+        return last.Length == 1 ? TokenStreamEntry.Decode(name => last[0][name]).Sequence : 0;
     }
 
     /// <summary>

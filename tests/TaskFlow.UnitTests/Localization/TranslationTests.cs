@@ -1,3 +1,4 @@
+using TaskFlow.Contracts.Chat;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -88,17 +89,29 @@ public sealed partial class TranslationTests
     public void Every_error_code_the_chat_can_receive_has_its_own_message()
     {
         var clientText = Read("ClientText");
-        var codes = new[] { typeof(ErrorCodes), typeof(ModelError) }
-            .SelectMany(type => type.GetFields(BindingFlags.Public | BindingFlags.Static))
-            .Where(field => field.IsLiteral && field.FieldType == typeof(string))
-            .Select(field => (string)field.GetRawConstantValue()!)
-            .Distinct()
-            .ToList();
-
+        var codes = KnownErrorCodes();
         Assert.Contains("PERMISSION_DENIED", codes);
         var untranslated = codes.Except(clientText.Keys.Where(key => key.StartsWith("error.", StringComparison.Ordinal)).Select(key => key["error.".Length..])).ToList();
         Assert.Empty(untranslated);
     }
+
+    /// <summary>The page names codes to choose a title or to know a message was refused; a code the server cannot send is a typo.</summary>
+    [Fact]
+    public void Every_error_code_the_page_names_is_one_the_server_sends()
+    {
+        var named = Files(Path.Combine("wwwroot", "js"), "*.js").SelectMany(text => ScriptErrorCode().Matches(text)).Select(m => m.Groups["code"].Value).ToHashSet();
+        Assert.Contains(ErrorCodes.RateLimited, named);
+        Assert.Empty(named.Except(KnownErrorCodes()));
+    }
+
+    private static List<string> KnownErrorCodes() =>
+        [.. typeof(ErrorCodes).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(field => field.IsLiteral && field.FieldType == typeof(string))
+            .Select(field => (string)field.GetRawConstantValue()!)];
+
+    /// <summary>A quoted upper-case code in a script ("RATE_LIMITED"), not a key such as "error.RATE_LIMITED".</summary>
+    [GeneratedRegex(@"[""'](?<code>[A-Z]+(?:_[A-Z]+)+)[""']")]
+    private static partial Regex ScriptErrorCode();
 
     private static Dictionary<string, string> Read(string name) =>
         XDocument.Load(Path.Combine(ResourceFolder, name + ".resx")).Root!.Elements("data")
