@@ -1,10 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
+using TaskFlow.ChatSocket.Generations;
 using TaskFlow.ChatSocket.Identity;
 using TaskFlow.ChatSocket.Queue;
-using TaskFlow.ChatSocket.Sockets;
-using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.ChatSocket.Streaming;
 using TaskFlow.Contracts.Chat;
 

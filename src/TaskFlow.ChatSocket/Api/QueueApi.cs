@@ -4,7 +4,7 @@ using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Identity;
 using TaskFlow.ChatSocket.Queue;
-using TaskFlow.ChatSocket.Sockets;
+using TaskFlow.ChatSocket.Turns;
 using TaskFlow.Contracts.Chat;
 
 namespace TaskFlow.ChatSocket.Api;

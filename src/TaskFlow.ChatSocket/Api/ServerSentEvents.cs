@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
-using TaskFlow.ChatSocket.Sockets.Protocol;
+using TaskFlow.ChatSocket.Generations;
 
 namespace TaskFlow.ChatSocket.Api;
 

@@ -1,18 +1,20 @@
 using MassTransit;
-using TaskFlow.ChatSocket.ApiKeys;
-using TaskFlow.ChatSocket.OpenAi;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using TaskFlow.ChatSocket.Api;
+using TaskFlow.ChatSocket.ApiKeys;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
+using TaskFlow.ChatSocket.Generations;
 using TaskFlow.ChatSocket.Identity;
 using TaskFlow.ChatSocket.Messaging;
 using TaskFlow.ChatSocket.Models;
+using TaskFlow.ChatSocket.OpenAi;
 using TaskFlow.ChatSocket.Queue;
-using TaskFlow.ChatSocket.Telemetry;
 using TaskFlow.ChatSocket.Sockets;
 using TaskFlow.ChatSocket.Streaming;
+using TaskFlow.ChatSocket.Telemetry;
+using TaskFlow.ChatSocket.Turns;
 
 namespace TaskFlow.ChatSocket.Extensions;
 

@@ -2,11 +2,12 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using TaskFlow.ChatSocket.ApiKeys;
 using TaskFlow.ChatSocket.Conversations;
+using TaskFlow.ChatSocket.Generations;
 using TaskFlow.ChatSocket.Identity;
 using TaskFlow.ChatSocket.Models;
 using TaskFlow.ChatSocket.Queue;
-using TaskFlow.ChatSocket.Sockets;
 using TaskFlow.ChatSocket.Streaming;
+using TaskFlow.ChatSocket.Turns;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Streaming;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
-using TaskFlow.ChatSocket.Sockets;
+using TaskFlow.ChatSocket.Turns;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Text;
 using ChatSettings = TaskFlow.ChatSocket.Conversations.ChatOptions;

@@ -3,11 +3,13 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
+using TaskFlow.ChatSocket.Generations;
 using TaskFlow.ChatSocket.Models;
 using TaskFlow.ChatSocket.Queue;
 using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.ChatSocket.Streaming;
 using TaskFlow.ChatSocket.Telemetry;
+using TaskFlow.ChatSocket.Turns;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Streaming;
 

@@ -1,12 +1,12 @@
-using TaskFlow.Contracts.Chat;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using TaskFlow.ChatSocket.Conversations;
+using TaskFlow.ChatSocket.Generations;
 using TaskFlow.ChatSocket.Identity;
-using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.ChatSocket.Telemetry;
+using TaskFlow.Contracts.Chat;
 
 namespace TaskFlow.ChatSocket.Sockets;
 

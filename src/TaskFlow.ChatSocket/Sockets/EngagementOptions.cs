@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using TaskFlow.ChatSocket.Generations;
 
 namespace TaskFlow.ChatSocket.Sockets;
 

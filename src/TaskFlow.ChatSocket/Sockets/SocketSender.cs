@@ -1,7 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
-using TaskFlow.ChatSocket.Sockets.Protocol;
+using TaskFlow.ChatSocket.Generations;
 
 namespace TaskFlow.ChatSocket.Sockets;
 

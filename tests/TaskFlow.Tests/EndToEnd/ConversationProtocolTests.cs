@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
+using TaskFlow.ChatSocket.Generations;
 using TaskFlow.Tests.Fakes;
 using TaskFlow.Tests.Support;
 

@@ -4,8 +4,8 @@ using Jint.Native;
 using Jint.Native.Json;
 using Jint.Native.Object;
 using TaskFlow.ChatSocket.Api;
+using TaskFlow.ChatSocket.Generations;
 using TaskFlow.ChatSocket.Sockets;
-using TaskFlow.ChatSocket.Sockets.Protocol;
 
 namespace TaskFlow.UnitTests.Chat;
 

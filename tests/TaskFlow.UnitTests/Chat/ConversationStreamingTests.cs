@@ -1,5 +1,5 @@
 using TaskFlow.ChatSocket.Api;
-using TaskFlow.ChatSocket.Sockets.Protocol;
+using TaskFlow.ChatSocket.Generations;
 using TaskFlow.Contracts.Chat;
 
 namespace TaskFlow.UnitTests.Chat;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using TaskFlow.ChatSocket.Generations;
 using TaskFlow.ChatSocket.Sockets;
 
 namespace TaskFlow.UnitTests.Sockets;

@@ -1,4 +1,4 @@
-using TaskFlow.ChatSocket.Sockets;
+using TaskFlow.ChatSocket.Generations;
 
 namespace TaskFlow.UnitTests.Sockets;
 

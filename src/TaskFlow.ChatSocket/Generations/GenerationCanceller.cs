@@ -1,7 +1,7 @@
 using StackExchange.Redis;
 using TaskFlow.Contracts.Streaming;
 
-namespace TaskFlow.ChatSocket.Sockets;
+namespace TaskFlow.ChatSocket.Generations;
 
 /// <summary>Stops a generation wherever it is: still queued (the worker skips it) or running (its token is cancelled).</summary>
 public sealed class GenerationCanceller(IConnectionMultiplexer redis)

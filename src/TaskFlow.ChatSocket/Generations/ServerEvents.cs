@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace TaskFlow.ChatSocket.Sockets.Protocol;
+namespace TaskFlow.ChatSocket.Generations;
 
 /// <summary>Everything the server sends on the chat socket. docs/protocol.md describes each event and when it comes.</summary>
 public abstract record ServerEvent([property: JsonPropertyOrder(-1)] string Type);

@@ -4,13 +4,12 @@ using Microsoft.Extensions.Options;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Models;
-using TaskFlow.ChatSocket.Sockets;
-using TaskFlow.ChatSocket.Sockets.Protocol;
+using TaskFlow.ChatSocket.Queue;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Streaming;
 using TaskFlow.Contracts.Text;
 
-namespace TaskFlow.ChatSocket.Queue;
+namespace TaskFlow.ChatSocket.Turns;
 
 /// <summary>
 /// One user message becoming a queued job, the same way for the socket and the HTTP API: validate, start the

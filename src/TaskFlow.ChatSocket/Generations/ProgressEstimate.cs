@@ -1,4 +1,4 @@
-namespace TaskFlow.ChatSocket.Queue;
+namespace TaskFlow.ChatSocket.Generations;
 
 /// <summary>
 /// A model does not say how long its answer will be, so progress is an estimate: 0 while waiting, 10 when a worker

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace TaskFlow.ChatSocket.Sockets;
+namespace TaskFlow.ChatSocket.Generations;
 
 /// <summary>
 /// Optional humanized delivery (the seed's cadence): a base delay with jitter, longer at sentence ends and clause

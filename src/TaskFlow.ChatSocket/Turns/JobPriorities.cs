@@ -1,6 +1,6 @@
 using TaskFlow.Contracts.Chat;
 
-namespace TaskFlow.ChatSocket.Sockets;
+namespace TaskFlow.ChatSocket.Turns;
 
 public static class JobPriorities
 {

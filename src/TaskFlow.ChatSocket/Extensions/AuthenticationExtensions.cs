@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using TaskFlow.ChatSocket.ApiKeys;
 using TaskFlow.ChatSocket.OpenAi;
 
-namespace TaskFlow.ChatSocket.Identity;
+namespace TaskFlow.ChatSocket.Extensions;
 
 internal static class AuthenticationExtensions
 {

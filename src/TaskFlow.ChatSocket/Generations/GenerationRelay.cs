@@ -1,10 +1,9 @@
 using TaskFlow.ChatSocket.Queue;
-using TaskFlow.ChatSocket.Sockets.Protocol;
 using TaskFlow.ChatSocket.Streaming;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Streaming;
 
-namespace TaskFlow.ChatSocket.Sockets;
+namespace TaskFlow.ChatSocket.Generations;
 
 /// <summary>
 /// Relays one generation's Redis stream to the socket. It remembers exactly what the client has been shown, which

@@ -1,6 +1,6 @@
-using TaskFlow.ChatSocket.Sockets.Protocol;
 
-namespace TaskFlow.ChatSocket.Sockets;
+
+namespace TaskFlow.ChatSocket.Generations;
 
 /// <summary>
 /// A suggested question is not part of the conversation: its tokens are not shown as an answer. Only its queue

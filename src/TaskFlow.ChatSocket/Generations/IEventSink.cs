@@ -1,4 +1,4 @@
-namespace TaskFlow.ChatSocket.Sockets.Protocol;
+namespace TaskFlow.ChatSocket.Generations;
 
 /// <summary>Where a relay's events go: a WebSocket, or a Server-Sent Events response.</summary>
 public interface IEventSink

@@ -1,0 +1,36 @@
+using ArchUnitNET.Domain;
+using ArchUnitNET.Fluent.Slices;
+using ArchUnitNET.Loader;
+using ArchUnitNET.xUnit;
+using static ArchUnitNET.Fluent.ArchRuleDefinition;
+
+namespace TaskFlow.UnitTests.Architecture;
+
+/// <summary>
+/// ChatSocket's folders depend on each other one way (docs/architecture.md): adapters (Sockets, Api, OpenAi) on the
+/// use cases (Turns) and the relay (Generations), those on the stores and the infrastructure beneath, never back.
+/// </summary>
+public sealed class LayeringTests
+{
+    private static readonly System.Reflection.Assembly ChatSocketAssembly = typeof(TaskFlow.ChatSocket.Turns.TurnSubmitter).Assembly;
+
+    private static readonly Lazy<ArchUnitNET.Domain.Architecture> ChatSocket =
+        new(() => new ArchLoader().LoadAssemblies(ChatSocketAssembly).Build());
+
+    [Fact]
+    public void ChatSocket_namespaces_have_no_cycles() =>
+        SliceRuleDefinition.Slices().Matching("TaskFlow.ChatSocket.(*)").Should().BeFreeOfCycles().Check(ChatSocket.Value);
+
+    [Theory]
+    [InlineData("TaskFlow.ChatSocket.Turns")]
+    [InlineData("TaskFlow.ChatSocket.Generations")]
+    [InlineData("TaskFlow.ChatSocket.Conversations")]
+    [InlineData("TaskFlow.ChatSocket.Queue")]
+    [InlineData("TaskFlow.ChatSocket.Streaming")]
+    public void Use_cases_relay_and_stores_know_no_protocol_adapter(string layer) =>
+        Types().That().ResideInNamespace(layer).Should()
+            .NotDependOnAny(Types().That().ResideInNamespaceOrBelow("TaskFlow.ChatSocket.Sockets")
+                .Or().ResideInNamespace("TaskFlow.ChatSocket.Api")
+                .Or().ResideInNamespace("TaskFlow.ChatSocket.OpenAi"))
+            .Check(ChatSocket.Value);
+}
