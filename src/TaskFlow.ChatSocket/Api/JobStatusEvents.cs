@@ -1,10 +1,9 @@
 using Microsoft.EntityFrameworkCore;
-using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Generations;
 using TaskFlow.ChatSocket.Identity;
-using TaskFlow.ChatSocket.Queue;
 using TaskFlow.ChatSocket.Streaming;
+using TaskFlow.ChatSocket.Turns;
 using TaskFlow.Contracts.Chat;
 
 namespace TaskFlow.ChatSocket.Api;
@@ -20,11 +19,9 @@ public static class JobStatusEvents
         Guid jobId,
         HttpContext http,
         ChatDbContext db,
-        ConversationStore store,
         TokenStreamReader streams,
-        QueuePositions positions,
-        TimeProvider clock,
-        ILoggerFactory loggers)
+        GenerationRelays relays,
+        AnswerOutcomes outcomes)
     {
         var userId = CurrentUser.IdOf(http);
         var job = await db.Generations.AsNoTracking().FirstOrDefaultAsync(g => g.Id == jobId && g.UserId == userId, http.RequestAborted);
@@ -56,17 +53,16 @@ public static class JobStatusEvents
         }
 
         // API clients get tokens as fast as they come: pacing is for people reading along.
-        var relay = new GenerationRelay(job.Id, lastSequence, events, streams, positions, new PacingOptions(), async (finished, end) =>
+        var relay = relays.Start(job.Id, lastSequence, events, paced: false, async (finished, end) =>
         {
-            var reply = finished.ToReply(job.ConversationId ?? Guid.Empty, job.Model, end, clock.GetUtcNow());
-            await store.TrySaveReplyBeforeShowingAsync(reply);
-            events.Send(end.Status == GenerationStatus.Failed
-                ? new AiError(job.Id, end.ErrorCode ?? "UNKNOWN", end.ErrorMessage ?? "Something went wrong. Please try again.")
-                : new AiDone(job.Id, reply.Content.Length > 0 ? job.Id : null, end.Status, end.InputTokens + end.OutputTokens, end.InputTokens, end.OutputTokens));
+            var reply = await outcomes.FinishedAsync(finished, job.ConversationId ?? Guid.Empty, job.Model, end);
+            foreach (var serverEvent in ReplyEvents.For(reply))
+            {
+                events.Send(serverEvent);
+            }
             events.Send(new JobResult(job.Id, end.Status, reply.Content, end.InputTokens, end.OutputTokens, end.ErrorCode, end.ErrorMessage));
             events.Complete();
-        }, loggers.CreateLogger(nameof(JobStatusEvents)), http.RequestAborted);
-        relay.Start();
+        }, http.RequestAborted);
         await writing;
         await relay.StopAsync();
     }

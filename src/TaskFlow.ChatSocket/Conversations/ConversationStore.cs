@@ -218,6 +218,11 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
     }
 
     /// <summary>The user's jobs still waiting or being answered (the status index finds the few open ones).</summary>
+    /// <summary>The conversation went quiet and was ended; a new message reopens it.</summary>
+    public Task MarkCompletedAsync(Guid conversationId) =>
+        db.Conversations.Where(c => c.Id == conversationId)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.Status, ConversationStatus.Completed), CancellationToken.None);
+
     public Task<int> CountOpenJobsAsync(string userId, CancellationToken cancellationToken) =>
         db.Generations.AsNoTracking()
             .CountAsync(g => (g.Status == GenerationStatus.Waiting || g.Status == GenerationStatus.Processing) && g.UserId == userId, cancellationToken);

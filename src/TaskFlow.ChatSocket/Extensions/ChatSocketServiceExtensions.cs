@@ -52,6 +52,9 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddSingleton<UserSocketLimiter>();
         builder.Services.AddSingleton<JobDispatcher>();
         builder.Services.AddScoped<TurnSubmitter>();
+        builder.Services.AddScoped<ConversationResumer>();
+        builder.Services.AddSingleton<AnswerOutcomes>();
+        builder.Services.AddSingleton<GenerationRelays>();
         builder.Services.AddHostedService<JobRedispatcher>();
         builder.Services.AddScoped<ConversationDeleter>();
         builder.Services.AddSingleton<ConversationDeletionRelay>();

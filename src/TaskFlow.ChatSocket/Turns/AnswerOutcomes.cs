@@ -1,0 +1,76 @@
+using TaskFlow.ChatSocket.Conversations;
+using TaskFlow.ChatSocket.Generations;
+using TaskFlow.ChatSocket.Queue;
+using TaskFlow.Contracts.Chat;
+using TaskFlow.Contracts.Streaming;
+
+namespace TaskFlow.ChatSocket.Turns;
+
+/// <summary>
+/// How an answer a client follows comes to its end: it finished by itself (the worker's end entry), or the user
+/// stopped it (cancel, or a new message). Either way the result is stored before the client is told, so a reload shows
+/// what the client saw.
+/// </summary>
+public sealed class AnswerOutcomes(
+    IServiceScopeFactory scopes,
+    GenerationCanceller canceller,
+    JobDispatcher dispatcher,
+    TimeProvider clock,
+    ILogger<AnswerOutcomes> logger)
+{
+    /// <summary>The answer as the worker ended it, with the text the relay showed.</summary>
+    public async Task<ReplyFinished> FinishedAsync(GenerationRelay relay, Guid conversationId, string model, TokenStreamEntry end)
+    {
+        var reply = relay.ToReply(conversationId, model, end, clock.GetUtcNow());
+        await RecordAsync(reply);
+        return reply;
+    }
+
+    /// <summary>
+    /// Ends the running answer for the user: no token of it is sent after this returns, what they saw is stored with
+    /// the reason as its status, and the worker (wherever it is, or the queue) is told to stop. Null when there was
+    /// nothing left to stop: the answer had finished while the user acted.
+    /// </summary>
+    public async Task<ReplyFinished?> StopAsync(GenerationRelay relay, Guid conversationId, string model, string reason)
+    {
+        await relay.StopAsync();
+        if (relay.Ended)
+        {
+            return null;
+        }
+        await canceller.CancelAsync(relay.GenerationId, reason);
+        if (!relay.Started)
+        {
+            await dispatcher.RemoveFromBoardAsync(relay.GenerationId);
+        }
+        var reply = relay.ToReply(conversationId, model, reason, clock.GetUtcNow());
+        await RecordAsync(reply);
+        return reply;
+    }
+
+    /// <summary>A suggested question is a job of its own, not part of the conversation: it closes like any job.</summary>
+    public async Task QuestionFinishedAsync(GenerationRelay relay, string model, TokenStreamEntry end)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ConversationStore>()
+            .SaveReplyAsync(relay.ToReply(Guid.Empty, model, end, clock.GetUtcNow()), CancellationToken.None);
+    }
+
+    /// <summary>Idle long enough: the conversation is marked completed; a new message reopens it.</summary>
+    public async Task EndIdleConversationAsync(Guid conversationId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ConversationStore>().MarkCompletedAsync(conversationId);
+        logger.LogInformation("Conversation {ConversationId} ended after inactivity", conversationId);
+    }
+
+    private async Task RecordAsync(ReplyFinished reply)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        if (!await scope.ServiceProvider.GetRequiredService<ConversationStore>().TrySaveReplyBeforeShowingAsync(reply))
+        {
+            // The result consumer stores it when the database is back; the client still gets its answer now.
+            logger.LogWarning("Storing generation {GenerationId} before showing it failed; the result consumer will store it", reply.GenerationId);
+        }
+    }
+}
