@@ -42,6 +42,7 @@ internal static class ChatSocketServiceExtensions
         });
 
         builder.Services.AddScoped<ConversationStore>();
+        builder.Services.AddScoped<JobStore>();
         builder.Services.AddScoped<PromptBuilder>();
         builder.Services.AddSingleton<TokenCounter>();
         builder.Services.AddSingleton<ChatMetrics>();

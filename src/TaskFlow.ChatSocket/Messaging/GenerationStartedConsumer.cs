@@ -5,7 +5,7 @@ using TaskFlow.Contracts.Chat;
 namespace TaskFlow.ChatSocket.Messaging;
 
 /// <summary>Marks a job as processing when a worker takes it, for job status and history.</summary>
-public sealed class GenerationStartedConsumer(ConversationStore store) : IConsumer<GenerationStarted>
+public sealed class GenerationStartedConsumer(JobStore store) : IConsumer<GenerationStarted>
 {
     public Task Consume(ConsumeContext<GenerationStarted> context) =>
         store.MarkStartedAsync(context.Message.GenerationId, context.Message.StartedAt, context.CancellationToken);

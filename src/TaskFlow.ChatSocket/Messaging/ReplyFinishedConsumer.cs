@@ -8,7 +8,7 @@ namespace TaskFlow.ChatSocket.Messaging;
 /// Stores every finished answer, whether or not a socket was watching. One queue shared by all replicas, so one
 /// of them handles each result; the store's insert is idempotent, so redelivery and the socket's own write are harmless.
 /// </summary>
-public sealed class ReplyFinishedConsumer(ConversationStore store) : IConsumer<ReplyFinished>
+public sealed class ReplyFinishedConsumer(JobStore store) : IConsumer<ReplyFinished>
 {
     public Task Consume(ConsumeContext<ReplyFinished> context) => store.SaveReplyAsync(context.Message, context.CancellationToken);
 }

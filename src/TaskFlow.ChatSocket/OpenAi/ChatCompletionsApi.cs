@@ -35,7 +35,7 @@ public static class ChatCompletionsApi
 
     private static async Task CompleteAsync(
         HttpContext http, TurnSubmitter submitter, ModelCatalogReader catalog, TokenStreamReader streams,
-        ConversationStore store, GenerationCanceller canceller, IOptions<ChatOptions> settings, TimeProvider clock)
+        JobStore store, GenerationCanceller canceller, IOptions<ChatOptions> settings, TimeProvider clock)
     {
         var (request, invalid) = await CompletionRequestReader.ReadAsync(http, settings.Value);
         if (invalid is not null)
@@ -126,7 +126,7 @@ public static class ChatCompletionsApi
     /// call, stores what the client got as failed, and tells the client to ask again.
     /// </summary>
     private static async Task AbandonDivergedRetryAsync(
-        Guid generationId, string modelId, CompletionWriter writer, ConversationStore store, GenerationCanceller canceller, TimeProvider clock)
+        Guid generationId, string modelId, CompletionWriter writer, JobStore store, GenerationCanceller canceller, TimeProvider clock)
     {
         const string message = "The model failed mid-answer and its retry answered differently from the text already sent; send the request again.";
         await canceller.CancelAsync(generationId, GenerationControl.ReasonCancelled);

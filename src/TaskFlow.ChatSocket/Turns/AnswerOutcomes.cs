@@ -52,7 +52,7 @@ public sealed class AnswerOutcomes(
     public async Task QuestionFinishedAsync(GenerationRelay relay, string model, TokenStreamEntry end)
     {
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<ConversationStore>()
+        await scope.ServiceProvider.GetRequiredService<JobStore>()
             .SaveReplyAsync(relay.ToReply(Guid.Empty, model, end, clock.GetUtcNow()), CancellationToken.None);
     }
 
@@ -67,7 +67,7 @@ public sealed class AnswerOutcomes(
     private async Task RecordAsync(ReplyFinished reply)
     {
         await using var scope = scopes.CreateAsyncScope();
-        if (!await scope.ServiceProvider.GetRequiredService<ConversationStore>().TrySaveReplyBeforeShowingAsync(reply))
+        if (!await scope.ServiceProvider.GetRequiredService<JobStore>().TrySaveReplyBeforeShowingAsync(reply))
         {
             // The result consumer stores it when the database is back; the client still gets its answer now.
             logger.LogWarning("Storing generation {GenerationId} before showing it failed; the result consumer will store it", reply.GenerationId);

@@ -17,6 +17,7 @@ namespace TaskFlow.ChatSocket.Turns;
 /// </summary>
 public sealed class TurnSubmitter(
     ConversationStore store,
+    JobStore jobs,
     PromptBuilder prompts,
     ModelCatalogReader catalog,
     JobDispatcher dispatcher,
@@ -93,7 +94,7 @@ public sealed class TurnSubmitter(
         Generation generation;
         try
         {
-            generation = await store.AcceptDetachedJobAsync(userId, model, priority, kind, prompt, cancellationToken);
+            generation = await jobs.AcceptDetachedJobAsync(userId, model, priority, kind, prompt, cancellationToken);
         }
         catch (DbException ex)
         {
@@ -103,7 +104,7 @@ public sealed class TurnSubmitter(
 
         if (!await QueueAsync(generation, prompt, cancellationToken, options))
         {
-            await store.SaveReplyAsync(new ReplyFinished(generation.Id, Guid.Empty, model, GenerationStatus.Failed, "", 0, null, null,
+            await jobs.SaveReplyAsync(new ReplyFinished(generation.Id, Guid.Empty, model, GenerationStatus.Failed, "", 0, null, null,
                 ErrorCodes.QueueUnavailable, "The job queue is unreachable.", clock.GetUtcNow()), CancellationToken.None);
             return new DetachedJob(null, new(ErrorCodes.QueueUnavailable, "The job queue is unreachable. Try again in a moment."));
         }
@@ -212,7 +213,7 @@ public sealed class TurnSubmitter(
     private async Task<SubmitError?> TooManyOpenJobsAsync(string userId, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxOpenJobsPerUser;
-        return await store.CountOpenJobsAsync(userId, cancellationToken) < limit
+        return await jobs.CountOpenJobsAsync(userId, cancellationToken) < limit
             ? null
             : new(ErrorCodes.TooManyJobs,
                 $"You have {limit} answers waiting or being written already. Wait for one to finish, or stop one, then send again.");
@@ -233,7 +234,7 @@ public sealed class TurnSubmitter(
 
         try
         {
-            await store.MarkQueuedAsync(generation.Id, clock.GetUtcNow(), CancellationToken.None);
+            await jobs.MarkQueuedAsync(generation.Id, clock.GetUtcNow(), CancellationToken.None);
         }
         catch (Exception ex) when (ex is DbException or RetryLimitExceededException)
         {

@@ -19,7 +19,7 @@ public sealed class ContextWindowEndToEndTests(TaskFlowStack stack)
         foreach (var turn in turns)
         {
             await socket.SendUserMessageAsync(turn);
-            var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+            var events = await socket.ReceiveTurnAsync();
             Assert.Equal("ai_done", events[^1].Type());
             conversationId ??= events.First(e => e.Type() == "conversation_created").Str("conversationId");
         }

@@ -62,7 +62,28 @@ public sealed class ChatSocketClient : IAsyncDisposable
     }
 
     /// <summary>Reads events until one of <paramref name="types"/> arrives (included); fails on close or timeout.</summary>
-    public async Task<List<JsonElement>> ReceiveUntilAsync(params string[] types)
+    public Task<List<JsonElement>> ReceiveUntilAsync(params string[] types) =>
+        ReceiveUntilAsync(e => types.Contains(e.GetProperty("type").GetString()), string.Join("/", types));
+
+    /// <summary>
+    /// One turn's events, up to the end of its own answer. The end of anything else (the stack's idle check-in, which
+    /// can start just before a message arrives on a slow machine) does not count, and is returned among the rest.
+    /// </summary>
+    public async Task<List<JsonElement>> ReceiveTurnAsync()
+    {
+        var events = await ReceiveUntilAsync("message_accepted", "ai_error");
+        if (events[^1].GetProperty("type").GetString() == "ai_error")
+        {
+            return events;
+        }
+        var generationId = events[^1].GetProperty("generationId").GetString();
+        events.AddRange(await ReceiveUntilAsync(
+            e => e.GetProperty("type").GetString() is "ai_done" or "ai_error" && e.TryGetProperty("generationId", out var id) && id.GetString() == generationId,
+            $"the end of answer {generationId}"));
+        return events;
+    }
+
+    private async Task<List<JsonElement>> ReceiveUntilAsync(Func<JsonElement, bool> isLast, string what)
     {
         var events = new List<JsonElement>();
         string Got() => string.Join(", ", events.Select(e => e.GetProperty("type").GetString()));
@@ -76,12 +97,12 @@ public sealed class ChatSocketClient : IAsyncDisposable
             catch (OperationCanceledException e)
             {
                 // What did come says where the turn stopped (accepted, queued, started…).
-                throw new TimeoutException($"No {string.Join("/", types)} within {DefaultTimeout.TotalSeconds:0} s; got: {Got()}", e);
+                throw new TimeoutException($"No {what} within {DefaultTimeout.TotalSeconds:0} s; got: {Got()}", e);
             }
 
-            var next = received ?? throw new InvalidOperationException($"The socket closed before {string.Join("/", types)}; got: {Got()}");
+            var next = received ?? throw new InvalidOperationException($"The socket closed before {what}; got: {Got()}");
             events.Add(next);
-            if (types.Contains(next.GetProperty("type").GetString()))
+            if (isLast(next))
             {
                 return events;
             }
