@@ -6,6 +6,8 @@
 
 import { api, signedOut } from "./api.js";
 import * as Conversation from "./chat/conversation-state.js";
+import { formatTime, relativeTime, secondsText, svgIcon } from "./chat/format.js";
+import { decorateCodeBlocks, placeCursor, renderMarkdown } from "./chat/markdown.js";
 
 const { t, tn } = i18n;
 // ---------- constants ----------
@@ -60,120 +62,6 @@ const state = {
 function setStatus(text, { connection } = {}) {
   ui.status.textContent = text;
   if (connection) ui.dot.dataset.state = connection;
-}
-
-function formatTime(value) {
-  return new Date(value).toLocaleTimeString(i18n.locale, { hour: "2-digit", minute: "2-digit" });
-}
-
-const relativeFormat = new Intl.RelativeTimeFormat(i18n.locale, { numeric: "auto" });
-function relativeTime(value) {
-  const seconds = Math.round((Date.now() - new Date(value).getTime()) / 1000);
-  if (seconds < 45) return t("time.justNow");
-  if (seconds < 3600) return relativeFormat.format(-Math.round(seconds / 60), "minute");
-  if (seconds < 86_400) return relativeFormat.format(-Math.round(seconds / 3600), "hour");
-  if (seconds < 7 * 86_400) return relativeFormat.format(-Math.round(seconds / 86_400), "day");
-  return new Date(value).toLocaleDateString(i18n.locale);
-}
-
-const secondsText = (ms, digits = 1) => i18n.number(ms / 1000, { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-function svgIcon(paths) {
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("aria-hidden", "true");
-  for (const d of paths) {
-    const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
-    path.setAttribute("d", d);
-    svg.appendChild(path);
-  }
-  return svg;
-}
-
-// ---------- Markdown, safely ----------
-
-const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-
-marked.use({
-  gfm: true,
-  breaks: true,
-  renderer: {
-    // A model's image would be fetched by the browser the moment it is shown: a way to send data to any server.
-    // Images become plain links the person can choose to open.
-    image({ href, text }) {
-      const label = text || href || t("markdown.image");
-      return href ? `<a href="${escapeHtml(href)}">${escapeHtml(t("markdown.imageLink", { label }))}</a>` : escapeHtml(label);
-    },
-  },
-});
-
-const PURIFY_OPTIONS = {
-  USE_PROFILES: { html: true },
-  // No media, forms or styles from a model; no ids or names either (they could shadow the page's own elements).
-  FORBID_TAGS: ["img", "picture", "source", "video", "audio", "iframe", "object", "embed", "form", "input", "button",
-    "textarea", "select", "option", "style", "link", "meta", "base", "svg", "math", "dialog", "details"],
-  FORBID_ATTR: ["id", "name", "style", "srcset", "action", "formaction", "tabindex", "autofocus"],
-  ALLOW_DATA_ATTR: false,
-  ALLOW_ARIA_ATTR: false,
-};
-
-DOMPurify.addHook("uponSanitizeAttribute", (node, data) => {
-  // Classes could make model text look like the page's own UI (a fake badge, a fake user message). The only class
-  // kept is the language of a fenced code block.
-  if (data.attrName === "class") {
-    data.keepAttr = node.nodeName === "CODE" && /^language-[\w+#.-]{1,32}$/.test(data.attrValue);
-  }
-});
-DOMPurify.addHook("afterSanitizeAttributes", (node) => {
-  if (node.nodeName === "A" && node.hasAttribute("href")) {
-    node.setAttribute("target", "_blank");
-    node.setAttribute("rel", "noopener noreferrer nofollow");
-  }
-});
-
-function renderMarkdown(body, text) {
-  body.innerHTML = DOMPurify.sanitize(marked.parse(text), PURIFY_OPTIONS);
-}
-
-// Code blocks get a language label and a copy button (our own elements, added after sanitising).
-function decorateCodeBlocks(body) {
-  for (const pre of body.querySelectorAll("pre")) {
-    if (pre.parentElement?.classList.contains("code-block")) continue;
-    const code = pre.querySelector("code");
-    const language = code?.className.match(/language-([\w+#.-]+)/)?.[1] ?? "";
-    const wrapper = document.createElement("div");
-    wrapper.className = "code-block";
-    const bar = document.createElement("div");
-    bar.className = "code-bar";
-    const label = document.createElement("span");
-    label.textContent = language || t("code.label");
-    const copy = document.createElement("button");
-    copy.type = "button";
-    copy.className = "copy-code";
-    copy.textContent = t("code.copy");
-    copy.setAttribute("aria-label", t("code.copyLabel", { language: language || t("code.label") }));
-    bar.append(label, copy);
-    pre.replaceWith(wrapper);
-    wrapper.append(bar, pre);
-  }
-}
-
-// The streaming cursor goes after the last character written, however deep in the Markdown it is.
-function lastMeaningfulChild(node) {
-  let child = node.lastChild;
-  while (child && child.nodeType === Node.TEXT_NODE && !child.textContent.trim()) child = child.previousSibling;
-  return child;
-}
-
-function placeCursor(body) {
-  let target = body;
-  for (let child = lastMeaningfulChild(target); child?.nodeType === Node.ELEMENT_NODE && !child.matches("br, hr"); child = lastMeaningfulChild(target)) {
-    target = child;
-  }
-  const cursor = document.createElement("span");
-  cursor.className = "cursor";
-  cursor.setAttribute("aria-hidden", "true");
-  target.appendChild(cursor);
 }
 
 // ---------- scrolling ----------
