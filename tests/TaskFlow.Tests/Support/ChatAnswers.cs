@@ -17,7 +17,8 @@ public static class ChatAnswers
     public static async Task<ShownAnswer> ReceiveAsync(ChatSocketClient socket, Guid generationId, IEnumerable<JsonElement>? alreadyReceived = null)
     {
         var events = (alreadyReceived ?? []).ToList();
-        events.AddRange(await socket.ReceiveUntilAsync("ai_done", "ai_error"));
+        // Its own end: an idle check-in that began just before the turn ends first on a slow machine.
+        events.AddRange(await socket.ReceiveUntilEndOfAsync(generationId));
         Assert.True(events[^1].Type() == "ai_done", $"the answer ended with {events[^1]}");
         var ours = events.Where(e => e.TryGetProperty("generationId", out var id) && id.GetString() == generationId.ToString()).ToList();
         var lastStart = ours.FindLastIndex(e => e.Type() == "ai_start");

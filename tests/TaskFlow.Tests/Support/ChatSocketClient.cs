@@ -76,11 +76,17 @@ public sealed class ChatSocketClient : IAsyncDisposable
         {
             return events;
         }
-        var generationId = events[^1].GetProperty("generationId").GetString();
-        events.AddRange(await ReceiveUntilAsync(
-            e => e.GetProperty("type").GetString() is "ai_done" or "ai_error" && e.TryGetProperty("generationId", out var id) && id.GetString() == generationId,
-            $"the end of answer {generationId}"));
+        events.AddRange(await ReceiveUntilEndOfAsync(Guid.Parse(events[^1].GetProperty("generationId").GetString()!)));
         return events;
+    }
+
+    /// <summary>Events up to the generation's own <c>ai_done</c> or <c>ai_error</c>; another one's end does not count.</summary>
+    public Task<List<JsonElement>> ReceiveUntilEndOfAsync(Guid generationId)
+    {
+        var id = generationId.ToString();
+        return ReceiveUntilAsync(
+            e => e.GetProperty("type").GetString() is "ai_done" or "ai_error" && e.TryGetProperty("generationId", out var of) && of.GetString() == id,
+            $"the end of answer {id}");
     }
 
     private async Task<List<JsonElement>> ReceiveUntilAsync(Func<JsonElement, bool> isLast, string what)
