@@ -43,15 +43,35 @@ public sealed class StackService(DistributedApplication app, string name, string
     /// kill -9 of the service process. The AppHost notices a process that ended without being stopped and starts it
     /// again about a second later (its crash restart): a test cannot hold a service down this way.
     /// </summary>
-    public Task KillAsync()
-    {
-        _killedLauncher = LauncherProcessId;
-        if (ProcessId is > 0 and var pid)
-        {
-            using var process = Process.GetProcessById(pid);
-            process.Kill();
-        }
+    public Task KillAsync() => KillTogetherAsync([this]);
 
+    /// <summary>
+    /// kill -9 of several services at one instant: every process is found first, then the kills follow back to back.
+    /// One at a time, a job its dying worker left went back to RabbitMQ at once, and the next worker, alive for the
+    /// time it took to find its process, took it and called the model before it died too.
+    /// </summary>
+    public static Task KillTogetherAsync(IReadOnlyList<StackService> services)
+    {
+        var processes = new List<Process>();
+        try
+        {
+            foreach (var service in services)
+            {
+                service._killedLauncher = service.LauncherProcessId;
+                if (service.ProcessId is > 0 and var pid)
+                {
+                    processes.Add(Process.GetProcessById(pid));
+                }
+            }
+            foreach (var process in processes)
+            {
+                process.Kill();
+            }
+        }
+        finally
+        {
+            processes.ForEach(process => process.Dispose());
+        }
         return Task.CompletedTask;
     }
 

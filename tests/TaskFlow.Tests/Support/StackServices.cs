@@ -25,7 +25,7 @@ public sealed class StackServices
     public Task StopAllAsync(string name) => Task.WhenAll(Replicas(name).Select(replica => replica.StopAsync()));
 
     /// <summary>Kills every replica of <paramref name="name"/> (kill -9); the AppHost starts each again.</summary>
-    public Task KillAllAsync(string name) => Task.WhenAll(Replicas(name).Select(replica => replica.KillAsync()));
+    public Task KillAllAsync(string name) => StackService.KillTogetherAsync(Replicas(name));
 
     /// <summary>After <see cref="StopAllAsync"/> or <see cref="KillAllAsync"/>: every replica runs again, healthy.</summary>
     public Task RestartAllAsync(string name) => Task.WhenAll(Replicas(name).Select(replica => replica.RestartAsync()));
