@@ -145,7 +145,18 @@ public sealed class GenerateReplyConsumer(
         }
 
         var call = await callNumbers.NextAsync(job.GenerationId);
-        var outcome = await GenerateAsync(model, job, stream, running, context.CancellationToken) with { Attempt = call, CalledModel = true };
+        GenerationOutcome outcome;
+        try
+        {
+            outcome = await GenerateAsync(model, job, stream, running, context.CancellationToken) with { Attempt = call, CalledModel = true };
+        }
+        catch (Exception ex) when (RedisFailure.Is(ex))
+        {
+            // Abandoned, not failed, so no inference record: said here, or the next call's number would skip one unexplained.
+            logger.LogWarning("Generation {GenerationId}: Redis failed during model call {Call} ({Message}); the job runs again once Redis answers",
+                job.GenerationId, call, ex.Message);
+            throw;
+        }
         if (outcome.Error is not { IsTransient: true } error || attempt > options.Value.MaxRetries)
         {
             return outcome;

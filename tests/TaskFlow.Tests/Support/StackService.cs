@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -45,33 +44,19 @@ public sealed class StackService(DistributedApplication app, string name, string
     /// </summary>
     public Task KillAsync() => KillTogetherAsync([this]);
 
-    /// <summary>
-    /// kill -9 of several services at one instant: every process is found first, then the kills follow back to back.
-    /// One at a time, a job its dying worker left went back to RabbitMQ at once, and the next worker, alive for the
-    /// time it took to find its process, took it and called the model before it died too.
-    /// </summary>
+    /// <summary>kill -9 of several services at one instant (see <see cref="ProcessTree.KillTogether"/>).</summary>
     public static Task KillTogetherAsync(IReadOnlyList<StackService> services)
     {
-        var processes = new List<Process>();
-        try
+        var processes = new List<int>();
+        foreach (var service in services)
         {
-            foreach (var service in services)
+            service._killedLauncher = service.LauncherProcessId;
+            if (service.ProcessId is > 0 and var pid)
             {
-                service._killedLauncher = service.LauncherProcessId;
-                if (service.ProcessId is > 0 and var pid)
-                {
-                    processes.Add(Process.GetProcessById(pid));
-                }
-            }
-            foreach (var process in processes)
-            {
-                process.Kill();
+                processes.Add(pid);
             }
         }
-        finally
-        {
-            processes.ForEach(process => process.Dispose());
-        }
+        ProcessTree.KillTogether(processes);
         return Task.CompletedTask;
     }
 
