@@ -1,4 +1,4 @@
-// Times, durations and icons as the chat page shows them, in the page's language (i18n is the page's global).
+// Times, durations, priorities and icons as the chat page shows them, in the page's language (i18n is the page's global).
 
 const { t } = i18n;
 
@@ -15,6 +15,9 @@ export function relativeTime(value) {
   if (seconds < 7 * 86_400) return relativeFormat.format(-Math.round(seconds / 86_400), "day");
   return new Date(value).toLocaleDateString(i18n.locale);
 }
+
+// A priority in the page's language; one newer than the page as the server says it.
+export const priorityName = (priority) => (i18n.has(`priority.${priority}`) ? t(`priority.${priority}`) : priority);
 
 export const secondsText = (ms, digits = 1) => i18n.number(ms / 1000, { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
