@@ -43,9 +43,9 @@ public static class RabbitMQInfrastructure
         Directory.CreateDirectory(home);
         var password = LocalServers.ServerPassword(builder, name, data);
 
-        // epmd in the foreground: left to itself, the Erlang VM would daemonize one that outlives everything. Its port
-        // is fixed here, not allocated by DCP: RabbitMQ must be told it, and DCP resolves an allocated port only in
-        // the environment of the executable that serves it.
+        // epmd in the foreground, stopped after RabbitMQ (EpmdStopOrder): left to itself, the Erlang VM would daemonize
+        // one that outlives everything. Its port is fixed here, not allocated by DCP: RabbitMQ must be told it, and DCP
+        // resolves an allocated port only in the environment of the executable that serves it.
         var epmdPort = LocalServers.FreePort();
         var epmdCheck = $"{name}-epmd_check";
         builder.Services.AddHealthChecks().AddAsyncCheck(epmdCheck, async ct =>
@@ -61,9 +61,9 @@ public static class RabbitMQInfrastructure
                 return HealthCheckResult.Unhealthy($"epmd does not answer on port {epmdPort}.", e);
             }
         });
-        var epmd = builder.AddExecutable(
-                $"{name}-epmd", LocalServers.RequireOnPath("epmd", "erlang-base"), data,
-                "-port", epmdPort.ToString(CultureInfo.InvariantCulture), "-address", "127.0.0.1")
+        var (epmdCommand, epmdArguments) = EpmdStopOrder.Command(
+            LocalServers.RequireOnPath("epmd", "erlang-base"), epmdPort.ToString(CultureInfo.InvariantCulture));
+        var epmd = builder.AddExecutable($"{name}-epmd", epmdCommand, data, epmdArguments)
             .WithEndpoint(name: InfrastructureResources.PrimaryEndpointName, scheme: "tcp", port: epmdPort, targetPort: epmdPort, isProxied: false)
             .WithIconName("PlugConnected")
             .WithHealthCheck(epmdCheck)
