@@ -51,6 +51,7 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddSingleton<TokenStreamReader>();
         builder.Services.AddSingleton<GenerationCanceller>();
         builder.Services.AddSingleton<UserSocketLimiter>();
+        builder.Services.AddSingleton<QueueBoardWriter>();
         builder.Services.AddSingleton<JobDispatcher>();
         builder.Services.AddScoped<TurnSubmitter>();
         builder.Services.AddScoped<ConversationResumer>();

@@ -1,14 +1,21 @@
 using MassTransit;
 using TaskFlow.ChatSocket.Conversations;
+using TaskFlow.ChatSocket.Queue;
 using TaskFlow.Contracts.Chat;
 
 namespace TaskFlow.ChatSocket.Messaging;
 
-/// <summary>Marks a job as processing when a worker takes it, for job status and history.</summary>
-public sealed class GenerationStartedConsumer(JobStore store) : IConsumer<GenerationStarted>
+/// <summary>
+/// A worker took a job: it leaves the queue board, so the jobs behind it move up, and is marked as processing for job
+/// status and history. The board first: positions need only Redis, and must not wait for the database.
+/// </summary>
+public sealed class GenerationStartedConsumer(QueueBoardWriter board, JobStore store) : IConsumer<GenerationStarted>
 {
-    public Task Consume(ConsumeContext<GenerationStarted> context) =>
-        store.MarkStartedAsync(context.Message.GenerationId, context.Message.StartedAt, context.CancellationToken);
+    public async Task Consume(ConsumeContext<GenerationStarted> context)
+    {
+        await board.RemoveAsync(context.Message.GenerationId);
+        await store.MarkStartedAsync(context.Message.GenerationId, context.Message.StartedAt, context.CancellationToken);
+    }
 }
 
 public sealed class GenerationStartedConsumerDefinition : ConsumerDefinition<GenerationStartedConsumer>

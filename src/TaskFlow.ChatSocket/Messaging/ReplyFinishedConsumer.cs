@@ -1,5 +1,6 @@
 using MassTransit;
 using TaskFlow.ChatSocket.Conversations;
+using TaskFlow.ChatSocket.Queue;
 using TaskFlow.Contracts.Chat;
 
 namespace TaskFlow.ChatSocket.Messaging;
@@ -7,10 +8,15 @@ namespace TaskFlow.ChatSocket.Messaging;
 /// <summary>
 /// Stores every finished answer, whether or not a socket was watching. One queue shared by all replicas, so one
 /// of them handles each result; the store's insert is idempotent, so redelivery and the socket's own write are harmless.
+/// A job that ends is off the queue board too, even one no worker ever started (skipped because it was cancelled).
 /// </summary>
-public sealed class ReplyFinishedConsumer(JobStore store) : IConsumer<ReplyFinished>
+public sealed class ReplyFinishedConsumer(QueueBoardWriter board, JobStore store) : IConsumer<ReplyFinished>
 {
-    public Task Consume(ConsumeContext<ReplyFinished> context) => store.SaveReplyAsync(context.Message, context.CancellationToken);
+    public async Task Consume(ConsumeContext<ReplyFinished> context)
+    {
+        await board.RemoveAsync(context.Message.GenerationId);
+        await store.SaveReplyAsync(context.Message, context.CancellationToken);
+    }
 }
 
 public sealed class ReplyFinishedConsumerDefinition : ConsumerDefinition<ReplyFinishedConsumer>

@@ -14,7 +14,7 @@ namespace TaskFlow.ChatSocket.Turns;
 public sealed class AnswerOutcomes(
     IServiceScopeFactory scopes,
     GenerationCanceller canceller,
-    JobDispatcher dispatcher,
+    QueueBoardWriter board,
     TimeProvider clock,
     ILogger<AnswerOutcomes> logger)
 {
@@ -41,7 +41,7 @@ public sealed class AnswerOutcomes(
         await canceller.CancelAsync(relay.GenerationId, reason);
         if (!relay.Started)
         {
-            await dispatcher.RemoveFromBoardAsync(relay.GenerationId);
+            await board.RemoveAsync(relay.GenerationId);
         }
         var reply = relay.ToReply(conversationId, model, reason, clock.GetUtcNow());
         await RecordAsync(reply);

@@ -1,9 +1,10 @@
 namespace TaskFlow.Contracts.Streaming;
 
 /// <summary>
-/// The waiting jobs, in the order workers will take them, as a Redis sorted set: ChatSocket adds a job when it
-/// queues it, the worker removes it when it starts (or skips) it, and each change is announced so positions can be
-/// pushed to clients as they change. The score mirrors RabbitMQ's order: higher priority first, then first come.
+/// The waiting jobs, in the order workers will take them, as a Redis sorted set, with each change announced so positions
+/// can be pushed to clients as they change. ChatSocket alone writes it: a job goes on when it is queued, and off when
+/// the worker's <c>GenerationStarted</c> or <c>ReplyFinished</c> arrives or the user stops it first. The score mirrors
+/// RabbitMQ's order: higher priority first, then first come.
 /// </summary>
 public static class QueueBoard
 {

@@ -40,7 +40,6 @@ internal static class WorkerServiceExtensions
         builder.Services.AddSingleton<GenerationCancellations>();
         builder.Services.AddSingleton<ModelRateLimiter>();
         builder.Services.AddSingleton<InferenceMetrics>();
-        builder.Services.AddSingleton<QueueBoardLeaver>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHostedService<GenerationCancellationListener>();
         builder.Services.AddSingleton<ModelAvailabilityMonitor>();

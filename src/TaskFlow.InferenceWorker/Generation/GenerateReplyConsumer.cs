@@ -25,7 +25,6 @@ public sealed class GenerateReplyConsumer(
     GenerationCancellations cancellations,
     ModelRateLimiter rateLimiter,
     JobParking parking,
-    QueueBoardLeaver board,
     InferenceMetrics metrics,
     IOptions<InferenceOptions> options,
     ILogger<GenerateReplyConsumer> logger) : IConsumer<GenerateReply>
@@ -34,7 +33,6 @@ public sealed class GenerateReplyConsumer(
     {
         var job = context.Message;
         var stream = await streams.OpenAsync(job.GenerationId);
-        await board.LeaveAsync(job.GenerationId);
         if (stream.IsFinished)
         {
             // A redelivery after the end, e.g. because RabbitMQ went away as the result was published: announce the

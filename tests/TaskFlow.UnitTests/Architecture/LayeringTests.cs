@@ -33,4 +33,23 @@ public sealed class LayeringTests
                 .Or().ResideInNamespace("TaskFlow.ChatSocket.Api")
                 .Or().ResideInNamespace("TaskFlow.ChatSocket.OpenAi"))
             .Check(ChatSocket.Value);
+
+    /// <summary>
+    /// One writer per shared fact: the queue board is ChatSocket's (QueueBoardWriter, which QueuePositions reads); the
+    /// worker says it took a job with a message instead of touching the board.
+    /// </summary>
+    [Fact]
+    public void Only_ChatSocket_touches_the_queue_board()
+    {
+        var board = typeof(TaskFlow.Contracts.Streaming.QueueBoard);
+        var workers = new ArchLoader().LoadAssemblies(typeof(TaskFlow.InferenceWorker.Generation.GenerateReplyConsumer).Assembly, board.Assembly).Build();
+        Types().That().ResideInAssembly(typeof(TaskFlow.InferenceWorker.Generation.GenerateReplyConsumer).Assembly).Should()
+            .NotDependOnAny(Types().That().HaveFullName(board.FullName!)).Check(workers);
+        var chatSocket = new ArchLoader().LoadAssemblies(ChatSocketAssembly, board.Assembly).Build();
+        // Their async methods' state machines are types of their own, named after them.
+        Types().That().DependOnAny(Types().That().HaveFullName(board.FullName!)).And().ResideInAssembly(ChatSocketAssembly).Should()
+            .HaveFullNameStartingWith(typeof(TaskFlow.ChatSocket.Queue.QueueBoardWriter).FullName!)
+            .OrShould().HaveFullNameStartingWith(typeof(TaskFlow.ChatSocket.Queue.QueuePositions).FullName!)
+            .Check(chatSocket);
+    }
 }

@@ -1,0 +1,43 @@
+using StackExchange.Redis;
+using TaskFlow.Contracts.Streaming;
+
+namespace TaskFlow.ChatSocket.Queue;
+
+/// <summary>
+/// The one writer of the queue board (see <see cref="QueueBoard"/>): a job goes on when it is queued and off when a
+/// worker says it started it, when it ends, or when it is stopped before it started. Each change is announced so
+/// every replica pushes the new positions.
+/// </summary>
+public sealed class QueueBoardWriter(IConnectionMultiplexer redis, ILogger<QueueBoardWriter> logger)
+{
+    public async Task AddAsync(Guid generationId, byte queuePriority, DateTimeOffset enqueuedAt)
+    {
+        try
+        {
+            var database = redis.GetDatabase();
+            await database.SortedSetAddAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId), QueueBoard.Score(queuePriority, enqueuedAt));
+            await database.PublishAsync(RedisChannel.Literal(QueueBoard.ChangedChannel), QueueBoard.Member(generationId), CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            // Positions are a courtesy; the job is durable in PostgreSQL and RabbitMQ without them.
+            logger.LogWarning("Could not put {GenerationId} on the queue board: {Message}", generationId, ex.Message);
+        }
+    }
+
+    public async Task RemoveAsync(Guid generationId)
+    {
+        try
+        {
+            var database = redis.GetDatabase();
+            if (await database.SortedSetRemoveAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId)))
+            {
+                await database.PublishAsync(RedisChannel.Literal(QueueBoard.ChangedChannel), QueueBoard.Member(generationId), CommandFlags.FireAndForget);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        {
+            logger.LogWarning("Could not take {GenerationId} off the queue board: {Message}", generationId, ex.Message);
+        }
+    }
+}
