@@ -34,7 +34,7 @@ public static class ChatCompletionsApi
     }
 
     private static async Task CompleteAsync(
-        HttpContext http, TurnSubmitter submitter, ModelCatalogReader catalog, TokenStreamReader streams,
+        HttpContext http, TurnSubmitter submitter, ModelCatalogReader catalog, GenerationRelays relays, AnswerOutcomes outcomes,
         JobStore store, GenerationCanceller canceller, IOptions<ChatOptions> settings, TimeProvider clock)
     {
         var (request, invalid) = await CompletionRequestReader.ReadAsync(http, settings.Value);
@@ -76,48 +76,59 @@ public static class ChatCompletionsApi
         var generationId = job.Generation!.Id;
         var writer = new CompletionWriter(http, $"chatcmpl-{generationId:N}", model.Id, clock.GetUtcNow().ToUnixTimeSeconds(),
             request.Stream, request.IncludeUsage);
+        // The relay every adapter follows a generation with; API clients get tokens as they come, unpaced.
+        var events = new CompletionEvents();
+        var relay = relays.Start(generationId, afterSequence: 0, events, paced: false, async (finished, end) =>
+            events.Finish(await outcomes.FinishedAsync(finished, Guid.Empty, model.Id, end), end), http.RequestAborted);
         try
         {
-            await foreach (var entry in streams.ReadAsync(generationId, http.RequestAborted))
+            await foreach (var serverEvent in events.ReadAllAsync(http.RequestAborted))
             {
-                switch (entry.Kind)
+                switch (serverEvent)
                 {
-                    case TokenStreamKeys.Kinds.Start:
-                        writer.Restart(entry);
+                    case AiStart { Restarted: true }:
+                        writer.Restart();
                         break;
-                    case TokenStreamKeys.Kinds.Token:
-                        if (!await writer.TokenAsync(entry))
-                        {
-                            await AbandonDivergedRetryAsync(generationId, model.Id, writer, store, canceller, clock);
-                            return;
-                        }
-                        break;
-                    case TokenStreamKeys.Kinds.End:
-                        await store.SaveReplyAsync(new ReplyFinished(generationId, Guid.Empty, model.Id, entry.Status, writer.Content, writer.Tokens,
-                            (int?)entry.InputTokens, (int?)entry.OutputTokens, entry.ErrorCode, entry.ErrorMessage, clock.GetUtcNow()), CancellationToken.None);
-                        if (entry.ErrorCode == ErrorCodes.ContentBlocked)
-                        {
-                            // OpenAI's own way: the answer ends (possibly empty) with finish_reason content_filter.
-                            await writer.FinishAsync(entry.InputTokens ?? 0, entry.OutputTokens ?? writer.Tokens, "content_filter");
-                        }
-                        else if (entry.Status == GenerationStatus.Failed)
-                        {
-                            var (status, type) = ErrorShape(entry.ErrorCode);
-                            await writer.FailAsync(status, entry.ErrorMessage ?? "The model call failed.", type, entry.ErrorCode?.ToLowerInvariant());
-                        }
-                        else
-                        {
-                            await writer.FinishAsync(entry.InputTokens ?? 0, entry.OutputTokens ?? writer.Tokens,
-                                entry.FinishReason ?? GenerationOptions.FinishReasons.Stop);
-                        }
+                    case AiToken token when !await writer.TokenAsync(token.Token):
+                        await relay.StopAsync();
+                        await AbandonDivergedRetryAsync(generationId, model.Id, writer, relay.ShownTokens, store, canceller, clock);
+                        return;
+                    case AiError failure:
+                        await writer.FailAsync(StatusCodes.Status503ServiceUnavailable, failure.Error, OpenAiErrors.ServerError, failure.Code.ToLowerInvariant());
                         return;
                 }
+            }
+            if (events.Result is { } result)
+            {
+                await EndAsync(writer, result.Reply, result.End);
             }
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
-            // The client went away: stop the model call rather than generate for nobody.
-            await canceller.CancelAsync(generationId, GenerationControl.ReasonCancelled);
+            // The client went away: stop the model call rather than generate for nobody, and keep what it was sent.
+            await outcomes.StopAsync(relay, Guid.Empty, model.Id, GenerationControl.ReasonCancelled);
+        }
+        finally
+        {
+            await relay.StopAsync();
+        }
+    }
+
+    private static async Task EndAsync(CompletionWriter writer, ReplyFinished reply, TokenStreamEntry end)
+    {
+        if (end.ErrorCode == ErrorCodes.ContentBlocked)
+        {
+            // OpenAI's own way: the answer ends (possibly empty) with finish_reason content_filter.
+            await writer.FinishAsync(end.InputTokens ?? 0, end.OutputTokens ?? reply.TokenCount, "content_filter");
+        }
+        else if (end.Status == GenerationStatus.Failed)
+        {
+            var (status, type) = ErrorShape(end.ErrorCode);
+            await writer.FailAsync(status, end.ErrorMessage ?? "The model call failed.", type, end.ErrorCode?.ToLowerInvariant());
+        }
+        else
+        {
+            await writer.FinishAsync(end.InputTokens ?? 0, end.OutputTokens ?? reply.TokenCount, end.FinishReason ?? GenerationOptions.FinishReasons.Stop);
         }
     }
 
@@ -126,11 +137,11 @@ public static class ChatCompletionsApi
     /// call, stores what the client got as failed, and tells the client to ask again.
     /// </summary>
     private static async Task AbandonDivergedRetryAsync(
-        Guid generationId, string modelId, CompletionWriter writer, JobStore store, GenerationCanceller canceller, TimeProvider clock)
+        Guid generationId, string modelId, CompletionWriter writer, int tokens, JobStore store, GenerationCanceller canceller, TimeProvider clock)
     {
         const string message = "The model failed mid-answer and its retry answered differently from the text already sent; send the request again.";
         await canceller.CancelAsync(generationId, GenerationControl.ReasonCancelled);
-        await store.SaveReplyAsync(new ReplyFinished(generationId, Guid.Empty, modelId, GenerationStatus.Failed, writer.SentContent, writer.Tokens,
+        await store.SaveReplyAsync(new ReplyFinished(generationId, Guid.Empty, modelId, GenerationStatus.Failed, writer.SentContent, tokens,
             null, null, ErrorCodes.RetryDiverged, message, clock.GetUtcNow()), CancellationToken.None);
         await writer.FailAsync(502, message, "server_error", ErrorCodes.RetryDiverged.ToLowerInvariant());
     }

@@ -1,33 +1,30 @@
 using System.Text;
 using System.Text.Json;
-using TaskFlow.Contracts.Streaming;
 
 namespace TaskFlow.ChatSocket.OpenAi;
 
 /// <summary>Writes one completion in OpenAI's shape: chunks over SSE ending with <c>[DONE]</c>, or one JSON object at the end.</summary>
 internal sealed class CompletionWriter(HttpContext http, string id, string model, long created, bool stream, bool includeUsage)
 {
-    private readonly StreamedAnswer _answer = new();
+    private readonly StringBuilder _answer = new();
     private readonly StringBuilder _sent = new();
     private bool _started;
     private bool _replaying;
 
     /// <summary>The answer of the current attempt.</summary>
-    public string Content => _answer.Content;
+    public string Content => _answer.ToString();
 
     /// <summary>What a streaming client has received.</summary>
     public string SentContent => _sent.ToString();
 
-    public int Tokens => _answer.Tokens;
-
     /// <summary>
-    /// A retried attempt starts its answer again. A non-streaming client only ever sees the last attempt; a streaming
-    /// one already holds the earlier tokens and cannot take them back, so the new attempt is checked against them and
-    /// only what goes beyond them is sent (see <see cref="TokenAsync"/>).
+    /// A retried attempt starts its answer again (the relay's <c>ai_start</c> with <c>restarted</c>). A non-streaming
+    /// client only ever sees the last attempt; a streaming one already holds the earlier tokens and cannot take them
+    /// back, so the new attempt is checked against them and only what goes beyond them is sent (see <see cref="TokenAsync"/>).
     /// </summary>
-    public void Restart(TokenStreamEntry start)
+    public void Restart()
     {
-        _answer.Apply(start);
+        _answer.Clear();
         _replaying = stream && _sent.Length > 0;
     }
 
@@ -35,11 +32,10 @@ internal sealed class CompletionWriter(HttpContext http, string id, string model
     /// False when a retried attempt says something other than what the streaming client already received: the two
     /// cannot be joined into one answer, and the caller must end the completion with an error.
     /// </returns>
-    public async Task<bool> TokenAsync(TokenStreamEntry token)
+    public async Task<bool> TokenAsync(string text)
     {
         var from = _answer.Length;
-        _answer.Apply(token);
-        var text = token.Text;
+        _answer.Append(text);
         if (!stream)
         {
             return true;
@@ -55,7 +51,7 @@ internal sealed class CompletionWriter(HttpContext http, string id, string model
                 return true;
             }
             _replaying = false;
-            text = _answer.Substring(_sent.Length, _answer.Length - _sent.Length);
+            text = _answer.ToString(_sent.Length, _answer.Length - _sent.Length);
         }
         await SendAsync(text);
         return true;

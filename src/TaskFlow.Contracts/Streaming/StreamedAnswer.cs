@@ -14,14 +14,7 @@ public sealed class StreamedAnswer
 
     public int Tokens { get; private set; }
 
-    public int Length => _content.Length;
-
     public string Content => _content.ToString();
-
-    /// <summary>The character at <paramref name="index"/>, for comparing with text already sent elsewhere.</summary>
-    public char this[int index] => _content[index];
-
-    public string Substring(int start, int length) => _content.ToString(start, length);
 
     public void Apply(TokenStreamEntry entry)
     {

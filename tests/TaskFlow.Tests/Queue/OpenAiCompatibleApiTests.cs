@@ -59,6 +59,39 @@ public sealed class OpenAiCompatibleApiTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public async Task A_streaming_client_that_leaves_mid_answer_stops_the_model_call()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        using var client = ClientFor(await CreateKeyAsync(user));
+        const string question = "tell me slowly, I may leave [[delay:150]]";
+        var received = "";
+        using (var leaving = new CancellationTokenSource())
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            {
+                await foreach (var update in client.GetStreamingResponseAsync(question, cancellationToken: leaving.Token))
+                {
+                    received += update.Text;
+                    if (received.Length > 0)
+                    {
+                        await leaving.CancelAsync();
+                    }
+                }
+            });
+        }
+
+        var job = (JsonElement)(await Eventually.GetAsync(async () =>
+            (await user.Http.GetFromJsonAsync<JsonElement>("/api/jobs")).GetProperty("jobs").EnumerateArray()
+                .FirstOrDefault(j => j.GetProperty("kind").GetString() == "completion" && j.GetProperty("status").GetString() is "completed" or "cancelled" or "failed")
+                is { ValueKind: JsonValueKind.Object } ended ? (object?)ended : null, what: "the job to end"))!;
+        var calls = await InferenceLogs.CallsAsync(stack, job.GetProperty("jobId").GetGuid());
+        Assert.True(job.GetProperty("status").GetString() == "cancelled" && calls is ["1|cancelled|"],
+            $"job {job}, calls {string.Join(", ", calls)}, model calls aborted: {stack.Model.AbortedFor(question)}");
+        Assert.Equal(1, stack.Model.AttemptsFor(question));
+        Assert.StartsWith(received, string.Concat(FakeModelServer.ReplyTo(question)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_blocked_answer_ends_with_finish_reason_content_filter_as_openai_reports_it()
     {
         using var user = await TestUser.SignUpAsync(stack);

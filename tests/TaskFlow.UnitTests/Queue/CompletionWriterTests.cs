@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using TaskFlow.ChatSocket.OpenAi;
-using TaskFlow.UnitTests.Streaming;
 
 namespace TaskFlow.UnitTests.Queue;
 
@@ -17,13 +16,13 @@ public sealed class CompletionWriterTests
     {
         var (http, body) = NewContext();
         var writer = new CompletionWriter(http, "chatcmpl-1", "m", 0, stream: true, includeUsage: false);
-        Assert.True(await writer.TokenAsync(StreamEntries.Token("Hello, ")));
-        Assert.True(await writer.TokenAsync(StreamEntries.Token("wor")));
+        Assert.True(await writer.TokenAsync("Hello, "));
+        Assert.True(await writer.TokenAsync("wor"));
 
-        writer.Restart(StreamEntries.Start(restarted: true));
+        writer.Restart();
         foreach (var token in new[] { "Hel", "lo, w", "orld", "!" })
         {
-            Assert.True(await writer.TokenAsync(StreamEntries.Token(token)));
+            Assert.True(await writer.TokenAsync(token));
         }
         await writer.FinishAsync(3, 4);
 
@@ -37,11 +36,11 @@ public sealed class CompletionWriterTests
     {
         var (http, _) = NewContext();
         var writer = new CompletionWriter(http, "chatcmpl-2", "m", 0, stream: true, includeUsage: false);
-        Assert.True(await writer.TokenAsync(StreamEntries.Token("The answer is 4")));
+        Assert.True(await writer.TokenAsync("The answer is 4"));
 
-        writer.Restart(StreamEntries.Start(restarted: true));
-        Assert.True(await writer.TokenAsync(StreamEntries.Token("The answer")));
-        Assert.False(await writer.TokenAsync(StreamEntries.Token(" was 5")));
+        writer.Restart();
+        Assert.True(await writer.TokenAsync("The answer"));
+        Assert.False(await writer.TokenAsync(" was 5"));
         Assert.Equal("The answer is 4", writer.SentContent);
     }
 
@@ -50,9 +49,9 @@ public sealed class CompletionWriterTests
     {
         var (http, body) = NewContext();
         var writer = new CompletionWriter(http, "chatcmpl-3", "m", 0, stream: false, includeUsage: false);
-        await writer.TokenAsync(StreamEntries.Token("first try"));
-        writer.Restart(StreamEntries.Start(restarted: true));
-        await writer.TokenAsync(StreamEntries.Token("second try"));
+        await writer.TokenAsync("first try");
+        writer.Restart();
+        await writer.TokenAsync("second try");
         await writer.FinishAsync(1, 2);
 
         using var json = JsonDocument.Parse(body.ToArray());
