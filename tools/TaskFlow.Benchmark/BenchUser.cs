@@ -1,12 +1,11 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace TaskFlow.Benchmark;
 
 /// <summary>One benchmark user: registered through the real sign-up page, chatting over its own WebSocket.</summary>
-public sealed partial class BenchUser : IAsyncDisposable
+public sealed class BenchUser : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
     private readonly byte[] _buffer = new byte[64 * 1024];
@@ -22,19 +21,7 @@ public sealed partial class BenchUser : IAsyncDisposable
         using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = gateway };
         var email = $"bench-{Guid.NewGuid():N}"[..18] + "@example.test";
         const string password = "benchmark password";
-        var form = await http.GetStringAsync(new Uri("/Account/Register", UriKind.Relative), cancellationToken);
-        var token = AntiforgeryToken().Match(form);
-        if (!token.Success)
-        {
-            throw new InvalidOperationException($"{gateway}Account/Register has no sign-up form: is this a TaskFlow gateway?");
-        }
-        using var response = await http.PostAsync(new Uri("/Account/Register", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["Input.Email"] = email,
-            ["Input.Password"] = password,
-            ["Input.ConfirmPassword"] = password,
-            ["__RequestVerificationToken"] = token.Groups[1].Value,
-        }), cancellationToken);
+        using var response = await AccountForms.SubmitAsync(http, AccountForms.Register, AccountForms.SignUp(email, password), cancellationToken);
         if (response.StatusCode != HttpStatusCode.Redirect)
         {
             throw new InvalidOperationException($"Signing up failed with HTTP {(int)response.StatusCode}.");
@@ -90,7 +77,4 @@ public sealed partial class BenchUser : IAsyncDisposable
         }
         _socket.Dispose();
     }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 }

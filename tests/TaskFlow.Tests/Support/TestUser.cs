@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.WebSockets;
-using System.Text.RegularExpressions;
+using TaskFlow.Benchmark;
 
 namespace TaskFlow.Tests.Support;
 
@@ -8,7 +8,7 @@ namespace TaskFlow.Tests.Support;
 /// One signed-in user of the running system: an HTTP client and sockets that carry the user's auth cookie
 /// through the gateway. Every integration test acts as its own fresh user, so tests never see each other's data.
 /// </summary>
-public sealed partial class TestUser : IDisposable
+public sealed class TestUser : IDisposable
 {
     private readonly Uri _gateway;
 
@@ -36,26 +36,18 @@ public sealed partial class TestUser : IDisposable
     public static Task<TestUser> SignUpAsync(Uri gateway)
     {
         var userName = $"user-{Guid.NewGuid():N}"[..17] + "@example.test";
-        return SubmitAccountFormAsync(gateway, userName, "/Account/Register", "registering", new() { ["Input.ConfirmPassword"] = Password });
+        return SubmitAccountFormAsync(gateway, userName, AccountForms.Register, "registering", AccountForms.SignUp(userName, Password));
     }
 
     /// <summary>Signs in an existing user with the sign-in page's form, as a browser would.</summary>
     public static Task<TestUser> SignInAsync(Uri gateway, string userName) =>
-        SubmitAccountFormAsync(gateway, userName, "/Account/Login", "signing in", []);
+        SubmitAccountFormAsync(gateway, userName, AccountForms.Login, "signing in", AccountForms.SignIn(userName, Password));
 
-    /// <summary>Fills the form of <paramref name="page"/> (name, password, its antiforgery token) as a new browser would.</summary>
-    private static async Task<TestUser> SubmitAccountFormAsync(Uri gateway, string userName, string page, string what, Dictionary<string, string> extra)
+    /// <summary>Fills the form of <paramref name="page"/> (with its antiforgery token) as a new browser would.</summary>
+    private static async Task<TestUser> SubmitAccountFormAsync(Uri gateway, string userName, string page, string what, Dictionary<string, string> fields)
     {
         var user = new TestUser(gateway, userName, new CookieContainer());
-        var token = AntiforgeryToken().Match(await user.Http.GetStringAsync(page));
-        Assert.True(token.Success, $"{page} should carry an antiforgery token");
-        var fields = new Dictionary<string, string>(extra)
-        {
-            ["Input.Email"] = userName,
-            ["Input.Password"] = Password,
-            ["__RequestVerificationToken"] = token.Groups[1].Value,
-        };
-        using var response = await user.Http.PostAsync(page, new FormUrlEncodedContent(fields));
+        using var response = await AccountForms.SubmitAsync(user.Http, page, fields, CancellationToken.None);
         Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"{what} should redirect to the chat, got {(int)response.StatusCode}");
         Assert.Contains(user.Cookies.GetCookies(gateway).Cast<Cookie>(), cookie => cookie.Name == ".TaskFlow.Auth");
         return user;
@@ -64,13 +56,7 @@ public sealed partial class TestUser : IDisposable
     /// <summary>Signs out with the page's form, as the Sign out button does.</summary>
     public async Task SignOutAsync()
     {
-        var page = await Http.GetStringAsync("/");
-        var token = AntiforgeryToken().Match(page);
-        Assert.True(token.Success, "the chat page should carry the sign-out form's antiforgery token");
-        using var response = await Http.PostAsync("/Account/Logout", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = token.Groups[1].Value,
-        }));
+        using var response = await AccountForms.SubmitAsync(Http, AccountForms.Logout, new Dictionary<string, string>(), CancellationToken.None, tokenFrom: "/");
         Assert.True(response.StatusCode == HttpStatusCode.Redirect, $"signing out should redirect to the sign-in page, got {(int)response.StatusCode}");
     }
 
@@ -81,9 +67,6 @@ public sealed partial class TestUser : IDisposable
             options.Cookies = Cookies;
             configure?.Invoke(options);
         });
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 
     public void Dispose() => Http.Dispose();
 }
