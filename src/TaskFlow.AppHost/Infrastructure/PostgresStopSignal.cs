@@ -7,29 +7,13 @@ namespace TaskFlow.AppHost.Infrastructure;
 /// stop (the dashboard's Stop, Ctrl-C of the AppHost) ended in SIGKILL and the next start in crash recovery.
 /// </summary>
 /// <remarks>
-/// A shell stands between DCP and PostgreSQL and turns SIGTERM into SIGINT, PostgreSQL's fast shutdown (clients
-/// disconnected, a checkpoint, exit). It exits with PostgreSQL's exit code, so PostgreSQL killed with -9 is still a
-/// crash of the process DCP watches, and the AppHost starts it again. PostgreSQL is started with SIGINT as its
+/// A shell (<see cref="ServerShell"/>) stands between DCP and PostgreSQL and turns SIGTERM into SIGINT, PostgreSQL's
+/// fast shutdown (clients disconnected, a checkpoint, exit). PostgreSQL is started with SIGINT as its
 /// parent-death signal, so it cannot outlive that shell either (kill -9 of the pid the dashboard shows).
 /// </remarks>
 internal static class PostgresStopSignal
 {
-    /// <summary>
-    /// POSIX sh. The server runs in the background so that the shell can take signals. A trapped signal ends `wait`
-    /// early (status above 128) while the server is still shutting down: the shell waits again until it is gone.
-    /// </summary>
-    private const string Script = """
-        "$@" &
-        server=$!
-        trap 'kill -INT "$server" 2>/dev/null' TERM INT
-        wait "$server"
-        status=$?
-        while [ "$status" -gt 128 ] && kill -0 "$server" 2>/dev/null; do
-          wait "$server"
-          status=$?
-        done
-        exit "$status"
-        """;
+    private static readonly string Script = ServerShell.Script(onStop: "kill -INT \"$server\" 2>/dev/null");
 
     /// <summary>The executable and arguments that run <paramref name="postgres"/> (as the postgres user when <paramref name="asPostgres"/> says how).</summary>
     /// <param name="asPostgres"><see cref="LocalServers.AsPostgres"/>: setpriv and its options as root, else empty.</param>

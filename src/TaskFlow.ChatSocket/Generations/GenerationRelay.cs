@@ -26,7 +26,7 @@ public sealed class GenerationRelay
     private readonly long _afterSequence;
     private Task _completion = Task.CompletedTask;
 
-    public GenerationRelay(
+    internal GenerationRelay(
         Guid generationId,
         long afterSequence,
         IEventSink sender,

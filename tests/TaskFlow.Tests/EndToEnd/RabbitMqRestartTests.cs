@@ -96,27 +96,11 @@ public sealed class RabbitMqRestartTests(RestartableStack stack)
         await using var socket = await user.ConnectAsync();
         var conversationId = await socket.CompleteTurnAsync("open a conversation before the restart");
 
-        // No worker (both stopped): the job stays in RabbitMQ's queue, where the restart finds it.
+        // No worker: the job stays in RabbitMQ's queue, where the restart finds it.
         const string prompt = "wait in the queue through a broker restart";
-        await stack.Services.StopAllAsync(ServiceNames.InferenceWorker);
-        Guid generationId;
-        try
-        {
-            await socket.SendUserMessageAsync(prompt);
-            var accepted = (await socket.ReceiveUntilAsync("message_accepted"))[^1];
-            generationId = Guid.Parse(accepted.Str("generationId"));
-            await Eventually.GetAsync(async () => await stack.QueuedAtAsync(generationId), what: "RabbitMQ to confirm the job");
-            await stack.RabbitMq.RestartAsync();
-        }
-        finally
-        {
-            await stack.Services.RestartAllAsync(ServiceNames.InferenceWorker);
-        }
+        var generationId = await stack.QueueWithoutWorkersAsync(socket, prompt, _ => stack.RabbitMq.RestartAsync());
 
-        var answer = await ChatAnswers.ReceiveAsync(socket, generationId);
-        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
-        Assert.Equal(("assistant", ChatAnswers.Reply(prompt)), (await ChatAnswers.StoredAsync(stack, conversationId))[^1]);
-        Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
+        await stack.AssertAnsweredByOneCallAsync(socket, conversationId, generationId, prompt);
     }
 
     [Fact]
@@ -127,27 +111,13 @@ public sealed class RabbitMqRestartTests(RestartableStack stack)
         var conversationId = await socket.CompleteTurnAsync("open a conversation before the duplicate");
 
         const string prompt = "answer me only once though I am queued twice";
-        await stack.Services.StopAllAsync(ServiceNames.InferenceWorker);
-        Guid generationId;
-        try
+        var generationId = await stack.QueueWithoutWorkersAsync(socket, prompt, async queued =>
         {
-            await socket.SendUserMessageAsync(prompt);
-            generationId = Guid.Parse((await socket.ReceiveUntilAsync("message_accepted"))[^1].Str("generationId"));
-            await Eventually.GetAsync(async () => await stack.QueuedAtAsync(generationId), what: "RabbitMQ to confirm the job");
-
             // As if ChatSocket had died between RabbitMQ's confirmation and recording it: the redispatcher queues a copy.
-            await stack.ForgetQueuedAsync(generationId, prompt);
-            await Eventually.GetAsync(async () => await stack.QueuedAtAsync(generationId), what: "the redispatcher to queue the job again");
-        }
-        finally
-        {
-            await stack.Services.RestartAllAsync(ServiceNames.InferenceWorker);
-        }
+            await stack.ForgetQueuedAsync(queued, prompt);
+            await Eventually.GetAsync(async () => await stack.QueuedAtAsync(queued), what: "the redispatcher to queue the job again");
+        });
 
-        var answer = await ChatAnswers.ReceiveAsync(socket, generationId);
-        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
-        Assert.Equal(("assistant", ChatAnswers.Reply(prompt)), (await ChatAnswers.StoredAsync(stack, conversationId))[^1]);
-        Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
-        Assert.Equal(1, stack.Model.AttemptsFor(prompt));
+        await stack.AssertAnsweredByOneCallAsync(socket, conversationId, generationId, prompt);
     }
 }

@@ -35,6 +35,37 @@ public static class RestartChecks
         return answer;
     }
 
+    /// <summary>
+    /// With every worker stopped, sends <paramref name="prompt"/>, waits until RabbitMQ confirmed its job and does
+    /// <paramref name="whileQueued"/> to it; the workers start again whatever happens. Returns the job's generation.
+    /// </summary>
+    public static async Task<Guid> QueueWithoutWorkersAsync(this RestartableStack stack, ChatSocketClient socket, string prompt, Func<Guid, Task> whileQueued)
+    {
+        await stack.Services.StopAllAsync(ServiceNames.InferenceWorker);
+        try
+        {
+            await socket.SendUserMessageAsync(prompt);
+            var generationId = Guid.Parse((await socket.ReceiveUntilAsync("message_accepted"))[^1].Str("generationId"));
+            await Eventually.GetAsync(async () => await stack.QueuedAtAsync(generationId), what: "RabbitMQ to confirm the job");
+            await whileQueued(generationId);
+            return generationId;
+        }
+        finally
+        {
+            await stack.Services.RestartAllAsync(ServiceNames.InferenceWorker);
+        }
+    }
+
+    /// <summary>The answer to <paramref name="prompt"/> reached the user whole, ends the stored conversation and came from one model call.</summary>
+    public static async Task AssertAnsweredByOneCallAsync(this TaskFlowStack stack, ChatSocketClient socket, Guid conversationId, Guid generationId, string prompt)
+    {
+        var answer = await ChatAnswers.ReceiveAsync(socket, generationId);
+        Assert.Equal(ChatAnswers.Reply(prompt), answer.Text);
+        Assert.Equal(("assistant", ChatAnswers.Reply(prompt)), (await ChatAnswers.StoredAsync(stack, conversationId))[^1]);
+        Assert.Equal(["1|completed|"], await InferenceLogs.CallsAsync(stack, generationId));
+        Assert.Equal(1, stack.Model.AttemptsFor(prompt));
+    }
+
     /// <summary>Sends a message and reads its whole answer; returns the conversation.</summary>
     public static async Task<Guid> CompleteTurnAsync(this ChatSocketClient socket, string prompt)
     {
