@@ -103,7 +103,17 @@ public sealed class ChatPageResilienceTests(TaskFlowStack stack)
         }, TimeSpan.FromSeconds(30), "the answer to be finished and stored");
 
         await ChatPageDriver.BlockSocketsAsync(page, false);
-        await page.GetByTestId("retry-now").ClickAsync();
+        // Retry at once, as a person would; the page's own backoff (10 s at most, +25 %) may get there first, after which
+        // there is nothing to retry. A page that never reconnects fails on the answer below.
+        var retry = page.GetByTestId("retry-now");
+        try
+        {
+            await retry.ClickAsync(new() { Timeout = 15_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.False(await retry.IsVisibleAsync(), "\"Retry now\" is shown but could not be clicked");
+        }
 
         var expected = ChatPageDriver.Expected(prompt);
         await Assertions.Expect(answer.Locator(".body")).ToHaveTextAsync(expected, ChatPageDriver.Streaming);
