@@ -1,6 +1,4 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Queue;
 using TaskFlow.Contracts.Chat;
@@ -8,8 +6,9 @@ using TaskFlow.Contracts.Chat;
 namespace TaskFlow.ChatSocket.Conversations;
 
 /// <summary>
-/// Conversations and their messages: accepting a turn (the message and its answer's job, in one transaction), the
-/// prompt material, the running summary. The jobs' lifecycle after that is <see cref="JobStore"/>'s. Every lookup is scoped to the user, so no path can reach another
+/// Conversations and their messages: a turn's message and its answer's job (made one unit by
+/// <see cref="ChatUnitOfWork"/>), the prompt material, the running summary. The jobs' lifecycle after that is
+/// <see cref="JobStore"/>'s. Every lookup is scoped to the user, so no path can reach another
 /// user's conversation: a foreign id behaves exactly like an unknown one.
 /// </summary>
 public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
@@ -36,100 +35,58 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
     }
 
     /// <summary>
-    /// Stores the user's message, its job and the job's prompt in one transaction: once this returns, the message is
-    /// acknowledged and nothing may lose it, and the job can be queued again from the row alone if publishing it fails.
-    /// Sets the title from the first message. <paramref name="buildPrompt"/> runs inside the transaction, after the
-    /// message is written, since the prompt ends with it. With <paramref name="afterLastAnswer"/>, a conversation whose
-    /// last message is still queued or being answered takes no new one: the result names that answer's job instead.
+    /// Holds the conversation for one turn until the caller's transaction ends: a second message waits here until the
+    /// first is stored with its job, so it sees that job (and the title is set once).
     /// </summary>
-    public Task<TurnAcceptance> AcceptUserMessageAsync(
-        Conversation conversation,
-        string text,
-        JobPriority priority,
-        bool afterLastAnswer,
-        Func<CancellationToken, Task<IReadOnlyList<ChatTurn>>> buildPrompt,
-        CancellationToken cancellationToken) =>
-        // The retrying execution strategy replays the whole unit after a transient failure (a restarted database).
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
-        {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(token);
-            // One message at a time per conversation: a second one waits here until the first is stored with its job,
-            // so it sees that job (and the title is set once).
-            await db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM chat.conversations WHERE id = {conversation.Id} FOR UPDATE", token);
-            if (afterLastAnswer && await db.Generations.AsNoTracking()
-                    .Where(g => g.ConversationId == conversation.Id && g.FinishedAt == null)
-                    .OrderByDescending(g => g.CreatedAt)
-                    .Select(g => (Guid?)g.Id)
-                    .FirstOrDefaultAsync(token) is { } unanswered)
-            {
-                return new TurnAcceptance(null, unanswered);
-            }
-            var now = clock.GetUtcNow();
-            var message = new Message
-            {
-                Id = Guid.CreateVersion7(now),
-                ConversationId = conversation.Id,
-                Role = "user",
-                Content = text,
-                Status = GenerationStatus.Completed,
-                CreatedAt = now,
-            };
-            var isFirst = !await db.Messages.AnyAsync(m => m.ConversationId == conversation.Id && m.Role == "user", token);
-            var title = isFirst ? ConversationTitle.From(text) : null;
-            db.Messages.Add(message);
-            var (generation, prompt) = await AddAnswerJobAsync(conversation, message.Id, priority, title, now, buildPrompt, token);
-            await transaction.CommitAsync(token);
-            db.ChangeTracker.Clear();
-            return new TurnAcceptance(new AcceptedMessage(message, generation, title, prompt), null);
-        }, cancellationToken);
+    public Task LockForTurnAsync(Guid conversationId, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM chat.conversations WHERE id = {conversationId} FOR UPDATE", cancellationToken);
 
-    /// <summary>
-    /// "Regenerate": the answers after the conversation's last user message are replaced. They are deleted and that
-    /// message gets a new job, stored with its prompt in one transaction as a new message would be. Null when the
-    /// conversation has no user message yet.
-    /// </summary>
-    public Task<AcceptedMessage?> AcceptRegenerationAsync(
-        Conversation conversation,
-        JobPriority priority,
-        Func<CancellationToken, Task<IReadOnlyList<ChatTurn>>> buildPrompt,
-        CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
-        {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(token);
-            var question = await db.Messages.AsNoTracking()
-                .Where(m => m.ConversationId == conversation.Id && m.Role == "user")
-                .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
-                .FirstOrDefaultAsync(token);
-            if (question is null)
-            {
-                return null;
-            }
-            await db.Messages
-                .Where(m => m.ConversationId == conversation.Id && m.Role == "assistant" && m.CreatedAt >= question.CreatedAt)
-                .ExecuteDeleteAsync(token);
-
-            var (generation, prompt) = await AddAnswerJobAsync(conversation, question.Id, priority, null, clock.GetUtcNow(), buildPrompt, token);
-            await transaction.CommitAsync(token);
-            db.ChangeTracker.Clear();
-            return (AcceptedMessage?)new AcceptedMessage(question, generation, null, prompt);
-        }, cancellationToken);
-
-    /// <summary>
-    /// Adds the job that answers <paramref name="questionId"/>, marks the conversation active (and titles it), and stores
-    /// the job's prompt, built once the job is written, since the prompt ends with the question. The caller commits.
-    /// </summary>
-    private async Task<(Generation Generation, IReadOnlyList<ChatTurn> Prompt)> AddAnswerJobAsync(
-        Conversation conversation,
-        Guid questionId,
-        JobPriority priority,
-        string? newTitle,
-        DateTimeOffset now,
-        Func<CancellationToken, Task<IReadOnlyList<ChatTurn>>> buildPrompt,
-        CancellationToken token)
+    /// <summary>Stores the user's message; the first one also gives the conversation its title, returned when set.</summary>
+    public async Task<(Message Message, string? NewTitle)> AddUserMessageAsync(
+        Conversation conversation, string text, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var waiting = await db.Generations.CountAsync(g => g.UserId == conversation.UserId && g.Status == GenerationStatus.Waiting, token);
+        var message = new Message
+        {
+            Id = Guid.CreateVersion7(now),
+            ConversationId = conversation.Id,
+            Role = "user",
+            Content = text,
+            Status = GenerationStatus.Completed,
+            CreatedAt = now,
+        };
+        var isFirst = !await db.Messages.AnyAsync(m => m.ConversationId == conversation.Id && m.Role == "user", cancellationToken);
+        db.Messages.Add(message);
+        await db.SaveChangesAsync(cancellationToken);
+        return (message, isFirst ? ConversationTitle.From(text) : null);
+    }
+
+    /// <summary>
+    /// "Regenerate": the conversation's last user message, with the answers after it deleted, to be answered again.
+    /// Null when the conversation has no user message yet.
+    /// </summary>
+    public async Task<Message?> ReopenLastQuestionAsync(Guid conversationId, CancellationToken cancellationToken)
+    {
+        var question = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == conversationId && m.Role == "user")
+            .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (question is not null)
+        {
+            await db.Messages
+                .Where(m => m.ConversationId == conversationId && m.Role == "assistant" && m.CreatedAt >= question.CreatedAt)
+                .ExecuteDeleteAsync(cancellationToken);
+        }
+        return question;
+    }
+
+    /// <summary>
+    /// Adds the job that answers <paramref name="questionId"/> (its prompt comes with <see cref="SavePromptAsync"/>) and
+    /// marks the conversation active, with <paramref name="newTitle"/> when given.
+    /// </summary>
+    public async Task<Generation> AddAnswerJobAsync(
+        Conversation conversation, Guid questionId, JobPriority priority, string? newTitle, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var waiting = await db.Generations.CountAsync(g => g.UserId == conversation.UserId && g.Status == GenerationStatus.Waiting, cancellationToken);
         var generation = new Generation
         {
             Id = Guid.CreateVersion7(now),
@@ -142,17 +99,21 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
             Status = GenerationStatus.Waiting,
             CreatedAt = now,
         };
-        var tracked = await db.Conversations.FirstAsync(c => c.Id == conversation.Id, token);
+        var tracked = await db.Conversations.FirstAsync(c => c.Id == conversation.Id, cancellationToken);
         tracked.Title = newTitle ?? tracked.Title;
         tracked.UpdatedAt = now;
         tracked.Status = ConversationStatus.Active;
         db.Generations.Add(generation);
-        await db.SaveChangesAsync(token);
+        await db.SaveChangesAsync(cancellationToken);
+        return generation;
+    }
 
-        var prompt = await buildPrompt(token);
+    /// <summary>Stores the prompt with its job, so the job can be queued again from the row alone.</summary>
+    public async Task SavePromptAsync(Generation generation, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken)
+    {
         generation.PendingPrompt = PendingJob.SerializePrompt(prompt);
-        await db.SaveChangesAsync(token);
-        return (generation, prompt);
+        await db.Generations.Where(g => g.Id == generation.Id)
+            .ExecuteUpdateAsync(set => set.SetProperty(g => g.PendingPrompt, generation.PendingPrompt), cancellationToken);
     }
 
     /// <summary>
@@ -196,8 +157,3 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         db.Conversations.Where(c => c.Id == conversationId)
             .ExecuteUpdateAsync(set => set.SetProperty(c => c.Status, ConversationStatus.Completed), CancellationToken.None);
 }
-
-public sealed record AcceptedMessage(Message Message, Generation Generation, string? NewTitle, IReadOnlyList<ChatTurn> Prompt);
-
-/// <summary>The stored message, or (when it had to wait for the last answer) the job of the answer still in progress.</summary>
-public sealed record TurnAcceptance(AcceptedMessage? Accepted, Guid? AnswerInProgress);

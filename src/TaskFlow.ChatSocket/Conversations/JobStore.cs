@@ -64,6 +64,14 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
                 .SetProperty(g => g.Status, g => g.Status == GenerationStatus.Waiting ? GenerationStatus.Processing : g.Status)
                 .SetProperty(g => g.StartedAt, startedAt), cancellationToken);
 
+    /// <summary>The conversation's newest job that has not ended, if any: its last message is still queued or answered.</summary>
+    public Task<Guid?> UnfinishedJobAsync(Guid conversationId, CancellationToken cancellationToken) =>
+        db.Generations.AsNoTracking()
+            .Where(g => g.ConversationId == conversationId && g.FinishedAt == null)
+            .OrderByDescending(g => g.CreatedAt)
+            .Select(g => (Guid?)g.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+
     /// <summary>The newest job of a conversation, and whether it has ended: a reconnecting client is attached to it.</summary>
     public async Task<(Guid Id, bool Finished)?> LatestGenerationAsync(Guid conversationId, CancellationToken cancellationToken)
     {

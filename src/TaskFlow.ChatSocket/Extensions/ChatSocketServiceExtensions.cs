@@ -44,6 +44,8 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddScoped<ConversationStore>();
         builder.Services.AddScoped<JobStore>();
         builder.Services.AddScoped<PromptBuilder>();
+        builder.Services.AddScoped<ChatUnitOfWork>();
+        builder.Services.AddScoped<TurnAcceptor>();
         builder.Services.AddSingleton<TokenCounter>();
         builder.Services.AddSingleton<ChatMetrics>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ChatMetrics>());

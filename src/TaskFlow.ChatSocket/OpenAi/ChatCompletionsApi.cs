@@ -5,8 +5,6 @@ using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Generations;
 using TaskFlow.ChatSocket.Identity;
 using TaskFlow.ChatSocket.Models;
-using TaskFlow.ChatSocket.Queue;
-using TaskFlow.ChatSocket.Streaming;
 using TaskFlow.ChatSocket.Turns;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Streaming;
@@ -35,7 +33,7 @@ public static class ChatCompletionsApi
 
     private static async Task CompleteAsync(
         HttpContext http, TurnSubmitter submitter, ModelCatalogReader catalog, GenerationRelays relays, AnswerOutcomes outcomes,
-        JobStore store, GenerationCanceller canceller, IOptions<ChatOptions> settings, TimeProvider clock)
+        IOptions<ChatOptions> settings, TimeProvider clock)
     {
         var (request, invalid) = await CompletionRequestReader.ReadAsync(http, settings.Value);
         if (invalid is not null)
@@ -90,8 +88,9 @@ public static class ChatCompletionsApi
                         writer.Restart();
                         break;
                     case AiToken token when !await writer.TokenAsync(token.Token):
-                        await relay.StopAsync();
-                        await AbandonDivergedRetryAsync(generationId, model.Id, writer, relay.ShownTokens, store, canceller, clock);
+                        var abandoned = await outcomes.AbandonDivergedRetryAsync(relay, model.Id, writer.SentContent);
+                        await writer.FailAsync(StatusCodes.Status502BadGateway, abandoned.ErrorMessage!, OpenAiErrors.ServerError,
+                            ErrorCodes.RetryDiverged.ToLowerInvariant());
                         return;
                     case AiError failure:
                         await writer.FailAsync(StatusCodes.Status503ServiceUnavailable, failure.Error, OpenAiErrors.ServerError, failure.Code.ToLowerInvariant());
@@ -130,20 +129,6 @@ public static class ChatCompletionsApi
         {
             await writer.FinishAsync(end.InputTokens ?? 0, end.OutputTokens ?? reply.TokenCount, end.FinishReason ?? GenerationOptions.FinishReasons.Stop);
         }
-    }
-
-    /// <summary>
-    /// The model failed mid-answer and its retry began differently from what the client already streamed. Stops the
-    /// call, stores what the client got as failed, and tells the client to ask again.
-    /// </summary>
-    private static async Task AbandonDivergedRetryAsync(
-        Guid generationId, string modelId, CompletionWriter writer, int tokens, JobStore store, GenerationCanceller canceller, TimeProvider clock)
-    {
-        const string message = "The model failed mid-answer and its retry answered differently from the text already sent; send the request again.";
-        await canceller.CancelAsync(generationId, GenerationControl.ReasonCancelled);
-        await store.SaveReplyAsync(new ReplyFinished(generationId, Guid.Empty, modelId, GenerationStatus.Failed, writer.SentContent, tokens,
-            null, null, ErrorCodes.RetryDiverged, message, clock.GetUtcNow()), CancellationToken.None);
-        await writer.FailAsync(502, message, "server_error", ErrorCodes.RetryDiverged.ToLowerInvariant());
     }
 
     /// <summary>TaskFlow's error codes as the HTTP status and error type OpenAI clients expect.</summary>

@@ -38,13 +38,30 @@ public sealed class AnswerOutcomes(
         {
             return null;
         }
+        // Stored before the worker hears of it: the worker's own ReplyFinished, with the tokens made after the stop,
+        // then finds the job closed, and the stored answer stays what the user saw.
+        var reply = relay.ToReply(conversationId, model, reason, clock.GetUtcNow());
+        await RecordAsync(reply);
         await canceller.CancelAsync(relay.GenerationId, reason);
         if (!relay.Started)
         {
             await board.RemoveAsync(relay.GenerationId);
         }
-        var reply = relay.ToReply(conversationId, model, reason, clock.GetUtcNow());
+        return reply;
+    }
+
+    /// <summary>
+    /// The model failed mid-answer and its retry began differently from what the client already got, which a client that
+    /// cannot take back text (the /v1 API) cannot show: the call is stopped, and what the client got is stored as failed.
+    /// </summary>
+    public async Task<ReplyFinished> AbandonDivergedRetryAsync(GenerationRelay relay, string model, string sentContent)
+    {
+        await relay.StopAsync();
+        var reply = new ReplyFinished(relay.GenerationId, Guid.Empty, model, GenerationStatus.Failed, sentContent, relay.ShownTokens, null, null,
+            ErrorCodes.RetryDiverged, "The model failed mid-answer and its retry answered differently from the text already sent; send the request again.",
+            clock.GetUtcNow());
         await RecordAsync(reply);
+        await canceller.CancelAsync(relay.GenerationId, GenerationControl.ReasonCancelled);
         return reply;
     }
 

@@ -18,7 +18,7 @@ namespace TaskFlow.ChatSocket.Turns;
 public sealed class TurnSubmitter(
     ConversationStore store,
     JobStore jobs,
-    PromptBuilder prompts,
+    TurnAcceptor acceptor,
     ModelCatalogReader catalog,
     JobDispatcher dispatcher,
     IOptions<ChatOptions> options,
@@ -152,9 +152,7 @@ public sealed class TurnSubmitter(
                 conversation = await store.CreateAsync(userId, model.Id, model.Provider, cancellationToken);
                 newModel = model;
             }
-            var conversationId = conversation.Id;
-            var acceptance = await store.AcceptUserMessageAsync(conversation, text, priority, afterLastAnswer,
-                token => prompts.BuildAsync(conversationId, token), cancellationToken);
+            var acceptance = await acceptor.AcceptUserMessageAsync(conversation, text, priority, afterLastAnswer, cancellationToken);
             if (acceptance.AnswerInProgress is { } unanswered)
             {
                 return SubmitResult.Failed(new(ErrorCodes.GenerationInProgress,
@@ -188,8 +186,7 @@ public sealed class TurnSubmitter(
             {
                 return SubmitResult.Failed(tooMany, conversation);
             }
-            var conversationId = conversation.Id;
-            accepted = await store.AcceptRegenerationAsync(conversation, priority, token => prompts.BuildAsync(conversationId, token), cancellationToken);
+            accepted = await acceptor.AcceptRegenerationAsync(conversation, priority, cancellationToken);
         }
         catch (Exception ex) when (ex is DbException or RetryLimitExceededException)
         {

@@ -24,7 +24,8 @@ namespace TaskFlow.Tests.Fakes;
 /// <c>[[cut-times:K:N]]</c> the first K attempts stop after N tokens the way Ollama reports a crashed model runner: an
 /// <c>{"error": …}</c> line in a 200 stream, and no final <c>done</c> line,
 /// <c>[[endless-first]]</c> a first attempt that streams until the caller abandons it, <c>[[empty]]</c> a finished answer with no text,
-/// <c>[[nul]]</c> an answer that begins with U+0000, <c>[[hold:KEY]]</c> an answer that waits for <see cref="Release"/>.
+/// <c>[[nul]]</c> an answer that begins with U+0000, <c>[[hold:KEY]]</c> an answer that waits for <see cref="Release"/>,
+/// <c>[[retry-differs]]</c> (Ollama only) a retry that begins differently from the first attempt.
 /// </summary>
 public sealed partial class FakeModelServer : IAsyncDisposable
 {
@@ -196,6 +197,11 @@ public sealed partial class FakeModelServer : IAsyncDisposable
         }
         var delay = TimeSpan.FromMilliseconds(Marker(lastUser, "delay") ?? 0);
         var (tokens, finishReason) = Generate(ReplyTo(lastUser), request.Body, ollama: true);
+        // [[retry-differs]]: a retry answers differently from the attempt before it, as a sampling model does.
+        if (attempt > 1 && lastUser.Contains("[[retry-differs]]", StringComparison.Ordinal))
+        {
+            tokens = [.. tokens.Prepend("Once more:")];
+        }
         var cut = CutRegex().Match(lastUser) is { Success: true } cutMatch && attempt <= int.Parse(cutMatch.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
             ? int.Parse(cutMatch.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)
             : (int?)null;

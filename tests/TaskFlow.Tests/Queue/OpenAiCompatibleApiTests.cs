@@ -59,6 +59,34 @@ public sealed class OpenAiCompatibleApiTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public async Task A_streamed_completion_whose_retry_answers_differently_ends_in_an_error_and_keeps_what_was_sent()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        using var http = new HttpClient { BaseAddress = stack.Gateway };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", await CreateKeyAsync(user));
+        // Two tokens reach the client, the model dies, and its retry begins with other words: a /v1 client cannot take
+        // text back, so the answer ends with an error instead of a text that splices two attempts.
+        const string question = "diverge after a crash [[cut-times:1:2]] [[retry-differs]]";
+        using var response = await http.PostAsJsonAsync("/v1/chat/completions",
+            new { model = FakeModelServer.ModelName, stream = true, messages = new[] { new { role = "user", content = question } } });
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e["data: ".Length..]).ToList();
+        Assert.Equal("[DONE]", events[^1]);
+        var error = JsonDocument.Parse(events[^2]).RootElement.GetProperty("error");
+        Assert.Equal("retry_diverged", error.GetProperty("code").GetString());
+        var sent = string.Concat(events.SkipLast(2).Select(e => JsonDocument.Parse(e).RootElement.GetProperty("choices")[0])
+            .Select(choice => choice.GetProperty("delta").TryGetProperty("content", out var content) ? content.GetString() : ""));
+        Assert.Equal(string.Concat(FakeModelServer.ReplyTo(question).Take(2)), sent);
+
+        var job = (await user.Http.GetFromJsonAsync<JsonElement>("/api/jobs")).GetProperty("jobs").EnumerateArray()
+            .Single(j => j.GetProperty("kind").GetString() == "completion");
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Equal("RETRY_DIVERGED", job.GetProperty("errorCode").GetString());
+    }
+
+    [Fact]
     public async Task A_streaming_client_that_leaves_mid_answer_stops_the_model_call()
     {
         using var user = await TestUser.SignUpAsync(stack);

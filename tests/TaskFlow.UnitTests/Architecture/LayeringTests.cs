@@ -35,6 +35,28 @@ public sealed class LayeringTests
             .Check(ChatSocket.Value);
 
     /// <summary>
+    /// Stores persist and nothing else: no store method takes a delegate that could call back into business logic
+    /// (a turn's writes are made one unit by ChatUnitOfWork, driven from the use case), and no store knows a use case.
+    /// </summary>
+    [Fact]
+    public void Stores_take_no_callbacks_and_know_no_use_case()
+    {
+        var stores = ChatSocketAssembly.GetTypes().Where(t => t.IsPublic && t.Name.EndsWith("Store", StringComparison.Ordinal)).ToList();
+        Assert.Contains(stores, t => t == typeof(TaskFlow.ChatSocket.Conversations.ConversationStore));
+        Assert.Contains(stores, t => t == typeof(TaskFlow.ChatSocket.Conversations.JobStore));
+        var callbacks = stores
+            .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly))
+            .Where(m => m.GetParameters().Any(p => typeof(Delegate).IsAssignableFrom(p.ParameterType)))
+            .Select(m => $"{m.DeclaringType!.Name}.{m.Name}");
+        Assert.Empty(callbacks);
+
+        Types().That().HaveNameEndingWith("Store").And().ResideInNamespace("TaskFlow.ChatSocket.Conversations").Should()
+            .NotDependOnAny(Types().That().ResideInNamespace("TaskFlow.ChatSocket.Turns")
+                .Or().HaveFullName(typeof(TaskFlow.ChatSocket.Conversations.PromptBuilder).FullName!))
+            .Check(ChatSocket.Value);
+    }
+
+    /// <summary>
     /// One writer per shared fact: the queue board is ChatSocket's (QueueBoardWriter, which QueuePositions reads); the
     /// worker says it took a job with a message instead of touching the board.
     /// </summary>
