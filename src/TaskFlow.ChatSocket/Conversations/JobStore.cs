@@ -106,8 +106,8 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
     private static readonly TimeSpan ShowingPatience = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Stores the assistant's answer exactly once, whoever gets there first (the socket that streamed it or the
-    /// result consumer), and closes the job. Returns false if it was already stored or the conversation is gone.
+    /// Stores the assistant's answer exactly once, however often its writer (AnswerOutcomes) is told of it, and closes
+    /// the job. Returns false if it was already stored or the conversation is gone.
     /// </summary>
     public async Task<bool> SaveReplyAsync(ReplyFinished reply, CancellationToken cancellationToken)
     {
@@ -126,18 +126,25 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
                 """, cancellationToken);
         }
 
-        var closed = await db.Generations
-            .Where(g => g.Id == reply.GenerationId && g.FinishedAt == null)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(g => g.Status, reply.Status)
-                .SetProperty(g => g.ErrorCode, reply.ErrorCode)
-                .SetProperty(g => g.ErrorMessage, reply.ErrorMessage)
-                .SetProperty(g => g.FinishedAt, now), cancellationToken);
-        if (closed > 0)
+        if (await CloseAsync(reply.GenerationId, reply.Status, reply.ErrorCode, reply.ErrorMessage, now, cancellationToken))
         {
             await db.Conversations.Where(c => c.Id == reply.ConversationId)
                 .ExecuteUpdateAsync(set => set.SetProperty(c => c.UpdatedAt, now), cancellationToken);
         }
         return inserted > 0;
     }
+
+    /// <summary>A job that could not be queued ends as failed, with no answer: nobody will ever answer it.</summary>
+    public Task FailUnqueuedAsync(Guid generationId, string errorCode, string errorMessage, CancellationToken cancellationToken) =>
+        CloseAsync(generationId, GenerationStatus.Failed, errorCode, errorMessage, clock.GetUtcNow(), cancellationToken);
+
+    private async Task<bool> CloseAsync(
+        Guid generationId, string status, string? errorCode, string? errorMessage, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await db.Generations
+            .Where(g => g.Id == generationId && g.FinishedAt == null)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(g => g.Status, status)
+                .SetProperty(g => g.ErrorCode, errorCode)
+                .SetProperty(g => g.ErrorMessage, errorMessage)
+                .SetProperty(g => g.FinishedAt, now), cancellationToken) > 0;
 }

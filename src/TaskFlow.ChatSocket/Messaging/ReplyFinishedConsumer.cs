@@ -1,22 +1,17 @@
 using MassTransit;
-using TaskFlow.ChatSocket.Conversations;
-using TaskFlow.ChatSocket.Queue;
+using TaskFlow.ChatSocket.Turns;
 using TaskFlow.Contracts.Chat;
 
 namespace TaskFlow.ChatSocket.Messaging;
 
 /// <summary>
-/// Stores every finished answer, whether or not a socket was watching. One queue shared by all replicas, so one
-/// of them handles each result; the store's insert is idempotent, so redelivery and the socket's own write are harmless.
-/// A job that ends is off the queue board too, even one no worker ever started (skipped because it was cancelled).
+/// The worker's result reaches <see cref="AnswerOutcomes"/>, whether or not a client followed the answer. One queue
+/// shared by all replicas, so one of them handles each result.
 /// </summary>
-public sealed class ReplyFinishedConsumer(QueueBoardWriter board, JobStore store) : IConsumer<ReplyFinished>
+public sealed class ReplyFinishedConsumer(AnswerOutcomes outcomes) : IConsumer<ReplyFinished>
 {
-    public async Task Consume(ConsumeContext<ReplyFinished> context)
-    {
-        await board.RemoveAsync(context.Message.GenerationId);
-        await store.SaveReplyAsync(context.Message, context.CancellationToken);
-    }
+    public Task Consume(ConsumeContext<ReplyFinished> context) =>
+        outcomes.WorkerResultAsync(context.Message, context.CancellationToken);
 }
 
 public sealed class ReplyFinishedConsumerDefinition : ConsumerDefinition<ReplyFinishedConsumer>

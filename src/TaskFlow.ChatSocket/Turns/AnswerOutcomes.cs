@@ -7,9 +7,11 @@ using TaskFlow.Contracts.Streaming;
 namespace TaskFlow.ChatSocket.Turns;
 
 /// <summary>
-/// How an answer a client follows comes to its end: it finished by itself (the worker's end entry), or the user
-/// stopped it (cancel, or a new message). Either way the result is stored before the client is told, so a reload shows
-/// what the client saw.
+/// The one writer of a job's stored answer. An answer a client follows ends here when it finished by itself (the
+/// worker's end entry) or the user stopped it (cancel, or a new message), and is stored before the client is told, so
+/// a reload shows what the client saw. Every answer also ends here through the worker's result on the bus
+/// (<see cref="WorkerResultAsync"/>), which stores the ones nobody followed, or whose follower could not reach the
+/// database; for the rest the job is closed already and the result changes nothing.
 /// </summary>
 public sealed class AnswerOutcomes(
     IServiceScopeFactory scopes,
@@ -63,6 +65,17 @@ public sealed class AnswerOutcomes(
         await RecordAsync(reply);
         await canceller.CancelAsync(relay.GenerationId, GenerationControl.ReasonCancelled);
         return reply;
+    }
+
+    /// <summary>
+    /// The worker's result: the job is off the queue board (even one no worker started, skipped as cancelled), and its
+    /// answer is stored unless it was already. Throws while the database is away, so the bus delivers it again.
+    /// </summary>
+    public async Task WorkerResultAsync(ReplyFinished reply, CancellationToken cancellationToken)
+    {
+        await board.RemoveAsync(reply.GenerationId);
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<JobStore>().SaveReplyAsync(reply, cancellationToken);
     }
 
     /// <summary>A suggested question is a job of its own, not part of the conversation: it closes like any job.</summary>

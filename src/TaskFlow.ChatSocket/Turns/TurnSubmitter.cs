@@ -104,8 +104,7 @@ public sealed class TurnSubmitter(
 
         if (!await QueueAsync(generation, prompt, cancellationToken, options))
         {
-            await jobs.SaveReplyAsync(new ReplyFinished(generation.Id, Guid.Empty, model, GenerationStatus.Failed, "", 0, null, null,
-                ErrorCodes.QueueUnavailable, "The job queue is unreachable.", clock.GetUtcNow()), CancellationToken.None);
+            await jobs.FailUnqueuedAsync(generation.Id, ErrorCodes.QueueUnavailable, "The job queue is unreachable.", CancellationToken.None);
             return new DetachedJob(null, new(ErrorCodes.QueueUnavailable, "The job queue is unreachable. Try again in a moment."));
         }
         return new DetachedJob(generation, null);

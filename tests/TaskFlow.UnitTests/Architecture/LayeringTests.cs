@@ -7,7 +7,8 @@ using static ArchUnitNET.Fluent.ArchRuleDefinition;
 namespace TaskFlow.UnitTests.Architecture;
 
 /// <summary>
-/// ChatSocket's folders depend on each other one way (docs/architecture.md): adapters (Sockets, Api, OpenAi) on the
+/// ChatSocket's folders depend on each other one way (docs/architecture.md): adapters (Sockets, Api, OpenAi, and
+/// Messaging for the bus) on the
 /// use cases (Turns) and the relay (Generations), those on the stores and the infrastructure beneath, never back.
 /// </summary>
 public sealed class LayeringTests
@@ -31,7 +32,8 @@ public sealed class LayeringTests
         Types().That().ResideInNamespace(layer).Should()
             .NotDependOnAny(Types().That().ResideInNamespaceOrBelow("TaskFlow.ChatSocket.Sockets")
                 .Or().ResideInNamespace("TaskFlow.ChatSocket.Api")
-                .Or().ResideInNamespace("TaskFlow.ChatSocket.OpenAi"))
+                .Or().ResideInNamespace("TaskFlow.ChatSocket.OpenAi")
+                .Or().ResideInNamespace("TaskFlow.ChatSocket.Messaging"))
             .Check(ChatSocket.Value);
 
     /// <summary>
@@ -53,6 +55,24 @@ public sealed class LayeringTests
         Types().That().HaveNameEndingWith("Store").And().ResideInNamespace("TaskFlow.ChatSocket.Conversations").Should()
             .NotDependOnAny(Types().That().ResideInNamespace("TaskFlow.ChatSocket.Turns")
                 .Or().HaveFullName(typeof(TaskFlow.ChatSocket.Conversations.PromptBuilder).FullName!))
+            .Check(ChatSocket.Value);
+    }
+
+    /// <summary>
+    /// One writer of a job's stored answer: AnswerOutcomes, whichever way it hears that the answer ended (the adapter
+    /// that followed it, or the worker's result on the bus).
+    /// </summary>
+    [Fact]
+    public void Only_AnswerOutcomes_stores_an_answer()
+    {
+        var jobStore = typeof(TaskFlow.ChatSocket.Conversations.JobStore);
+        var saving = MethodMembers().That().AreDeclaredIn(jobStore)
+            .And().HaveNameStartingWith(nameof(TaskFlow.ChatSocket.Conversations.JobStore.SaveReplyAsync))
+            .Or().HaveNameStartingWith(nameof(TaskFlow.ChatSocket.Conversations.JobStore.TrySaveReplyBeforeShowingAsync));
+        // Async methods' state machines are types of their own, named after the class.
+        Types().That().CallAny(saving).Should()
+            .HaveFullNameStartingWith(typeof(TaskFlow.ChatSocket.Turns.AnswerOutcomes).FullName!)
+            .OrShould().HaveFullNameStartingWith(jobStore.FullName!)
             .Check(ChatSocket.Value);
     }
 
