@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.WebSockets;
 using System.Text.Json;
 
@@ -10,12 +11,18 @@ public sealed class BenchUser : IAsyncDisposable
     private readonly ClientWebSocket _socket = new();
     private readonly byte[] _buffer = new byte[64 * 1024];
 
-    private BenchUser()
+    private readonly Uri _gateway;
+    private readonly CookieContainer _cookies;
+
+    private BenchUser(Uri gateway, CookieContainer cookies)
     {
+        _gateway = gateway;
+        _cookies = cookies;
     }
 
     /// <param name="model">The model of the user's conversation; null for the deployment's default.</param>
-    public static async Task<BenchUser> SignUpAsync(Uri gateway, string? model, CancellationToken cancellationToken)
+    /// <param name="greeting">Whether a new socket is greeted; a benchmark that times its own turns declines.</param>
+    public static async Task<BenchUser> SignUpAsync(Uri gateway, string? model, CancellationToken cancellationToken, bool greeting = true)
     {
         var cookies = new CookieContainer();
         using var http = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = gateway };
@@ -27,16 +34,40 @@ public sealed class BenchUser : IAsyncDisposable
             throw new InvalidOperationException($"Signing up failed with HTTP {(int)response.StatusCode}.");
         }
 
-        var user = new BenchUser();
-        user._socket.Options.Cookies = cookies;
-        var socketUri = new UriBuilder(gateway)
-        {
-            Scheme = gateway.Scheme == "https" ? "wss" : "ws",
-            Path = "/ws",
-            Query = model is null ? "" : $"model={Uri.EscapeDataString(model)}",
-        }.Uri;
-        await user._socket.ConnectAsync(socketUri, cancellationToken);
+        var user = new BenchUser(gateway, cookies);
+        var query = string.Join('&', new[] { model is null ? null : $"model={Uri.EscapeDataString(model)}", greeting ? null : "greeting=false" }.OfType<string>());
+        await user.ConnectAsync(user._socket, query, cancellationToken);
         return user;
+    }
+
+    /// <summary>Another socket of this user, opened and left idle (without the greeting); the caller disposes it.</summary>
+    public async Task<ClientWebSocket> OpenIdleSocketAsync(CancellationToken cancellationToken)
+    {
+        var socket = new ClientWebSocket();
+        await ConnectAsync(socket, "greeting=false", cancellationToken);
+        return socket;
+    }
+
+    /// <summary>A key for the OpenAI-compatible API, created as the settings page does.</summary>
+    public async Task<string> CreateApiKeyAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient(new HttpClientHandler { CookieContainer = _cookies }) { BaseAddress = _gateway };
+        using var response = await http.PostAsync("/api/keys", JsonContent.Create(new { name = "benchmark" }), cancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        return body.RootElement.GetProperty("key").GetString()!;
+    }
+
+    private Task ConnectAsync(ClientWebSocket socket, string query, CancellationToken cancellationToken)
+    {
+        socket.Options.Cookies = _cookies;
+        var socketUri = new UriBuilder(_gateway)
+        {
+            Scheme = _gateway.Scheme == "https" ? "wss" : "ws",
+            Path = "/ws",
+            Query = query,
+        }.Uri;
+        return socket.ConnectAsync(socketUri, cancellationToken);
     }
 
     public Task SendAsync(object clientEvent, CancellationToken cancellationToken) =>

@@ -6,11 +6,29 @@ namespace TaskFlow.Benchmark;
 public sealed record BenchmarkOptions(
     string Scenario, Uri Gateway, int Users, int Turns, string? Model, string Priority, TimeSpan Duration, TimeSpan TurnTimeout)
 {
+    /// <summary>Whether <c>--gateway</c> named a running deployment (the pipeline benchmark then starts none).</summary>
+    public bool GatewayGiven { get; init; }
+
+    /// <summary>Whether <c>--turns</c> was given (the pipeline benchmark's default is smaller than chat's).</summary>
+    public bool TurnsGiven { get; init; }
+
+    /// <summary>The pipeline benchmark's concurrent chats per load level.</summary>
+    public IReadOnlyList<int> Levels { get; init; } = [1, 10, 50, 100];
+
+    public Pipeline.AnswerProfile Answer { get; init; } = new(500, 100, TimeSpan.Zero);
+
+    public int IdleSockets { get; init; } = 1000;
+
+    public int ModelPort { get; init; } = 11500;
+
     public const string Usage = """
         usage: dotnet run --project tools/TaskFlow.Benchmark -c Release -- <scenario> [options]
 
         scenarios:
           chat        N users chat at once through the gateway's WebSocket (needs a running TaskFlow, e.g. ./run.sh)
+          pipeline    the same answers from a paced model server directly and through TaskFlow (WebSocket and /v1), per
+                      load level: first-token time added, whole-answer ratio, turns/s, CPU per token, memory per socket.
+                      Starts the model server and TaskFlow (./run.sh on port 5300) itself unless --gateway is given
           redaction   the Telemetry service's PII redactor on a mix of texts
           context     the ChatSocket's token counting and context window on a long conversation
           micro       redaction and context
@@ -22,6 +40,13 @@ public sealed record BenchmarkOptions(
           --model ID         model id (default: the deployment's default model)
           --priority P       high, medium or low (default medium)
           --turn-timeout S   seconds before a turn counts as timed out (default 120)
+        pipeline options (and --gateway, --turns: answers per chat and level, default 2):
+          --levels L,L,...   concurrent chats per load level (default 1,10,50,100)
+          --tokens N         tokens per answer (default 500)
+          --rate R           tokens per second, 0 for an instant model (default 100)
+          --first-token-ms M the model's delay before its first token (default 0)
+          --idle-sockets N   sockets opened and left idle to measure memory per socket, 0 to skip (default 1000)
+          --model-port P     the model server's port (default 11500; with --gateway, TaskFlow must use this server)
         micro options:
           --seconds S        measuring time per case (default 3)
         """;
@@ -36,7 +61,7 @@ public sealed record BenchmarkOptions(
             options = options with { Scenario = rest[0] };
             rest.RemoveAt(0);
         }
-        if (options.Scenario is not ("chat" or "redaction" or "context" or "micro"))
+        if (options.Scenario is not ("chat" or "pipeline" or "redaction" or "context" or "micro"))
         {
             error = $"unknown scenario '{options.Scenario}'";
             return false;
@@ -53,13 +78,13 @@ public sealed record BenchmarkOptions(
             switch (rest[i])
             {
                 case "--gateway" when Uri.TryCreate(value, UriKind.Absolute, out var gateway) && gateway.Scheme is "http" or "https":
-                    options = options with { Gateway = gateway };
+                    options = options with { Gateway = gateway, GatewayGiven = true };
                     break;
                 case "--users" when Positive(value, 1000) is { } users:
                     options = options with { Users = users };
                     break;
                 case "--turns" when Positive(value, 1000) is { } turns:
-                    options = options with { Turns = turns };
+                    options = options with { Turns = turns, TurnsGiven = true };
                     break;
                 case "--model":
                     options = options with { Model = value };
@@ -70,6 +95,24 @@ public sealed record BenchmarkOptions(
                 case "--turn-timeout" when Positive(value, 3600) is { } seconds:
                     options = options with { TurnTimeout = TimeSpan.FromSeconds(seconds) };
                     break;
+                case "--levels" when ParseLevels(value) is { } levels:
+                    options = options with { Levels = levels };
+                    break;
+                case "--tokens" when Positive(value, 100_000) is { } tokens:
+                    options = options with { Answer = options.Answer with { Tokens = tokens } };
+                    break;
+                case "--rate" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate is >= 0 and <= 1_000_000:
+                    options = options with { Answer = options.Answer with { TokensPerSecond = rate } };
+                    break;
+                case "--first-token-ms" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var delay) && delay <= 600_000:
+                    options = options with { Answer = options.Answer with { FirstTokenDelay = TimeSpan.FromMilliseconds(delay) } };
+                    break;
+                case "--idle-sockets" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var sockets) && sockets <= 100_000:
+                    options = options with { IdleSockets = sockets };
+                    break;
+                case "--model-port" when Positive(value, 65535) is { } port:
+                    options = options with { ModelPort = port };
+                    break;
                 case "--seconds" when Positive(value, 600) is { } seconds:
                     options = options with { Duration = TimeSpan.FromSeconds(seconds) };
                     break;
@@ -79,6 +122,12 @@ public sealed record BenchmarkOptions(
             }
         }
         return true;
+    }
+
+    private static int[]? ParseLevels(string text)
+    {
+        var levels = text.Split(',').Select(part => Positive(part.Trim(), 10_000)).ToArray();
+        return levels.Length > 0 && levels.All(level => level is not null) ? [.. levels.Select(level => level!.Value)] : null;
     }
 
     private static int? Positive(string text, int max) =>

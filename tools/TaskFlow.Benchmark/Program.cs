@@ -11,6 +11,7 @@ if (!BenchmarkOptions.TryParse(args, out var options, out var error))
 return options.Scenario switch
 {
     "chat" => await ChatLoad.RunAsync(options),
+    "pipeline" => await TaskFlow.Benchmark.Pipeline.PipelineBenchmark.RunAsync(options),
     "redaction" => MicroBenchmarks.Redaction(options.Duration, Console.Out),
     "context" => MicroBenchmarks.Context(options.Duration, Console.Out),
     _ => MicroBenchmarks.Redaction(options.Duration, Console.Out) + MicroBenchmarks.Context(options.Duration, Console.Out),

@@ -40,15 +40,17 @@ public sealed class AnswerOutcomes(
         {
             return null;
         }
-        // Stored before the worker hears of it: the worker's own ReplyFinished, with the tokens made after the stop,
-        // then finds the job closed, and the stored answer stays what the user saw.
+        // What the user saw is on its way to the database before the worker hears of the stop, whose own result (with the tokens
+        // it made after the stop) must then travel through RabbitMQ and finds the job closed. The stop does not wait
+        // for the database: a slow one must not keep the model generating.
         var reply = relay.ToReply(conversationId, model, reason, clock.GetUtcNow());
-        await RecordAsync(reply);
+        var storing = RecordAsync(reply);
         await canceller.CancelAsync(relay.GenerationId, reason);
         if (!relay.Started)
         {
             await board.RemoveAsync(relay.GenerationId);
         }
+        await storing;
         return reply;
     }
 
@@ -62,8 +64,9 @@ public sealed class AnswerOutcomes(
         var reply = new ReplyFinished(relay.GenerationId, Guid.Empty, model, GenerationStatus.Failed, sentContent, relay.ShownTokens, null, null,
             ErrorCodes.RetryDiverged, "The model failed mid-answer and its retry answered differently from the text already sent; send the request again.",
             clock.GetUtcNow());
-        await RecordAsync(reply);
+        var storing = RecordAsync(reply);
         await canceller.CancelAsync(relay.GenerationId, GenerationControl.ReasonCancelled);
+        await storing;
         return reply;
     }
 

@@ -91,8 +91,9 @@ public sealed class GenerationStreamSession(
 
     /// <summary>
     /// A command on the wire when Redis restarts fails at once, though Redis may have applied it; commands sent after
-    /// that wait for the reconnect. So a quick restart costs one write, and is tried again (after checking that Redis
-    /// did not take it) instead of failing the whole answer, which would make the user watch it start over.
+    /// that wait for the reconnect, and the first ones after it may be told Redis is still loading its data. So a quick
+    /// restart costs a write or two, tried again (after checking that Redis did not take it) instead of failing the
+    /// whole answer, which would make the user watch it start over.
     /// Redis away for longer ends in a timeout, which is not caught: the job is run again once Redis is back.
     /// </summary>
     private static async Task WhenReconnectedAsync(Func<Task> write, Func<Task<bool>>? alreadyDone = null)
@@ -107,7 +108,7 @@ public sealed class GenerationStreamSession(
                 }
                 return;
             }
-            catch (RedisConnectionException) when (tries < MaxWriteTries)
+            catch (Exception ex) when (RedisFailure.IsRestarting(ex) && tries < MaxWriteTries)
             {
                 await Task.Delay(ReconnectPause * tries);
             }

@@ -71,11 +71,10 @@ public sealed class OpenAiCompatibleApiTests(TaskFlowStack stack)
             new { model = FakeModelServer.ModelName, stream = true, messages = new[] { new { role = "user", content = question } } });
         var body = await response.Content.ReadAsStringAsync();
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"HTTP {(int)response.StatusCode}: {body}");
         var events = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e["data: ".Length..]).ToList();
-        Assert.Equal("[DONE]", events[^1]);
-        var error = JsonDocument.Parse(events[^2]).RootElement.GetProperty("error");
-        Assert.Equal("retry_diverged", error.GetProperty("code").GetString());
+        Assert.True(events is [.., "[DONE]"] && events[^2].Contains("\"retry_diverged\"", StringComparison.Ordinal),
+            $"the stream should end with the retry_diverged error, then [DONE]; model attempts: {stack.Model.AttemptsFor(question)}; stream: {body}");
         var sent = string.Concat(events.SkipLast(2).Select(e => JsonDocument.Parse(e).RootElement.GetProperty("choices")[0])
             .Select(choice => choice.GetProperty("delta").TryGetProperty("content", out var content) ? content.GetString() : ""));
         Assert.Equal(string.Concat(FakeModelServer.ReplyTo(question).Take(2)), sent);

@@ -1,4 +1,5 @@
 using TaskFlow.Benchmark;
+using TaskFlow.Benchmark.Pipeline;
 
 namespace TaskFlow.UnitTests.Benchmarks;
 
@@ -25,6 +26,8 @@ public sealed class BenchmarkCommandTests
     [InlineData(new[] { "chat", "--gateway", "ftp://x" }, "bad option or value: --gateway ftp://x")]
     [InlineData(new[] { "stress" }, "unknown scenario 'stress'")]
     [InlineData(new[] { "chat", "--turns" }, "--turns needs a value")]
+    [InlineData(new[] { "pipeline", "--levels", "1,,2" }, "bad option or value: --levels 1,,2")]
+    [InlineData(new[] { "pipeline", "--rate", "-1" }, "bad option or value: --rate -1")]
     public void Bad_options_are_refused_with_what_is_wrong(string[] args, string error)
     {
         Assert.False(BenchmarkOptions.TryParse(args, out _, out var message));
@@ -36,5 +39,38 @@ public sealed class BenchmarkCommandTests
     {
         Assert.True(BenchmarkOptions.TryParse(["chat", "--users", "5", "--priority", "high", "--model", "qwen3"], out var options, out _));
         Assert.Equal((5, 5, "high", "qwen3", new Uri("http://localhost:5100")), (options.Users, options.Turns, options.Priority, options.Model, options.Gateway));
+    }
+
+    [Fact]
+    public void Pipeline_options_describe_the_model_and_the_load()
+    {
+        Assert.True(BenchmarkOptions.TryParse(["pipeline", "--levels", "1,20", "--tokens", "20", "--rate", "0", "--first-token-ms", "5", "--idle-sockets", "0"],
+            out var options, out _));
+        Assert.Equal([1, 20], options.Levels);
+        Assert.Equal(new AnswerProfile(20, 0, TimeSpan.FromMilliseconds(5)), options.Answer);
+        Assert.Equal((0, false, false), (options.IdleSockets, options.GatewayGiven, options.TurnsGiven));
+        Assert.Equal(options.Answer, AnswerProfile.Find($"any question {options.Answer.Marker} at all"));
+    }
+
+    /// <summary>The benchmark's model server and its clients agree on both protocols, as they must for "direct" to mean anything.</summary>
+    [Fact]
+    public async Task The_paced_model_server_streams_every_token_on_both_protocols()
+    {
+        await using var server = await PacedModelServer.StartAsync(port: 0);
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        var profile = new AnswerProfile(8, 400, TimeSpan.FromMilliseconds(10));
+        var prompt = $"hello {profile.Marker}";
+
+        var ollama = await AnswerClients.OllamaAsync(http, prompt, profile, CancellationToken.None);
+        var openAi = await AnswerClients.OpenAiAsync(http, "any-key", prompt, profile, CancellationToken.None);
+
+        foreach (var timing in new[] { ollama, openAi })
+        {
+            Assert.Null(timing.Error);
+            Assert.Equal(8, timing.Tokens);
+            // Paced from the request's arrival: the last token is not due before 10 ms + 7 × 2.5 ms.
+            Assert.True(timing.Whole >= profile.DueAt(7), $"the answer took {timing.Whole}");
+        }
+        Assert.Equal(2, server.Answers);
     }
 }

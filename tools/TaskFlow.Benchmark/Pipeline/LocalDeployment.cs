@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace TaskFlow.Benchmark.Pipeline;
+
+/// <summary>
+/// TaskFlow started for the benchmark with <c>./run.sh</c> (the AppHost, as an operator runs it), on its own ports and
+/// data folder, pointed at the benchmark's model server. Stopped (SIGTERM, as Ctrl-C does) when disposed.
+/// </summary>
+public sealed class LocalDeployment : IAsyncDisposable
+{
+    /// <summary>Port of the benchmark's gateway, away from a TaskFlow the operator may run on 5100.</summary>
+    public const int GatewayPort = 5300;
+
+    private readonly Process _process;
+
+    private LocalDeployment(Process process, string log)
+    {
+        _process = process;
+        Log = log;
+    }
+
+    public Uri Gateway { get; } = new($"http://localhost:{GatewayPort}");
+
+    public string Log { get; }
+
+    /// <summary>What the benchmark changes from the production defaults, printed with the results.</summary>
+    public static IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
+    {
+        // One worker process takes every job at once: the queue never holds a job back, so only the pipeline is measured.
+        ["Inference__MaxConcurrentJobs"] = "200",
+        // Effectively off (the default, 10 calls a minute, protects a paid API, not a benchmark's own server).
+        ["Inference__RateLimitPerMinute"] = "1000000",
+        // Each simulated person sends turns back to back, faster than the flood guard lets a real one.
+        ["Chat__FloodLimit"] = "1000000",
+        // The idle-socket step opens many sockets per benchmark user.
+        ["Chat__MaxSocketsPerUser"] = "100000",
+        ["Chat__MaxOpenJobsPerUser"] = "1000",
+    };
+
+    public static async Task<LocalDeployment> StartAsync(PacedModelServer model, CancellationToken cancellationToken)
+    {
+        var root = RepositoryRoot();
+        var log = Path.Combine(root, ".local", "benchmark-apphost.log");
+        Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+        var start = new ProcessStartInfo("bash", [Path.Combine(root, "run.sh")])
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["TASKFLOW_PORT"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["TASKFLOW_DASHBOARD_PORT"] = "15380";
+        start.Environment["TASKFLOW_CHAT"] = model.OllamaConnectionString;
+        start.Environment["TaskFlow__DataDirectory"] = Path.Combine(root, ".local", "benchmark");
+        foreach (var (key, value) in Settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        Console.WriteLine($"  starting TaskFlow with ./run.sh on port {GatewayPort} (build included; log: {log})");
+        var process = Process.Start(start) ?? throw new InvalidOperationException("./run.sh did not start.");
+        var writer = new StreamWriter(log) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deployment = new LocalDeployment(process, log);
+        try
+        {
+            await deployment.WaitUntilServingAsync(cancellationToken);
+        }
+        catch
+        {
+            await deployment.DisposeAsync();
+            throw;
+        }
+        return deployment;
+    }
+
+    private async Task WaitUntilServingAsync(CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = Gateway, Timeout = TimeSpan.FromSeconds(5) };
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromMinutes(10))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"./run.sh exited with code {_process.ExitCode}; see {Log}.");
+            }
+            try
+            {
+                using var response = await http.GetAsync(AccountForms.Register, cancellationToken);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    Console.WriteLine($"  TaskFlow answers after {waited.Elapsed.TotalSeconds:0} s");
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // Still building or starting.
+            }
+            if ((int)waited.Elapsed.TotalSeconds % 15 == 0)
+            {
+                Console.WriteLine($"  waiting for TaskFlow ({waited.Elapsed.TotalSeconds:0} s)");
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+        throw new TimeoutException($"TaskFlow did not answer at {Gateway} within 10 minutes; see {Log}.");
+    }
+
+    /// <summary>The folder holding <c>run.sh</c>: the benchmark runs from the repository, as its docs say.</summary>
+    private static string RepositoryRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "run.sh")) && File.Exists(Path.Combine(dir.FullName, "TaskFlow.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+        throw new InvalidOperationException("Run the benchmark from the TaskFlow repository (run.sh was not found), or pass --gateway.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            Console.WriteLine("  stopping TaskFlow");
+            // run.sh execs the AppHost, which on SIGTERM has DCP stop every service and server.
+            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                await _process.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        _process.Dispose();
+    }
+}

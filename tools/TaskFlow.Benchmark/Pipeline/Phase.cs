@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace TaskFlow.Benchmark.Pipeline;
+
+/// <summary>
+/// One way of asking (direct or through TaskFlow) at one load level: <c>chats</c> conversations at once, each asking
+/// its turns one after the other. Keeps the timings, the tokens and the service CPU the phase cost.
+/// </summary>
+public sealed class Phase(string name, bool throughTaskFlow)
+{
+    private readonly ConcurrentDictionary<string, int> _errors = new();
+    private int _tokens;
+    private int _answers;
+
+    public string Name { get; } = name;
+
+    public bool ThroughTaskFlow { get; } = throughTaskFlow;
+
+    public Figures FirstToken { get; } = new("first token", "ms");
+
+    public Figures Whole { get; } = new("whole answer", "ms");
+
+    public TimeSpan Elapsed { get; private set; }
+
+    public int Tokens => _tokens;
+
+    public int Answers => _answers;
+
+    public IReadOnlyDictionary<string, int> Errors => _errors;
+
+    /// <summary>CPU each service spent during the phase (empty when the services are not on this machine).</summary>
+    public Dictionary<string, TimeSpan> ServiceCpu { get; } = [];
+
+    public async Task RunAsync(int chats, int turns, Func<int, int, CancellationToken, Task<AnswerTiming>> ask, CancellationToken cancellationToken)
+    {
+        var before = ServiceUsage.Read();
+        var clock = Stopwatch.StartNew();
+        using var progress = new Timer(_ => Console.WriteLine(
+            $"    {Name}: {Volatile.Read(ref _answers)}/{chats * turns} answers after {clock.Elapsed.TotalSeconds:0} s"), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+        await Task.WhenAll(Enumerable.Range(0, chats).Select(async chat =>
+        {
+            for (var turn = 0; turn < turns && !cancellationToken.IsCancellationRequested; turn++)
+            {
+                AnswerTiming timing;
+                try
+                {
+                    timing = await ask(chat, turn, cancellationToken);
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException or System.Net.WebSockets.WebSocketException or System.Text.Json.JsonException)
+                {
+                    timing = new AnswerTiming(TimeSpan.Zero, TimeSpan.Zero, 0, ex.GetType().Name);
+                }
+                Record(timing);
+            }
+        }));
+        Elapsed = clock.Elapsed;
+        var after = ServiceUsage.Read();
+        foreach (var service in ServiceUsage.Names.Where(after.Has))
+        {
+            ServiceCpu[service] = after.CpuSince(before, service);
+        }
+    }
+
+    private void Record(AnswerTiming timing)
+    {
+        Interlocked.Increment(ref _answers);
+        Interlocked.Add(ref _tokens, timing.Tokens);
+        if (timing.Error is { } error)
+        {
+            _errors.AddOrUpdate(error, 1, (_, n) => n + 1);
+            return;
+        }
+        FirstToken.Add(timing.FirstToken.TotalMilliseconds);
+        Whole.Add(timing.Whole.TotalMilliseconds);
+    }
+
+    public static string Header =>
+        $"    {"",-30} {"answers",8} {"1st p50",9} {"1st p99",9} {"whole mean",11} {"whole p99",10} {"turns/s",8} {"tokens/s",9}  errors";
+
+    public string Row() => string.Create(CultureInfo.InvariantCulture,
+        $"    {Name,-30} {FirstToken.Count,8} {Ms(FirstToken.Percentile(50)),9} {Ms(FirstToken.Percentile(99)),9} {Ms(Whole.Mean()),11} {Ms(Whole.Percentile(99)),10} {Whole.Count / Elapsed.TotalSeconds,8:0.0} {Tokens / Elapsed.TotalSeconds,9:0}  {ErrorText()}");
+
+    /// <summary>CPU per relayed token of each service that spent any, e.g. "ChatSocket 80 µs".</summary>
+    public string CpuPerToken() => Tokens == 0 || ServiceCpu.Count == 0
+        ? "not measured (the services are not on this machine)"
+        : string.Join(", ", ServiceCpu.Where(s => s.Value > TimeSpan.Zero).Select(s =>
+            string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.TotalMicroseconds / Tokens:0.0} µs")));
+
+    private string ErrorText() => _errors.IsEmpty ? "0" : string.Join(", ", _errors.Select(e => $"{e.Key} × {e.Value}"));
+
+    public static string Ms(double value) => double.IsNaN(value) ? "–"
+        : value.ToString(Math.Abs(value) >= 100 ? "0" : Math.Abs(value) >= 10 ? "0.0" : "0.00", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.WebSockets;
+
+namespace TaskFlow.Benchmark.Pipeline;
+
+/// <summary>
+/// Does TaskFlow stay out of the model's way? The same answers from one paced model server, asked directly (Ollama's and
+/// the OpenAI API's streams) and through TaskFlow (the chat WebSocket, and <c>/v1</c> streaming), in one run, at each load
+/// level; then the memory an idle socket costs. What TaskFlow adds is the difference (first token) or the ratio (whole
+/// answer) against the direct figures of the same run.
+/// </summary>
+public static class PipelineBenchmark
+{
+    public static async Task<int> RunAsync(BenchmarkOptions options)
+    {
+        using var stopping = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopping.Cancel(); };
+        var turns = options.TurnsGiven ? options.Turns : 2;
+        var answer = options.Answer;
+        Console.WriteLine($"pipeline benchmark: {answer.Describe()}; {string.Join(", ", options.Levels)} chats at once, {turns} answers each");
+
+        await using var model = await PacedModelServer.StartAsync(options.ModelPort);
+        Console.WriteLine($"  model server at {model.BaseAddress} ({model.OllamaConnectionString})");
+        LocalDeployment? deployment = null;
+        try
+        {
+            if (options.GatewayGiven)
+            {
+                Console.WriteLine($"  TaskFlow at {options.Gateway}, as deployed (its settings are its own; its chat model must be {model.OllamaConnectionString})");
+            }
+            else
+            {
+                deployment = await LocalDeployment.StartAsync(model, stopping.Token);
+                Console.WriteLine("  settings changed from the production defaults: " + string.Join(", ", LocalDeployment.Settings.Select(s => $"{s.Key}={s.Value}")));
+            }
+            var gateway = deployment?.Gateway ?? options.Gateway;
+            var users = await SignUpAsync(gateway, options.Levels.Max(), stopping.Token);
+            try
+            {
+                var levels = new List<(int Chats, Phase[] Phases)>();
+                foreach (var chats in options.Levels)
+                {
+                    levels.Add((chats, await RunLevelAsync(model, gateway, users, chats, turns, answer, stopping.Token)));
+                }
+                var perSocket = options.IdleSockets > 0 ? await MeasureIdleSocketsAsync(users, options.IdleSockets, stopping.Token) : null;
+                Console.WriteLine();
+                Targets.Print(answer, levels, perSocket);
+                return levels.Any(level => level.Phases.Any(phase => phase.Errors.Count > 0)) ? 1 : 0;
+            }
+            finally
+            {
+                foreach (var user in users)
+                {
+                    await user.User.DisposeAsync();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or WebSocketException or InvalidOperationException or TimeoutException)
+        {
+            Console.Error.WriteLine($"The benchmark could not run: {ex.Message}");
+            return 1;
+        }
+        finally
+        {
+            if (deployment is not null)
+            {
+                await deployment.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<List<(BenchUser User, string Key)>> SignUpAsync(Uri gateway, int count, CancellationToken cancellationToken)
+    {
+        var users = new List<(BenchUser, string)>();
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in Enumerable.Range(0, count).Chunk(10))
+        {
+            users.AddRange(await Task.WhenAll(batch.Select(async _ =>
+            {
+                var user = await BenchUser.SignUpAsync(gateway, null, cancellationToken, greeting: false);
+                return (user, await user.CreateApiKeyAsync(cancellationToken));
+            })));
+            Console.WriteLine($"  signed up {users.Count}/{count} users (each with a socket and an API key)");
+        }
+        Console.WriteLine($"  sign-up took {clock.Elapsed.TotalSeconds:0.0} s");
+        return users;
+    }
+
+    private static async Task<Phase[]> RunLevelAsync(
+        PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int chats, int turns, AnswerProfile answer, CancellationToken cancellationToken)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"  {chats} chats at once × {turns} answers:");
+        // Enough connections for every chat at once: a pool that queued requests would measure the pool.
+        using var direct = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = chats + 1 }) { BaseAddress = model.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using var through = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = chats + 1 }) { BaseAddress = gateway, Timeout = Timeout.InfiniteTimeSpan };
+        string Prompt(int chat, int turn) => $"chat {chat + 1}, answer {turn + 1}, {chats} at once {answer.Marker}";
+        Phase[] phases =
+        [
+            new("direct, Ollama stream", false),
+            new("through TaskFlow, WebSocket", true),
+            new("direct, OpenAI stream", false),
+            new("through TaskFlow, /v1 stream", true),
+        ];
+        Func<int, int, CancellationToken, Task<AnswerTiming>>[] asks =
+        [
+            (chat, turn, token) => AnswerClients.OllamaAsync(direct, Prompt(chat, turn), answer, token),
+            (chat, turn, token) => AnswerClients.SocketAsync(users[chat].User, Prompt(chat, turn), answer, token),
+            (chat, turn, token) => AnswerClients.OpenAiAsync(direct, "direct", Prompt(chat, turn), answer, token),
+            (chat, turn, token) => AnswerClients.OpenAiAsync(through, users[chat].Key, Prompt(chat, turn), answer, token),
+        ];
+        Console.WriteLine(Phase.Header);
+        for (var i = 0; i < phases.Length; i++)
+        {
+            await phases[i].RunAsync(chats, turns, asks[i], cancellationToken);
+            Console.WriteLine(phases[i].Row());
+            // The jobs' results and inference logs are written after the last token: let them settle between phases.
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+        foreach (var phase in phases.Where(p => p.ThroughTaskFlow))
+        {
+            Console.WriteLine($"    CPU per relayed token, {phase.Name}: {phase.CpuPerToken()}");
+        }
+        return phases;
+    }
+
+    /// <summary>Opens <paramref name="count"/> more sockets over the users, leaves them idle, and divides what the gateway and ChatSocket grew by.</summary>
+    private static async Task<Dictionary<string, double>?> MeasureIdleSocketsAsync(List<(BenchUser User, string Key)> users, int count, CancellationToken cancellationToken)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"  idle sockets: opening {count}");
+        var before = ServiceUsage.Read();
+        if (!before.Has("Gateway") || !before.Has("ChatSocket"))
+        {
+            Console.WriteLine("    not measured: the gateway and ChatSocket are not on this machine");
+            return null;
+        }
+        var sockets = new List<ClientWebSocket>();
+        try
+        {
+            foreach (var batch in Enumerable.Range(0, count).Chunk(50))
+            {
+                sockets.AddRange(await Task.WhenAll(batch.Select(i => users[i % users.Count].User.OpenIdleSocketAsync(cancellationToken))));
+                if (sockets.Count % 1000 == 0 || sockets.Count == count)
+                {
+                    Console.WriteLine($"    {sockets.Count}/{count} open");
+                }
+            }
+            // Let lazily allocated buffers and the first lease renewals happen before reading the memory.
+            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
+            var after = ServiceUsage.Read();
+            var perSocket = new Dictionary<string, double>();
+            foreach (var service in new[] { "Gateway", "ChatSocket" })
+            {
+                perSocket[service] = after.ResidentGrowthSince(before, service) / 1024.0 / count;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {service}: {perSocket[service]:0.0} KB resident per open socket"));
+            }
+            return perSocket;
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                socket.Abort();
+                socket.Dispose();
+            }
+        }
+    }
+}

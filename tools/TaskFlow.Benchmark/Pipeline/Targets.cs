@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace TaskFlow.Benchmark.Pipeline;
+
+/// <summary>
+/// The summary: what TaskFlow added at each level, against the same answers taken directly, and the issue's targets for a
+/// 2-core machine, each said met or missed by how much. Targets whose load was not run are left out.
+/// </summary>
+public static class Targets
+{
+    public static void Print(AnswerProfile answer, IReadOnlyList<(int Chats, Phase[] Phases)> levels, IReadOnlyDictionary<string, double>? perSocket)
+    {
+        Console.WriteLine($"summary ({answer.Describe()}):");
+        Console.WriteLine($"  {"chats",6} {"path",10} {"+1st p50",10} {"+1st p99",10} {"whole ratio",12} {"turns/s",8} {"tokens/s",9}");
+        foreach (var (chats, phases) in levels)
+        {
+            foreach (var (through, direct, path) in new[] { (phases[1], phases[0], "WebSocket"), (phases[3], phases[2], "/v1") })
+            {
+                Console.WriteLine(Invariant(
+                    $"  {chats,6} {path,10} {Phase.Ms(Added(through, direct, 50)),10} {Phase.Ms(Added(through, direct, 99)),10} {Ratio(through, direct),12:0.000} {through.Whole.Count / through.Elapsed.TotalSeconds,8:0.0} {through.Tokens / through.Elapsed.TotalSeconds,9:0}"));
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("targets (2-core machine, WebSocket path):");
+        var paced = answer is { Tokens: 500, TokensPerSecond: 100 };
+        if (levels.FirstOrDefault(level => level.Chats == 1) is { Phases: { } one })
+        {
+            Check("1 chat: added first token p50 ≤ 15 ms", Added(one[1], one[0], 50), 15, "ms");
+            Check("1 chat: added first token p99 ≤ 50 ms", Added(one[1], one[0], 99), 50, "ms");
+        }
+        if (paced && levels.FirstOrDefault(level => level.Chats == 100) is { Phases: { } hundred })
+        {
+            Check("100 chats × 500 tokens at 100 tok/s: whole-answer ratio ≤ 1.05", Ratio(hundred[1], hundred[0]), 1.05, "");
+            Check("100 chats × 500 tokens at 100 tok/s: added first token p50 ≤ 100 ms", Added(hundred[1], hundred[0], 50), 100, "ms");
+        }
+        if (answer is { TokensPerSecond: 0 } && levels.Count > 0)
+        {
+            var rates = levels.Select(level => (level.Chats, Rate: level.Phases[1].Whole.Count / level.Phases[1].Elapsed.TotalSeconds)).ToList();
+            var peak = rates.MaxBy(rate => rate.Rate);
+            CheckAtLeast($"instant model: ≥ 300 turns/s sustained (peak at {peak.Chats} chats)", peak.Rate, 300, "turns/s");
+            if (rates[^1].Chats >= 2 * peak.Chats)
+            {
+                CheckAtLeast($"instant model: at {rates[^1].Chats} chats (≥ twice the peak's), ≥ 90 % of the peak", rates[^1].Rate / peak.Rate * 100, 90, "%");
+            }
+            else
+            {
+                Console.WriteLine($"  instant model under overload: not measured (the last level must be at least twice the peak's {peak.Chats} chats)");
+            }
+        }
+        if (perSocket is not null)
+        {
+            foreach (var (service, kb) in perSocket)
+            {
+                Check($"idle sockets: ≤ 40 KB each in {service}", kb, 40, "KB");
+            }
+        }
+    }
+
+    private static double Added(Phase through, Phase direct, double percentile) =>
+        through.FirstToken.Percentile(percentile) - direct.FirstToken.Percentile(percentile);
+
+    private static double Ratio(Phase through, Phase direct) => through.Whole.Mean() / direct.Whole.Mean();
+
+    private static void Check(string target, double value, double limit, string unit) =>
+        Console.WriteLine(double.IsNaN(value)
+            ? $"  {target}: not measured"
+            : value <= limit
+                ? Invariant($"  {target}: met ({value:0.###} {unit})")
+                : Invariant($"  {target}: MISSED ({value:0.###} {unit}, {value / limit:0.0}× the target)"));
+
+    private static void CheckAtLeast(string target, double value, double limit, string unit) =>
+        Console.WriteLine(double.IsNaN(value)
+            ? $"  {target}: not measured"
+            : value >= limit
+                ? Invariant($"  {target}: met ({value:0.#} {unit})")
+                : Invariant($"  {target}: MISSED ({value:0.#} {unit}, {value / limit * 100:0} % of the target)"));
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
