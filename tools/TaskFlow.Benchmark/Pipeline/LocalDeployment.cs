@@ -32,9 +32,9 @@ public sealed class LocalDeployment : IAsyncDisposable
         // Effectively off (the default, 10 calls a minute, protects a paid API, not a benchmark's own server).
         ["Inference__RateLimitPerMinute"] = "1000000",
         // Each simulated person sends turns back to back, faster than the flood guard lets a real one.
-        ["Chat__FloodLimit"] = "1000000",
+        ["Chat__FloodLimit"] = "10000",
         // The idle-socket step opens many sockets per benchmark user.
-        ["Chat__MaxSocketsPerUser"] = "100000",
+        ["Chat__MaxSocketsPerUser"] = "10000",
         ["Chat__MaxOpenJobsPerUser"] = "1000",
     };
 
@@ -61,8 +61,25 @@ public sealed class LocalDeployment : IAsyncDisposable
         Console.WriteLine($"  starting TaskFlow with ./run.sh on port {GatewayPort} (build included; log: {log})");
         var process = Process.Start(start) ?? throw new InvalidOperationException("./run.sh did not start.");
         var writer = new StreamWriter(log) { AutoFlush = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
+        void Keep(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            lock (writer)
+            {
+                writer.WriteLine(line);
+            }
+            // The AppHost's own word on a slow or failing start (a service that exits, one not healthy) is worth seeing.
+            if (line.Contains("still starting", StringComparison.Ordinal) || line.Contains("not healthy", StringComparison.Ordinal)
+                || line.Contains("exited on its own", StringComparison.Ordinal))
+            {
+                Console.WriteLine($"    [TaskFlow] {line.Trim()}");
+            }
+        }
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var deployment = new LocalDeployment(process, log);

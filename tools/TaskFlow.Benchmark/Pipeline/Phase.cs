@@ -33,12 +33,14 @@ public sealed class Phase(string name, bool throughTaskFlow)
     /// <summary>CPU each service spent during the phase (empty when the services are not on this machine).</summary>
     public Dictionary<string, TimeSpan> ServiceCpu { get; } = [];
 
-    public async Task RunAsync(int chats, int turns, Func<int, int, CancellationToken, Task<AnswerTiming>> ask, CancellationToken cancellationToken)
+    public async Task RunAsync(
+        int chats, int turns, Func<int, int, CancellationToken, Task<AnswerTiming>> ask, CancellationToken cancellationToken, bool progress = true)
     {
         var before = ServiceUsage.Read();
         var clock = Stopwatch.StartNew();
-        using var progress = new Timer(_ => Console.WriteLine(
-            $"    {Name}: {Volatile.Read(ref _answers)}/{chats * turns} answers after {clock.Elapsed.TotalSeconds:0} s"), null, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10));
+        var every = progress ? TimeSpan.FromSeconds(10) : Timeout.InfiniteTimeSpan;
+        using var ticker = new Timer(_ => Console.WriteLine(
+            $"    {Name}: {Volatile.Read(ref _answers)}/{chats * turns} answers after {clock.Elapsed.TotalSeconds:0} s"), null, every, every);
         await Task.WhenAll(Enumerable.Range(0, chats).Select(async chat =>
         {
             for (var turn = 0; turn < turns && !cancellationToken.IsCancellationRequested; turn++)

@@ -38,6 +38,7 @@ public static class PipelineBenchmark
             var users = await SignUpAsync(gateway, options.Levels.Max(), stopping.Token);
             try
             {
+                await WarmUpAsync(model, gateway, users, stopping.Token);
                 var levels = new List<(int Chats, Phase[] Phases)>();
                 foreach (var chats in options.Levels)
                 {
@@ -70,6 +71,19 @@ public static class PipelineBenchmark
         }
     }
 
+    /// <summary>
+    /// Every path once at a little load with a short answer, unrecorded: a fresh process compiles its code on first use
+    /// (and again, optimized, after a few calls), which would otherwise be counted as the first levels' cost.
+    /// </summary>
+    private static async Task WarmUpAsync(PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, CancellationToken cancellationToken)
+    {
+        Console.WriteLine();
+        Console.WriteLine("  warming up (every path, unrecorded)");
+        var clock = Stopwatch.StartNew();
+        await RunPhasesAsync(model, gateway, users, Math.Min(users.Count, 10), 5, new AnswerProfile(20, 0, TimeSpan.Zero), print: false, cancellationToken);
+        Console.WriteLine($"  warm-up took {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
     private static async Task<List<(BenchUser User, string Key)>> SignUpAsync(Uri gateway, int count, CancellationToken cancellationToken)
     {
         var users = new List<(BenchUser, string)>();
@@ -92,6 +106,13 @@ public static class PipelineBenchmark
     {
         Console.WriteLine();
         Console.WriteLine($"  {chats} chats at once × {turns} answers:");
+        return await RunPhasesAsync(model, gateway, users, chats, turns, answer, print: true, cancellationToken);
+    }
+
+    private static async Task<Phase[]> RunPhasesAsync(
+        PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int chats, int turns, AnswerProfile answer, bool print,
+        CancellationToken cancellationToken)
+    {
         // Enough connections for every chat at once: a pool that queued requests would measure the pool.
         using var direct = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = chats + 1 }) { BaseAddress = model.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         using var through = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = chats + 1 }) { BaseAddress = gateway, Timeout = Timeout.InfiniteTimeSpan };
@@ -110,15 +131,22 @@ public static class PipelineBenchmark
             (chat, turn, token) => AnswerClients.OpenAiAsync(direct, "direct", Prompt(chat, turn), answer, token),
             (chat, turn, token) => AnswerClients.OpenAiAsync(through, users[chat].Key, Prompt(chat, turn), answer, token),
         ];
-        Console.WriteLine(Phase.Header);
+        if (print)
+        {
+            Console.WriteLine(Phase.Header);
+        }
         for (var i = 0; i < phases.Length; i++)
         {
-            await phases[i].RunAsync(chats, turns, asks[i], cancellationToken);
+            await phases[i].RunAsync(chats, turns, asks[i], cancellationToken, progress: print);
+            if (!print)
+            {
+                continue;
+            }
             Console.WriteLine(phases[i].Row());
             // The jobs' results and inference logs are written after the last token: let them settle between phases.
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
         }
-        foreach (var phase in phases.Where(p => p.ThroughTaskFlow))
+        foreach (var phase in phases.Where(p => print && p.ThroughTaskFlow))
         {
             Console.WriteLine($"    CPU per relayed token, {phase.Name}: {phase.CpuPerToken()}");
         }
