@@ -136,24 +136,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     /// <summary>SIGTERM, as Ctrl-C in a background job or `kill` would send: the AppHost then has DCP stop everything.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            using (var kill = Process.Start("kill", ["-TERM", _pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            try
-            {
-                await _process.WaitForExitAsync(grace.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-        }
-
+        await TaskFlow.Benchmark.AppHostStop.TerminateAsync(_process, _pid, TimeSpan.FromSeconds(60));
         _process.Dispose();
     }
 

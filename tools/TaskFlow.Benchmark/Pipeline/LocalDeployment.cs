@@ -148,20 +148,8 @@ public sealed class LocalDeployment : IAsyncDisposable
         if (!_process.HasExited)
         {
             Console.WriteLine("  stopping TaskFlow");
-            // run.sh execs the AppHost, which on SIGTERM has DCP stop every service and server.
-            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            try
-            {
-                await _process.WaitForExitAsync(patience.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
+            // run.sh execs the AppHost: its pid is the AppHost's.
+            await AppHostStop.TerminateAsync(_process, _process.Id, TimeSpan.FromSeconds(60));
         }
         _process.Dispose();
     }
