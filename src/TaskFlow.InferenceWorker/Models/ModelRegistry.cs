@@ -39,7 +39,10 @@ public sealed class ModelRegistry
         {
             var inner = CreateClient(definition, options.Value, httpClients);
             var client = new ChatClientBuilder(inner)
-                .UseOpenTelemetry(loggerFactory, GenAiActivitySource)
+                // Prompts and answers stay out of traces: Aspire's development settings ask for them
+                // (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true), but the only copy TaskFlow keeps is Telemetry's
+                // inference log, with PII redacted.
+                .UseOpenTelemetry(loggerFactory, GenAiActivitySource, telemetry => telemetry.EnableSensitiveData = false)
                 .Build();
             var entry = new ModelEntry(definition, client);
             _entries.Add(definition.Id, entry);

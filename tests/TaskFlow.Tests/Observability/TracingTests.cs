@@ -45,6 +45,10 @@ public sealed class TracingTests(TaskFlowStack stack)
         var modelCall = Assert.Single(trace, s => s.Service == ServiceNames.InferenceWorker && s.Name.StartsWith("chat ", StringComparison.Ordinal));
         Assert.Equal(FakeModelServer.ModelName, modelCall.Attribute("gen_ai.request.model"));
         Assert.True(int.Parse(modelCall.Attribute("gen_ai.usage.output_tokens")!, CultureInfo.InvariantCulture) > 0);
+        // What the user said and what the model answered are in no span (the AppHost's development settings would put
+        // them in the GenAI one): the inference log, redacted, is their only copy outside the conversation.
+        Assert.DoesNotContain(trace.SelectMany(s => s.Attributes), attribute =>
+            attribute.Value?.Contains("trace me end to end", StringComparison.Ordinal) == true);
         Assert.Contains(trace, s => s.Service == ServiceNames.InferenceWorker && s.Name.StartsWith("POST", StringComparison.Ordinal));
         // The worker's consume span says which job it ran and how long it queued.
         var job = Assert.Single(trace, s => s.Service == ServiceNames.InferenceWorker && s.Attribute("taskflow.queue.wait_ms") is not null);
