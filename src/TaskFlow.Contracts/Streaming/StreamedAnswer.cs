@@ -26,7 +26,7 @@ public sealed class StreamedAnswer
                 break;
             case Kinds.Token:
                 _content.Append(entry.Text);
-                Tokens++;
+                Tokens += entry.Pieces;
                 break;
         }
     }

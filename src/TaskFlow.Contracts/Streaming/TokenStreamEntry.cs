@@ -20,7 +20,8 @@ public sealed record TokenStreamEntry(
     string? ErrorMessage,
     int? Attempt,
     long? DelayMs,
-    string? FinishReason = null)
+    string? FinishReason = null,
+    int Pieces = 1)
 {
     /// <summary>The status of a start entry: the first start of a job's answer.</summary>
     public const string Started = "started";
@@ -34,8 +35,14 @@ public sealed record TokenStreamEntry(
     public static IReadOnlyList<KeyValuePair<string, string>> Start(bool restarted) =>
         [new(Fields.Kind, Kinds.Start), new(Fields.Status, restarted ? Restarted : Started)];
 
-    public static IReadOnlyList<KeyValuePair<string, string>> Token(string text) =>
-        [new(Fields.Kind, Kinds.Token), new(Fields.Text, text)];
+    /// <summary>
+    /// The model's text, <paramref name="pieces"/> of its tokens in one entry: the worker writes the tokens that came
+    /// while its previous write was under way together, so a fast model costs a write per round trip, not per token.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> Token(string text, int pieces = 1) =>
+        pieces == 1
+            ? [new(Fields.Kind, Kinds.Token), new(Fields.Text, text)]
+            : [new(Fields.Kind, Kinds.Token), new(Fields.Text, text), new(Fields.Pieces, Number(pieces))];
 
     public static IReadOnlyList<KeyValuePair<string, string>> Retry(int attempt, TimeSpan delay, string errorCode) =>
         [new(Fields.Kind, Kinds.Retry), new(Fields.Attempt, Number(attempt)), new(Fields.DelayMs, Number((long)delay.TotalMilliseconds)), new(Fields.ErrorCode, errorCode)];
@@ -76,7 +83,8 @@ public sealed record TokenStreamEntry(
             Optional(Fields.ErrorMessage),
             (int?)Count(Fields.Attempt),
             Count(Fields.DelayMs),
-            Optional(Fields.FinishReason));
+            Optional(Fields.FinishReason),
+            Count(Fields.Pieces) is long pieces and > 0 ? (int)pieces : 1);
     }
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -34,6 +34,9 @@ public static class TokenStreamKeys
 
         /// <summary>On the end entry of a completed answer: "stop", or "length" when the token limit cut it.</summary>
         public const string FinishReason = "finish";
+
+        /// <summary>On a token entry that holds more than one of the model's tokens: how many (absent: one).</summary>
+        public const string Pieces = "n";
     }
 
     public static class Kinds

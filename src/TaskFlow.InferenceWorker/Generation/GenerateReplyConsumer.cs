@@ -201,6 +201,8 @@ public sealed class GenerateReplyConsumer(
                 tokens++;
                 await stream.AppendTokenAsync(text);
             }
+            // A write of the last tokens that failed is Redis failing during the call, as one mid-answer is.
+            await stream.TokensWrittenAsync();
             // Some clients end the stream quietly when their token is cancelled instead of throwing.
             consumeToken.ThrowIfCancellationRequested();
             timeout.Token.ThrowIfCancellationRequested();

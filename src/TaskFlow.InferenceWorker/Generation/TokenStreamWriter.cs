@@ -36,6 +36,14 @@ public sealed class GenerationStreamSession(
     private readonly RedisChannel _channel = RedisChannel.Literal(TokenStreamKeys.NotifyChannel(generationId));
     private long _sequence = sequence;
 
+    // Tokens not yet written, and the write that takes them. A monitor, not a Lock: the write's first part runs on the
+    // appending thread, inside the section that started it.
+    private readonly object _tokensGate = new();
+    private readonly System.Text.StringBuilder _pendingText = new();
+    private int _pendingTokens;
+    private bool _writingTokens;
+    private Task _tokenWrites = Task.CompletedTask;
+
     /// <summary>A previous attempt already wrote the end entry (the job was redelivered after it finished).</summary>
     public bool IsFinished { get; } = isFinished;
 
@@ -50,21 +58,84 @@ public sealed class GenerationStreamSession(
 
     public async Task StartAsync(bool restarted)
     {
+        await TokensWrittenAsync();
         await AppendAsync(TokenStreamEntry.Start(restarted));
         // A worker that dies mid-answer must not leave the stream behind forever.
         await WhenReconnectedAsync(() => database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd * 3));
     }
 
-    public Task RetryAsync(int attempt, TimeSpan delay, string errorCode) => AppendAsync(TokenStreamEntry.Retry(attempt, delay, errorCode));
+    public async Task RetryAsync(int attempt, TimeSpan delay, string errorCode)
+    {
+        await TokensWrittenAsync();
+        await AppendAsync(TokenStreamEntry.Retry(attempt, delay, errorCode));
+    }
 
-    public Task ThrottledAsync(TimeSpan wait) => AppendAsync(TokenStreamEntry.Throttled(wait));
+    public async Task ThrottledAsync(TimeSpan wait)
+    {
+        await TokensWrittenAsync();
+        await AppendAsync(TokenStreamEntry.Throttled(wait));
+    }
 
-    public Task AppendTokenAsync(string text) => AppendAsync(TokenStreamEntry.Token(text));
+    /// <summary>
+    /// A token goes to the stream at once when no write of tokens is under way; the ones that come while it is wait and
+    /// go together in the next entry. So a slow model still gets one entry (and one notification) per token, at human
+    /// reading speed nothing is batched, and a fast one, or a busy machine, costs a write per round trip instead of per
+    /// token. The caller does not wait for Redis: a write that failed fails the next call (or <see cref="EndAsync"/>).
+    /// </summary>
+    public Task AppendTokenAsync(string text)
+    {
+        lock (_tokensGate)
+        {
+            if (_tokenWrites.IsFaulted)
+            {
+                return _tokenWrites;
+            }
+            _pendingText.Append(text);
+            _pendingTokens++;
+            if (!_writingTokens)
+            {
+                _writingTokens = true;
+                _tokenWrites = WritePendingTokensAsync();
+            }
+            return Task.CompletedTask;
+        }
+    }
 
     public async Task EndAsync(string status, long? inputTokens, long? outputTokens, ModelError? error, string? finishReason = null)
     {
+        await TokensWrittenAsync();
         await AppendAsync(TokenStreamEntry.End(status, inputTokens, outputTokens, error?.Code, error?.UserMessage, finishReason));
         await WhenReconnectedAsync(() => database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd));
+    }
+
+    private async Task WritePendingTokensAsync()
+    {
+        while (true)
+        {
+            string text;
+            int tokens;
+            lock (_tokensGate)
+            {
+                if (_pendingTokens == 0)
+                {
+                    _writingTokens = false;
+                    return;
+                }
+                (text, tokens) = (_pendingText.ToString(), _pendingTokens);
+                _pendingText.Clear();
+                _pendingTokens = 0;
+            }
+            await AppendAsync(TokenStreamEntry.Token(text, tokens));
+        }
+    }
+
+    /// <summary>Every token appended so far is in the stream (or its write's failure is thrown): entries keep their order.</summary>
+    public Task TokensWrittenAsync()
+    {
+        lock (_tokensGate)
+        {
+            return _tokenWrites;
+        }
     }
 
     private async Task AppendAsync(IReadOnlyList<KeyValuePair<string, string>> fields)

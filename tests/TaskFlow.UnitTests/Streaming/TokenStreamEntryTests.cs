@@ -38,6 +38,23 @@ public sealed class TokenStreamEntryTests
         Assert.Equal(new TokenStreamEntry(0, "", "", "", null, null, null, null, null, null), entry);
     }
 
+    /// <summary>Tokens that came while a write was under way share one entry; the answer still counts every token.</summary>
+    [Fact]
+    public void An_entry_of_several_tokens_counts_them_all()
+    {
+        var together = StreamEntries.Read(TokenStreamEntry.Token(" quick brown fox", 3));
+        Assert.Equal((TokenStreamKeys.Kinds.Token, " quick brown fox", 3), (together.Kind, together.Text, together.Pieces));
+        Assert.Equal(1, StreamEntries.Token("The").Pieces);
+        Assert.DoesNotContain(TokenStreamEntry.Token("The"), field => field.Key == TokenStreamKeys.Fields.Pieces);
+
+        var answer = new StreamedAnswer();
+        foreach (var entry in new[] { StreamEntries.Start(), StreamEntries.Token("The"), together })
+        {
+            answer.Apply(entry);
+        }
+        Assert.Equal(("The quick brown fox", 4), (answer.Content, answer.Tokens));
+    }
+
     [Fact]
     public void A_start_clears_the_answer_so_a_job_that_ran_again_is_not_told_twice()
     {

@@ -152,6 +152,10 @@ public static class AnswerClients
     public static string Expected(AnswerProfile profile) =>
         string.Concat(Enumerable.Range(0, profile.Tokens).Select(AnswerProfile.Token));
 
-    private static AnswerTiming Timing(TimeSpan? first, TimeSpan whole, int tokens, string text, AnswerProfile profile, string? error) =>
-        new(first ?? whole, whole, tokens, error ?? (text == Expected(profile) ? null : first is null ? "NO_TOKENS" : "TEXT_DIFFERS"));
+    /// <param name="tokens">Pieces received; a piece may hold several tokens (a stream entry holds those that came together).</param>
+    private static AnswerTiming Timing(TimeSpan? first, TimeSpan whole, int tokens, string text, AnswerProfile profile, string? error)
+    {
+        var complete = text == Expected(profile);
+        return new(first ?? whole, whole, complete ? profile.Tokens : tokens, error ?? (complete ? null : first is null ? "NO_TOKENS" : "TEXT_DIFFERS"));
+    }
 }
