@@ -88,8 +88,8 @@ public static class ChatCompletionsApi
                         writer.Restart();
                         break;
                     case AiToken token when !await writer.TokenAsync(token.Token):
-                        var abandoned = await outcomes.AbandonDivergedRetryAsync(relay, model.Id, writer.SentContent);
-                        await writer.FailAsync(StatusCodes.Status502BadGateway, abandoned.ErrorMessage!, OpenAiErrors.ServerError,
+                        var abandoned = await outcomes.AbandonDivergedRetryAsync(relay);
+                        await writer.FailAsync(StatusCodes.Status502BadGateway, abandoned, OpenAiErrors.ServerError,
                             ErrorCodes.RetryDiverged.ToLowerInvariant());
                         return;
                     case AiError failure:

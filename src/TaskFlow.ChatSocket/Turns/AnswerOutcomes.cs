@@ -56,18 +56,24 @@ public sealed class AnswerOutcomes(
 
     /// <summary>
     /// The model failed mid-answer and its retry began differently from what the client already got, which a client that
-    /// cannot take back text (the /v1 API) cannot show: the call is stopped, and what the client got is stored as failed.
+    /// cannot take back text (the /v1 API, whose jobs belong to no conversation) cannot show: the call is stopped, and the
+    /// job is failed, as the client is told, even if the retry had already finished.
     /// </summary>
-    public async Task<ReplyFinished> AbandonDivergedRetryAsync(GenerationRelay relay, string model, string sentContent)
+    public async Task<string> AbandonDivergedRetryAsync(GenerationRelay relay)
     {
+        const string message = "The model failed mid-answer and its retry answered differently from the text already sent; send the request again.";
         await relay.StopAsync();
-        var reply = new ReplyFinished(relay.GenerationId, Guid.Empty, model, GenerationStatus.Failed, sentContent, relay.ShownTokens, null, null,
-            ErrorCodes.RetryDiverged, "The model failed mid-answer and its retry answered differently from the text already sent; send the request again.",
-            clock.GetUtcNow());
-        var storing = RecordAsync(reply);
         await canceller.CancelAsync(relay.GenerationId, GenerationControl.ReasonCancelled);
-        await storing;
-        return reply;
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            await scope.ServiceProvider.GetRequiredService<JobStore>().FailAsToldAsync(relay.GenerationId, ErrorCodes.RetryDiverged, message, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException)
+        {
+            logger.LogWarning("Recording that generation {GenerationId} failed for its client failed: {Message}", relay.GenerationId, ex.Message);
+        }
+        return message;
     }
 
     /// <summary>
