@@ -13,6 +13,7 @@ namespace TaskFlow.ChatSocket.Conversations;
 /// </summary>
 public sealed class ConversationDeleter(
     ChatDbContext db,
+    ChatUnitOfWork unit,
     IConnectionMultiplexer redis,
     ConversationDeletionRelay relay,
     TimeProvider clock,
@@ -21,10 +22,8 @@ public sealed class ConversationDeleter(
     /// <summary>False when the user has no such conversation.</summary>
     public async Task<bool> DeleteAsync(Guid conversationId, string userId, CancellationToken cancellationToken)
     {
-        var generationIds = await db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        var generationIds = await unit.RunAsync(async token =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(token);
             var jobs = await db.Generations.Where(g => g.ConversationId == conversationId && g.UserId == userId)
                 .Select(g => g.Id).ToListAsync(token);
             if (await db.Conversations.Where(c => c.Id == conversationId && c.UserId == userId).ExecuteDeleteAsync(token) == 0)
@@ -39,8 +38,6 @@ public sealed class ConversationDeleter(
                 DeletedAt = clock.GetUtcNow(),
             });
             await db.SaveChangesAsync(token);
-            await transaction.CommitAsync(token);
-            db.ChangeTracker.Clear();
             return jobs;
         }, cancellationToken);
 

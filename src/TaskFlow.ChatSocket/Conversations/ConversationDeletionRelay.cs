@@ -61,10 +61,8 @@ public sealed class ConversationDeletionRelay(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        return await scope.ServiceProvider.GetRequiredService<ChatUnitOfWork>().RunAsync(async token =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(token);
             var deletions = await db.ConversationDeletions.FromSql($"""
                 SELECT * FROM chat.conversation_deletions
                 ORDER BY deleted_at
@@ -90,7 +88,6 @@ public sealed class ConversationDeletionRelay(
             }
 
             await db.SaveChangesAsync(token);
-            await transaction.CommitAsync(token);
             return published;
         }, cancellationToken);
     }

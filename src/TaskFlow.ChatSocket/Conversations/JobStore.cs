@@ -142,25 +142,18 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
     /// The client was told the job failed (<c>/v1</c>: a retry that began differently from the text it already had), so
     /// the job says so, even when the worker's result, sent the moment its retry ended, closed it as completed first.
     /// </summary>
-    public Task FailAsToldAsync(Guid generationId, string errorCode, string errorMessage, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        return db.Generations
-            .Where(g => g.Id == generationId)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(g => g.Status, GenerationStatus.Failed)
-                .SetProperty(g => g.ErrorCode, errorCode)
-                .SetProperty(g => g.ErrorMessage, errorMessage)
-                .SetProperty(g => g.FinishedAt, g => g.FinishedAt ?? now), cancellationToken);
-    }
+    public Task FailAsToldAsync(Guid generationId, string errorCode, string errorMessage, CancellationToken cancellationToken) =>
+        CloseAsync(generationId, GenerationStatus.Failed, errorCode, errorMessage, clock.GetUtcNow(), cancellationToken, evenIfClosed: true);
 
+    /// <summary>Ends the job with this outcome; only a job still open, unless <paramref name="evenIfClosed"/> (which keeps its end time).</summary>
     private async Task<bool> CloseAsync(
-        Guid generationId, string status, string? errorCode, string? errorMessage, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Guid generationId, string status, string? errorCode, string? errorMessage, DateTimeOffset now, CancellationToken cancellationToken,
+        bool evenIfClosed = false) =>
         await db.Generations
-            .Where(g => g.Id == generationId && g.FinishedAt == null)
+            .Where(g => g.Id == generationId && (evenIfClosed || g.FinishedAt == null))
             .ExecuteUpdateAsync(set => set
                 .SetProperty(g => g.Status, status)
                 .SetProperty(g => g.ErrorCode, errorCode)
                 .SetProperty(g => g.ErrorMessage, errorMessage)
-                .SetProperty(g => g.FinishedAt, now), cancellationToken) > 0;
+                .SetProperty(g => g.FinishedAt, g => g.FinishedAt ?? now), cancellationToken) > 0;
 }

@@ -43,10 +43,8 @@ public sealed class JobRedispatcher(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatDbContext>();
         var settings = options.Value;
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        var queued = await scope.ServiceProvider.GetRequiredService<ChatUnitOfWork>().RunAsync(async token =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(token);
             var cutoff = clock.GetUtcNow() - settings.RedispatchAfter;
             // Every job is stored with its prompt, which is cleared only once the job is queued.
             var jobs = await db.Generations.FromSql($"""
@@ -76,12 +74,12 @@ public sealed class JobRedispatcher(
             }
 
             await db.SaveChangesAsync(token);
-            await transaction.CommitAsync(token);
-            if (queued > 0)
-            {
-                logger.LogInformation("Queued {Count} job(s) that RabbitMQ had not confirmed", queued);
-            }
             return queued;
         }, cancellationToken);
+        if (queued > 0)
+        {
+            logger.LogInformation("Queued {Count} job(s) that RabbitMQ had not confirmed", queued);
+        }
+        return queued;
     }
 }
