@@ -2,6 +2,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddManagementPort();
 
 var app = builder.Build();
 
@@ -9,4 +10,5 @@ app.MapDefaultEndpoints();
 app.UseCrossSiteProtection();
 app.MapStatsApi();
 
-app.Run();
+// With --migrate: apply this service's schema migrations and exit (Kubernetes' migration job).
+return app.RunService(args);

@@ -2,6 +2,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddManagementPort();
 
 var app = builder.Build();
 
@@ -13,4 +14,5 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapRazorPages();
 
-app.Run();
+// With --migrate: apply this service's schema migrations and exit (Kubernetes' migration job).
+return app.RunService(args);

@@ -19,7 +19,7 @@ namespace TaskFlow.ChatSocket.Sockets;
 /// </summary>
 public sealed class ChatSession : IDisposable
 {
-    private const WebSocketCloseStatus ConversationNotFoundClose = (WebSocketCloseStatus)4404;
+    private const WebSocketCloseStatus ConversationNotFoundClose = (WebSocketCloseStatus)SocketCloseCodes.ConversationNotFound;
 
     private readonly WebSocket _socket;
     private readonly SessionRequest _request;
@@ -102,6 +102,13 @@ public sealed class ChatSession : IDisposable
             await _sender.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// This replica is stopping (a rollout, a scale-in): close with 1012, "service restart", after what is queued. The
+    /// page reconnects at once, through the gateway to a replica that stays, and resumes after its last token; the
+    /// answer itself goes on in the worker. The session ends when the client's close comes back.
+    /// </summary>
+    public void Drain() => _sender.CloseAfterQueued((WebSocketCloseStatus)SocketCloseCodes.ServiceRestart, "server restarting: reconnect");
 
     private async Task<bool> ResumeAsync(Guid conversationId)
     {

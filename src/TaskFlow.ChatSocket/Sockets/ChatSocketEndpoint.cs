@@ -20,10 +20,11 @@ public static partial class ChatSocketEndpoint
         return app;
     }
 
-    private const WebSocketCloseStatus TooManyConnectionsClose = (WebSocketCloseStatus)4429;
+    private const WebSocketCloseStatus TooManyConnectionsClose = (WebSocketCloseStatus)SocketCloseCodes.TooManyConnections;
 
     private static async Task HandleAsync(
-        HttpContext context, IOptions<ChatOptions> options, IOptions<SecurityOptions> security, ChatMetrics metrics, UserSocketLimiter limiter)
+        HttpContext context, IOptions<ChatOptions> options, IOptions<SecurityOptions> security, ChatMetrics metrics, UserSocketLimiter limiter,
+        IHostApplicationLifetime lifetime)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -55,6 +56,8 @@ public static partial class ChatSocketEndpoint
             return;
         }
         using var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, socket, request!);
+        // Stopping, the host waits for open requests (up to its shutdown timeout): a socket told to go ends at once.
+        using var draining = lifetime.ApplicationStopping.Register(session.Drain);
         metrics.SocketOpened();
         try
         {

@@ -19,13 +19,17 @@ internal sealed class InboundEvents(WebSocket socket, IEventSink sender, ChatOpt
     public async IAsyncEnumerable<ClientEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var buffer = new byte[options.MaxFrameBytes];
-        while (socket.State == WebSocketState.Open)
+        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
             var frame = await FrameReader.ReadAsync(socket, buffer, cancellationToken);
             switch (frame.Kind)
             {
                 case FrameKind.Close:
-                    await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    // Unless this side closed first (a draining replica), the client's close is answered.
+                    if (socket.State == WebSocketState.CloseReceived)
+                    {
+                        await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    }
                     yield break;
                 case FrameKind.TooLarge:
                     sender.Send(new AiError(null, ErrorCodes.MessageTooLarge,

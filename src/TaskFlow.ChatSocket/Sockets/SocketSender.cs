@@ -15,10 +15,21 @@ public sealed class SocketSender(WebSocket socket) : IEventSink, IAsyncDisposabl
 
     private readonly Channel<ServerEvent> _outbox = Channel.CreateUnbounded<ServerEvent>(new UnboundedChannelOptions { SingleReader = true });
     private Task? _loop;
+    private (WebSocketCloseStatus Status, string Reason)? _close;
 
     public void Start(CancellationToken cancellationToken) => _loop = WriteLoopAsync(cancellationToken);
 
     public void Send(ServerEvent serverEvent) => _outbox.Writer.TryWrite(serverEvent);
+
+    /// <summary>
+    /// Sends what is queued, then the close frame; what is sent after this is dropped (the client gets it from the
+    /// stream and the database when it reconnects). The close goes through the loop because a close frame is a send.
+    /// </summary>
+    public void CloseAfterQueued(WebSocketCloseStatus status, string reason)
+    {
+        _close ??= (status, reason);
+        _outbox.Writer.TryComplete();
+    }
 
     private async Task WriteLoopAsync(CancellationToken cancellationToken)
     {
@@ -32,6 +43,10 @@ public sealed class SocketSender(WebSocket socket) : IEventSink, IAsyncDisposabl
                 }
                 var bytes = JsonSerializer.SerializeToUtf8Bytes<object>(serverEvent, Json);
                 await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+            }
+            if (_close is { } close && socket.State == WebSocketState.Open)
+            {
+                await socket.CloseOutputAsync(close.Status, close.Reason, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or WebSocketException)

@@ -6,7 +6,8 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// A pooled DbContext on <c>ConnectionStrings:taskflowdb</c> through Aspire.Npgsql.EntityFrameworkCore.PostgreSQL (its
 /// health check, tracing and metrics), with each service's tables and migration history in its own schema, retries on
-/// transient faults and through a server restart, and migrations applied before the service starts serving.
+/// transient faults and through a server restart, and migrations applied (or, on
+/// Kubernetes, awaited) before the service starts serving: <see cref="DatabaseMigrations"/>.
 /// </summary>
 public static class PostgresClientExtensions
 {
@@ -39,6 +40,8 @@ public static class PostgresClientExtensions
             });
         // Aspire names the check after the context (ChatDbContext, IdentityDb, TelemetryDbContext).
         builder.Services.TagHealthCheck(typeof(TContext).Name, HealthTags.Ready);
+        builder.Services.AddSingleton<DatabaseMigration<TContext>>();
+        builder.Services.AddSingleton<IDatabaseMigration>(services => services.GetRequiredService<DatabaseMigration<TContext>>());
         builder.Services.AddHostedService<DatabaseMigrator<TContext>>();
         return builder;
     }

@@ -90,7 +90,11 @@ public sealed class OpenAiCompatibleApiTests(TaskFlowStack stack)
     public async Task A_streaming_client_that_leaves_mid_answer_stops_the_model_call()
     {
         using var user = await TestUser.SignUpAsync(stack);
-        using var client = ClientFor(await CreateKeyAsync(user));
+        // A client that leaves closes its connection. .NET's own HTTP client would otherwise keep it open for up to 2 s to
+        // read the rest of the response and reuse the connection (ResponseDrainTimeout), and TaskFlow can only notice a
+        // client gone when its connection is: on a busy machine the 2 s answer finished first (one CI run in five).
+        using var leavingTransport = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 });
+        using var client = ClientFor(stack, await CreateKeyAsync(user), FakeModelServer.ModelName, leavingTransport);
         const string question = "tell me slowly, I may leave [[delay:150]]";
         var received = "";
         using (var leaving = new CancellationTokenSource())
@@ -178,9 +182,13 @@ public sealed class OpenAiCompatibleApiTests(TaskFlowStack stack)
     private IChatClient ClientFor(string key) => ClientFor(stack, key, FakeModelServer.ModelName);
 
     /// <summary>The real OpenAI .NET client, as an <see cref="IChatClient"/>, pointed at TaskFlow's /v1 with a user's key.</summary>
-    internal static IChatClient ClientFor(TaskFlowStack stack, string key, string model) =>
+    internal static IChatClient ClientFor(TaskFlowStack stack, string key, string model, HttpClient? transport = null) =>
         new OpenAI.Chat.ChatClient(model, new ApiKeyCredential(key),
-            new OpenAIClientOptions { Endpoint = new Uri(stack.Gateway, "/v1") }).AsIChatClient();
+            new OpenAIClientOptions
+            {
+                Endpoint = new Uri(stack.Gateway, "/v1"),
+                Transport = transport is null ? null : new System.ClientModel.Primitives.HttpClientPipelineTransport(transport),
+            }).AsIChatClient();
 
     internal static async Task<string> CreateKeyAsync(TestUser user)
     {

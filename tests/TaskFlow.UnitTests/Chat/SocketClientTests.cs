@@ -1,5 +1,6 @@
 using Jint;
 using Jint.Native.Object;
+using TaskFlow.Contracts.Chat;
 
 namespace TaskFlow.UnitTests.Chat;
 
@@ -14,8 +15,8 @@ public sealed class SocketClientTests
 
     // A socket the test opens, drops and feeds; timers that fire when the test says.
     private const string Harness = """
-        import { ChatConnection, reconnectDelay, socketUrl, RECONNECT_MAX_MS } from "./chat/socket-client.js";
-        export { reconnectDelay, socketUrl, RECONNECT_MAX_MS };
+        import { ChatConnection, reconnectDelay, socketUrl, RECONNECT_MAX_MS, CONVERSATION_NOT_FOUND, SERVICE_RESTART, RESTART_SPREAD_MS } from "./chat/socket-client.js";
+        export { reconnectDelay, socketUrl, RECONNECT_MAX_MS, CONVERSATION_NOT_FOUND, SERVICE_RESTART, RESTART_SPREAD_MS };
         export const log = [];
         export const sockets = [];
         class ScriptedSocket {
@@ -142,6 +143,30 @@ public sealed class SocketClientTests
         Run("last().open(); last().drop(4404)");
         Assert.Equal("0", Run("timers.pending.size"));
         Assert.Equal("false", Run("connection.isWaiting"));
+    }
+
+    [Fact]
+    public void A_replica_that_goes_away_is_left_at_once_for_another_within_the_spread_and_without_backoff()
+    {
+        Run("connection.connect(0); last().open(); see(23)");
+        // Earlier failures do not lengthen the wait after a restart.
+        Run("last().drop(1006); timers.fire(); last().drop(1006); timers.fire(); last().open()");
+
+        Run($"last().drop({SocketCloseCodes.ServiceRestart})");
+
+        Assert.Equal("1000", Run("timers.fire()"));
+        Assert.Equal("ws://chat/ws?lastSeq=23", Run("last().url"));
+        Assert.Equal("2000", Run("RESTART_SPREAD_MS"));
+        // Failing after the restart backs off from the start as usual.
+        Run("last().drop(1006)");
+        Assert.Equal("500", Run("timers.fire()"));
+    }
+
+    [Fact]
+    public void The_page_reads_the_close_codes_the_server_sends()
+    {
+        Assert.Equal(SocketCloseCodes.ServiceRestart.ToString(System.Globalization.CultureInfo.InvariantCulture), Run("SERVICE_RESTART"));
+        Assert.Equal(SocketCloseCodes.ConversationNotFound.ToString(System.Globalization.CultureInfo.InvariantCulture), Run("CONVERSATION_NOT_FOUND"));
     }
 
     [Fact]

@@ -5,8 +5,12 @@
 export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_MAX_MS = 10_000;
 
-// Closed by the server because the conversation does not exist: the ai_error before it already said so.
-const CONVERSATION_NOT_FOUND = 4404;
+// Close codes (TaskFlow.Contracts' SocketCloseCodes). The conversation does not exist: the ai_error before it said so.
+export const CONVERSATION_NOT_FOUND = 4404;
+// The server's replica is going away (a rollout, a scale-in): reconnect now, to one that stays. Every page it held
+// gets this at once, so each waits a random part of RESTART_SPREAD_MS rather than all arriving together.
+export const SERVICE_RESTART = 1012;
+export const RESTART_SPREAD_MS = 2_000;
 const OPEN = 1; // WebSocket.OPEN, which exists only in browsers
 
 // What the person asked for is held while the socket opens and sent then. Typing state is only worth anything live,
@@ -80,6 +84,11 @@ export class ChatConnection {
       this.#socket = null;
       if (event.code === CONVERSATION_NOT_FOUND) return;
       if (!this.#opened) this.#on.closedBeforeOpen?.();
+      if (event.code === SERVICE_RESTART) {
+        this.#attempt = 0;
+        this.#scheduleReconnect(Math.round(this.#random() * RESTART_SPREAD_MS));
+        return;
+      }
       this.#scheduleReconnect();
     };
     socket.onmessage = (event) => {
@@ -134,9 +143,8 @@ export class ChatConnection {
   }
 
   // A reconnect in the middle of an answer says which token it saw last, so the server replays only the rest.
-  #scheduleReconnect() {
+  #scheduleReconnect(delay = reconnectDelay(this.#attempt++, this.#random)) {
     this.#clearTimer();
-    const delay = reconnectDelay(this.#attempt++, this.#random);
     this.#timer = this.#timers.setTimeout(() => {
       this.#timer = null;
       this.connect(this.#resumeSeq());

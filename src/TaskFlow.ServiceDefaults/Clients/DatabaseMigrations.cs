@@ -1,0 +1,172 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Who brings a service's database schema up to date (<c>Database:Migrations</c>). One process (a local run) applies
+/// its migrations itself; on Kubernetes a rollout's one migration job applies them (<c>--migrate</c>, see
+/// <see cref="DatabaseMigrations.RunService"/>) and the replicas only wait for it, so no two replicas race to change
+/// the schema.
+/// </summary>
+public enum MigrationMode
+{
+    /// <summary>Apply pending migrations at start-up, before the service listens (local runs, the AppHost).</summary>
+    Apply,
+
+    /// <summary>Apply none; wait at start-up until the migration job has applied them all.</summary>
+    Wait,
+}
+
+public static class DatabaseMigrations
+{
+    public const string ModeKey = "Database:Migrations";
+
+    /// <summary>The command-line switch that applies the migrations and exits, without serving anything.</summary>
+    public const string MigrateSwitch = "--migrate";
+
+    internal static readonly ActivitySource Source = new("TaskFlow.Migrations");
+
+    public static MigrationMode Mode(IConfiguration configuration)
+    {
+        var raw = configuration[ModeKey];
+        if (string.IsNullOrWhiteSpace(raw))
+        {
+            return MigrationMode.Apply;
+        }
+        // By name only: Enum.TryParse would take "1" for Wait.
+        return Enum.GetNames<MigrationMode>().FirstOrDefault(name => string.Equals(name, raw.Trim(), StringComparison.OrdinalIgnoreCase)) is { } known
+            ? Enum.Parse<MigrationMode>(known)
+            : throw new InvalidOperationException(
+                $"{ModeKey} is '{raw}': set Database__Migrations to Apply (this process migrates at start-up) or Wait (a migration job does; start it with {MigrateSwitch}).");
+    }
+
+    /// <summary>
+    /// Runs the service, or with <c>--migrate</c> on its command line applies its schema's migrations and returns
+    /// (exit code 0 when they are applied, 1 with the reason otherwise): the rollout's migration job. Nothing is
+    /// started for <c>--migrate</c>: no listener, no bus, no background work.
+    /// </summary>
+    public static int RunService(this WebApplication app, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(args);
+        if (!args.Contains(MigrateSwitch, StringComparer.Ordinal))
+        {
+            app.Run();
+            return 0;
+        }
+
+        var migrations = app.Services.GetServices<IDatabaseMigration>().ToList();
+        if (migrations.Count == 0)
+        {
+            app.Logger.LogInformation("{Service} has no database schema: nothing to migrate", app.Environment.ApplicationName);
+            return 0;
+        }
+        try
+        {
+            foreach (var migration in migrations)
+            {
+                migration.ApplyAsync(app.Lifetime.ApplicationStopping).GetAwaiter().GetResult();
+            }
+            return 0;
+        }
+        catch (Exception ex)
+        {
+            app.Logger.LogError("Migrating failed: {Message}. Is PostgreSQL reachable with ConnectionStrings__taskflowdb, and may that user create tables?", ex.Message);
+            return 1;
+        }
+    }
+}
+
+/// <summary>One DbContext's migrations, applied (with retries while PostgreSQL is unreachable) or waited for.</summary>
+internal interface IDatabaseMigration
+{
+    string Name { get; }
+
+    Task ApplyAsync(CancellationToken cancellationToken);
+
+    Task WaitUntilAppliedAsync(CancellationToken cancellationToken);
+}
+
+internal sealed class DatabaseMigration<TContext>(IServiceProvider services, ILogger<DatabaseMigration<TContext>> logger) : IDatabaseMigration
+    where TContext : DbContext
+{
+    private const int MaxAttempts = 30;
+
+    public string Name => typeof(TContext).Name;
+
+    public Task ApplyAsync(CancellationToken cancellationToken) =>
+        RetryAsync("migrate", async context =>
+        {
+            await context.Database.MigrateAsync(cancellationToken);
+            logger.LogInformation("Database schema for {Context} is up to date", Name);
+            return true;
+        }, cancellationToken);
+
+    public Task WaitUntilAppliedAsync(CancellationToken cancellationToken) =>
+        RetryAsync("wait for migrations of", async context =>
+        {
+            // Before the first migration there is no history table; asking it for applied migrations would log an error
+            // every few seconds for as long as the replica waits.
+            var pending = await context.GetService<IHistoryRepository>().ExistsAsync(cancellationToken)
+                ? (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList()
+                : context.Database.GetMigrations().ToList();
+            if (pending.Count == 0)
+            {
+                logger.LogInformation("Database schema for {Context} is up to date", Name);
+                return true;
+            }
+            logger.LogWarning("Waiting for the migration job: {Context} has {Count} pending migrations (the first is {First}). Run the service once with {Switch}, or set {Key} to Apply.",
+                Name, pending.Count, pending[0], DatabaseMigrations.MigrateSwitch, DatabaseMigrations.ModeKey);
+            return false;
+        }, cancellationToken);
+
+    /// <summary>A refused login or a missing database stays so: say it now rather than after 30 attempts.</summary>
+    private static bool IsPermanent(Exception ex) =>
+        ex is PostgresException { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.InvalidCatalogName };
+
+    private async Task RetryAsync(string what, Func<TContext, Task<bool>> step, CancellationToken cancellationToken)
+    {
+        using var activity = DatabaseMigrations.Source.StartActivity($"{what} {Name}");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var scope = services.CreateAsyncScope();
+                if (await step(scope.ServiceProvider.GetRequiredService<TContext>()))
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && attempt < MaxAttempts && !IsPermanent(ex))
+            {
+                logger.LogWarning("Could not {What} {Context} (attempt {Attempt}): {Message}. Is PostgreSQL running and ConnectionStrings:taskflowdb right? Retrying.",
+                    what, Name, attempt, ex.Message);
+            }
+            // Waiting for a migration job is not bounded by attempts: the job may be slow, the replica keeps saying so.
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), cancellationToken);
+        }
+    }
+}
+
+/// <summary>
+/// Applies or awaits a context's migrations at start-up (<see cref="MigrationMode"/>). Hosted services start before
+/// Kestrel listens, so no request reaches a schema that is not there yet.
+/// </summary>
+internal sealed class DatabaseMigrator<TContext>(DatabaseMigration<TContext> migration, IConfiguration configuration) : IHostedService
+    where TContext : DbContext
+{
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        DatabaseMigrations.Mode(configuration) == MigrationMode.Wait
+            ? migration.WaitUntilAppliedAsync(cancellationToken)
+            : migration.ApplyAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

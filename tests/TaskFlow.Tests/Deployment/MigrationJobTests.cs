@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using StackExchange.Redis;
+using TaskFlow.Tests.AppHost;
+using TaskFlow.Tests.Support;
+using Xunit.Abstractions;
+
+namespace TaskFlow.Tests.Deployment;
+
+/// <summary>
+/// What Kubernetes' migration Job and Database__Migrations=Wait do (deploy/k8s), with the built Web service against
+/// the stack's real PostgreSQL, in databases of the test's own: a replica that waits serves nothing until the schema is
+/// migrated, `--migrate` migrates and exits, and running it again changes nothing.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class MigrationJobTests(TaskFlowStack stack, ITestOutputHelper output)
+{
+    private static readonly string WebDll = Path.GetFullPath(Path.Combine(AppHostProcess.ProjectDirectory, "..", "TaskFlow.Web", "bin", "Release", "net10.0", "TaskFlow.Web.dll"));
+
+    [Fact]
+    public async Task A_waiting_replica_serves_once_the_migration_job_has_run_and_the_job_can_run_again()
+    {
+        var database = await CreateDatabaseAsync();
+        using var replica = Start(database, "--Database:Migrations=Wait");
+        var port = replica.Port;
+        try
+        {
+            // Waiting: nothing listens, the log says what it waits for, and no table appears.
+            await Eventually.GetAsync(() => Task.FromResult(replica.Output.Contains("Waiting for the migration job", StringComparison.Ordinal) ? (object?)true : null),
+                TimeSpan.FromSeconds(60), "the replica to say it waits for the migration job");
+            Assert.False(await AnswersAsync(port));
+            Assert.Equal(0, await MigrationsAppliedAsync(database));
+
+            var job = await RunToEndAsync(database, "--migrate");
+            Assert.True(job.ExitCode == 0, $"--migrate exited with {job.ExitCode}:\n{job.Output}");
+            Assert.Contains("Database schema for IdentityDb is up to date", job.Output, StringComparison.Ordinal);
+            var applied = await MigrationsAppliedAsync(database);
+            Assert.True(applied > 0);
+
+            // The replica notices within its retry interval and starts serving.
+            await Eventually.GetAsync(async () => await AnswersAsync(port) ? (object?)true : null, TimeSpan.FromSeconds(60), "the waiting replica to serve");
+
+            var again = await RunToEndAsync(database, "--migrate");
+            Assert.True(again.ExitCode == 0, $"a second --migrate exited with {again.ExitCode}:\n{again.Output}");
+            Assert.Equal(applied, await MigrationsAppliedAsync(database));
+        }
+        finally
+        {
+            output.WriteLine(replica.Output);
+        }
+    }
+
+    [Fact]
+    public async Task The_migration_job_fails_with_a_reason_when_the_database_refuses_it()
+    {
+        var refused = new NpgsqlConnectionStringBuilder(stack.Postgres.ConnectionString) { Password = "not-the-password", Database = "taskflowdb" }.ConnectionString;
+
+        var job = await RunToEndAsync(refused, "--migrate");
+
+        Assert.Equal(1, job.ExitCode);
+        Assert.Contains("Migrating failed", job.Output, StringComparison.Ordinal);
+        Assert.Contains("28P01", job.Output, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings__taskflowdb", job.Output, StringComparison.Ordinal);
+    }
+
+    private sealed class ServiceProcess(Process process, int port) : IDisposable
+    {
+        private readonly System.Text.StringBuilder _output = new();
+
+        public int Port => port;
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public void Capture()
+        {
+            process.OutputDataReceived += (_, e) => Append(e.Data);
+            process.ErrorDataReceived += (_, e) => Append(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        public async Task<int> WaitAsync(TimeSpan timeout)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            await process.WaitForExitAsync(cts.Token);
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+            process.Dispose();
+        }
+
+        private void Append(string? line)
+        {
+            if (line is not null)
+            {
+                lock (_output)
+                {
+                    _output.AppendLine(line);
+                }
+            }
+        }
+    }
+
+    private ServiceProcess Start(string database, params string[] arguments)
+    {
+        Assert.True(File.Exists(WebDll), $"{WebDll} is not built.");
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(WebDll);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["ConnectionStrings__taskflowdb"] = database;
+        // A Redis database of its own: this Web must not add a Data Protection key or sessions to the stack's.
+        start.Environment["ConnectionStrings__redis"] = WithRedisDatabase(stack.Redis.ConnectionString, 7);
+        start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "";
+        var process = new ServiceProcess(Process.Start(start)!, port);
+        process.Capture();
+        return process;
+    }
+
+    private async Task<(int ExitCode, string Output)> RunToEndAsync(string database, params string[] arguments)
+    {
+        using var process = Start(database, arguments);
+        var exitCode = await process.WaitAsync(TimeSpan.FromSeconds(90));
+        return (exitCode, process.Output);
+    }
+
+    private async Task<string> CreateDatabaseAsync()
+    {
+        var name = $"migrate_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(stack.Postgres.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(stack.Postgres.ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    private static async Task<long> MigrationsAppliedAsync(string database)
+    {
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('identity.\"__EFMigrationsHistory\"') IS NOT NULL", connection))
+        {
+            if (!(bool)(await exists.ExecuteScalarAsync())!)
+            {
+                return 0;
+            }
+        }
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM identity.\"__EFMigrationsHistory\"", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<bool> AnswersAsync(int port)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/alive"));
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The stack's Redis, another database of it.</summary>
+    private static string WithRedisDatabase(string configuration, int database)
+    {
+        var options = ConfigurationOptions.Parse(configuration);
+        options.DefaultDatabase = database;
+        return options.ToString(includePassword: true);
+    }
+}
