@@ -73,7 +73,7 @@ public static class DatabaseMigrations
         {
             foreach (var migration in migrations)
             {
-                migration.ApplyAsync(app.Lifetime.ApplicationStopping).GetAwaiter().GetResult();
+                migration.ApplyAsync(CancellationToken.None).GetAwaiter().GetResult();
             }
             return 0;
         }
