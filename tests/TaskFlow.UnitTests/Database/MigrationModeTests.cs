@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 
-namespace TaskFlow.UnitTests.Errors;
+namespace TaskFlow.UnitTests.Database;
 
 /// <summary>Database:Migrations: who migrates a service's schema (deploy/k8s sets Wait; its migration job runs --migrate).</summary>
 public sealed class MigrationModeTests
