@@ -37,7 +37,7 @@ public sealed record LocalRunSettings(
     /// user secrets) is handed to every service. DCP passes the AppHost's environment on too, but not its command line,
     /// user secrets or appsettings.json.
     /// </summary>
-    public static readonly IReadOnlyList<string> ServiceSections = ["Chat", "Inference", "Models", "Queue", "Security", "Telemetry"];
+    public static readonly IReadOnlyList<string> ServiceSections = ["Chat", "Database", "Inference", "Models", "Queue", "Security", "Telemetry"];
 
     /// <summary>Reads the settings; a malformed one stops the AppHost with a message saying what to set.</summary>
     public static LocalRunSettings Read(IConfiguration configuration)
