@@ -144,8 +144,7 @@ public sealed class ChatSession : IDisposable
         ClientEvent.UserTyping => Done(_timers.UserTyping),
         // Typing stopped while an answer streams is no reason to nudge: the user is reading.
         ClientEvent.UserStoppedTyping => _active is { IsRunning: true } ? Task.CompletedTask : Done(_timers.UserStoppedTyping),
-        _ => Done(() => _sender.Send(new AiError(null, ErrorCodes.UnknownEvent,
-            $"Unknown event type '{Truncate(clientEvent.Type, 40)}'. Known: user_message, cancel, regenerate, user_typing, user_stopped_typing, generate_question."))),
+        _ => Done(() => _sender.Send(new AiError(null, ErrorCodes.UnknownEvent, clientEvent.UnknownTypeError()))),
     };
 
     private static Task Done(Action action)
@@ -280,11 +279,7 @@ public sealed class ChatSession : IDisposable
         }
     }
 
-    private Task SendTypingNudgeAsync()
-    {
-        _sender.Send(new TypingNudge(_nudges.TypingNudge));
-        return Task.CompletedTask;
-    }
+    private Task SendTypingNudgeAsync() => Done(() => _sender.Send(new TypingNudge(_nudges.TypingNudge)));
 
     private bool TryPriority(ClientEvent clientEvent, out JobPriority priority)
     {
@@ -298,8 +293,6 @@ public sealed class ChatSession : IDisposable
 
     /// <summary>The request was not taken (nothing was stored or queued); the error says what to do instead.</summary>
     private void Refuse(SubmitError error) => _sender.Send(new AiError(null, error.Code, error.Message));
-
-    private static string Truncate(string value, int length) => value.Length <= length ? value : value[..length] + "…";
 
     public void Dispose() => _timers.Dispose();
 }

@@ -102,8 +102,9 @@ public sealed partial class AppHostConsistencyTests
             // The AppHost writes such keys for the servers it starts; the services are the readers that matter.
             .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !path.Contains("TaskFlow.AppHost", StringComparison.Ordinal))
-            .SelectMany(path => left.Where(key => File.ReadAllText(path).Contains(key.Replace("__", ":", StringComparison.Ordinal), StringComparison.Ordinal)
-                || File.ReadAllText(path).Contains(key, StringComparison.Ordinal)).Select(key => $"{key} in {path}"))
+            .Select(path => (Path: path, Text: File.ReadAllText(path)))
+            .SelectMany(file => left.Where(key => file.Text.Contains(key.Replace("__", ":", StringComparison.Ordinal), StringComparison.Ordinal)
+                || file.Text.Contains(key, StringComparison.Ordinal)).Select(key => $"{key} in {file.Path}"))
             .ToList();
         Assert.Empty(readers);
     }

@@ -13,6 +13,12 @@ public sealed record ClientEvent(string Type, string? Text, string? Priority)
     public const string GenerateQuestion = "generate_question";
     public const string Regenerate = "regenerate";
 
+    private static readonly string[] Known = [UserMessage, Cancel, Regenerate, UserTyping, UserStoppedTyping, GenerateQuestion];
+
+    /// <summary>What the client is told about an event of a type this server does not know (its type cut at 40 characters).</summary>
+    public string UnknownTypeError() =>
+        $"Unknown event type '{(Type.Length <= 40 ? Type : Type[..40] + "…")}'. Known: {string.Join(", ", Known)}.";
+
     public static bool TryParse(ReadOnlySpan<byte> utf8Json, out ClientEvent? parsed, out string? error)
     {
         parsed = null;
