@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 using StackExchange.Redis;
 using TaskFlow.Tests.AppHost;
@@ -123,7 +122,7 @@ public sealed class MigrationJobTests(TaskFlowStack stack, ITestOutputHelper out
     private ServiceProcess Start(string database, params string[] arguments)
     {
         Assert.True(File.Exists(WebDll), $"{WebDll} is not built.");
-        var port = FreePort();
+        var port = AppHostProcess.FreePort();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(WebDll);
         foreach (var argument in arguments)
@@ -188,13 +187,6 @@ public sealed class MigrationJobTests(TaskFlowStack stack, ITestOutputHelper out
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The stack's Redis, another database of it.</summary>
