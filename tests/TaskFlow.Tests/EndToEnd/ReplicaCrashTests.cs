@@ -38,6 +38,9 @@ public sealed class ReplicaCrashTests(ReplicaCrashStack stack, ITestOutputHelper
 
             serving = await ReplicaWithSocketAsync();
             before = stack.ProcessIds();
+            // Taken before the kill: the AppHost starts the replica again about a second later, while this test is
+            // still reading the answer, and the orchestrator's log of that start must fall after this instant.
+            restartedAfter = DateTimeOffset.UtcNow;
             await stack.Services[serving].KillAsync();
             Log($"killed {serving}");
         }
@@ -74,7 +77,6 @@ public sealed class ReplicaCrashTests(ReplicaCrashStack stack, ITestOutputHelper
         finally
         {
             // The AppHost starts the dead replica again, and nothing else: no other process was restarted.
-            restartedAfter = DateTimeOffset.UtcNow;
             await stack.Services[serving].RestartAsync();
             Log($"{serving} running again");
         }
