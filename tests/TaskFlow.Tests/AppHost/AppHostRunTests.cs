@@ -36,7 +36,7 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
     {
         var clock = Stopwatch.StartNew();
         void Log(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:0.0} s  {what}");
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(9));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(14));
         var ct = timeout.Token;
         string data;
         string userName;
@@ -70,7 +70,7 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
         IReadOnlyList<RunningProcess> started = [];
         string userName;
         var appHost = await AppHostProcess.StartAsync(
-            [$"--ConnectionStrings:chat={model.ConnectionString}", "--DcpPublisher:RandomizePorts=true"], TimeSpan.FromMinutes(4));
+            [$"--ConnectionStrings:chat={model.ConnectionString}", "--DcpPublisher:RandomizePorts=true"], TimeSpan.FromMinutes(8));
         try
         {
             log($"running; chat {appHost.Chat}, dashboard {appHost.Dashboard}");

@@ -9,8 +9,10 @@ internal static class DashboardPages
     /// <summary>Opens the turn's trace (the only POST /api/chat) and checks what it spans; returns its page's address.</summary>
     public static async Task<string> OpenTurnTraceAsync(IPage page, Uri dashboard, Action<string> log)
     {
-        // Each service exports its spans in its own batches: reload until the trace is listed, then until it is whole.
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        // Each service exports its spans in its own batches: reload until the trace is listed and opens, then until
+        // it is whole. On a slow machine the list can re-render the row away between finding and clicking it, and a
+        // click before the dashboard's Blazor circuit is connected does nothing, so the whole step is tried again.
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         var root = page.GetByText("gateway: POST /api/chat").First;
         while (true)
         {
@@ -18,18 +20,18 @@ internal static class DashboardPages
             try
             {
                 await root.WaitForAsync(new() { Timeout = 10_000 });
+                // The row's click event itself, not a pointer click: the re-rendering grid did not hold the row still
+                // for 30 s, or held it outside the viewport, and Blazor handles the event wherever the row is.
+                await root.DispatchEventAsync("click", null, new() { Timeout = 5_000 });
+                await page.WaitForURLAsync(url => url.Contains("/traces/detail/", StringComparison.Ordinal), new() { Timeout = 10_000 });
                 break;
             }
             catch (TimeoutException) when (DateTime.UtcNow < deadline)
             {
+                log("the turn's trace is not listed or did not open yet; loading the traces page again");
             }
         }
 
-        // The row's click event itself, not a pointer click: on a busy machine the re-rendering grid did not hold the
-        // row still for 30 s, or held it outside the viewport, and Blazor handles the event wherever the row is.
-        await root.DispatchEventAsync("click");
-
-        await page.WaitForURLAsync(url => url.Contains("/traces/detail/", StringComparison.Ordinal));
         var detail = page.Url;
         List<string> spans;
         while (true)

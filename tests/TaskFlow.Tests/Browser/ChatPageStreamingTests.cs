@@ -98,7 +98,10 @@ public sealed class ChatPageStreamingTests(TaskFlowStack stack)
         await input.PressSequentiallyAsync("line two");
         await Assertions.Expect(input).ToHaveValueAsync("line one, typed slowly\nline two");
         await Assertions.Expect(page.Locator(".note.typing-nudge")).ToBeVisibleAsync(new() { Timeout = 10_000 });
-        Assert.Equal(["user_typing"], await ChatPageDriver.SentTypesAsync(page));
+        // One typing spell, not one event per key. On a slow machine the nudge may come after the pause below has
+        // already sent its stop.
+        var typed = await ChatPageDriver.SentTypesAsync(page);
+        Assert.True(typed is ["user_typing"] or ["user_typing", "user_stopped_typing"], string.Join(", ", typed));
         await browser.ScreenshotAsync("typing-nudge");
 
         // 1.5 s without a keystroke: user_stopped_typing, once.
