@@ -36,14 +36,35 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
 
     /// <summary>
     /// Holds the conversation for one turn until the caller's transaction ends: a second message waits here until the
-    /// first is stored with its job, so it sees that job (and the title is set once).
+    /// first is stored with its job, so it sees that job, and the title and the summary are set once. Returned tracked,
+    /// so what the turn changes on it is written with the turn's other rows.
     /// </summary>
-    public Task LockForTurnAsync(Guid conversationId, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM chat.conversations WHERE id = {conversationId} FOR UPDATE", cancellationToken);
+    public async Task<Conversation> LockForTurnAsync(Guid conversationId, CancellationToken cancellationToken) =>
+        (await db.Conversations.FromSql($"SELECT * FROM chat.conversations WHERE id = {conversationId} FOR UPDATE")
+            .ToListAsync(cancellationToken)).Single();
 
-    /// <summary>Stores the user's message; the first one also gives the conversation its title, returned when set.</summary>
-    public async Task<(Message Message, string? NewTitle)> AddUserMessageAsync(
-        Conversation conversation, string text, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The messages not yet folded into the conversation's summary (at most <paramref name="count"/>, the newest),
+    /// oldest first: with the summary, everything a prompt can be built from.
+    /// </summary>
+    public async Task<List<Message>> UnsummarizedMessagesAsync(Conversation conversation, int count, CancellationToken cancellationToken)
+    {
+        var through = conversation.SummarizedThrough ?? DateTimeOffset.MinValue;
+        var newestFirst = await db.Messages.AsNoTracking()
+            .Where(m => m.ConversationId == conversation.Id && m.CreatedAt > through)
+            .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+            .Take(count)
+            .ToListAsync(cancellationToken);
+        newestFirst.Reverse();
+        return newestFirst;
+    }
+
+    /// <summary>
+    /// Adds the user's message to the turn (written by <see cref="SaveTurnAsync"/>). The first one gives the conversation
+    /// its title, returned when set; <paramref name="earlier"/> (the unsummarized messages) tells whether it is the first.
+    /// </summary>
+    public (Message Message, string? NewTitle) AddUserMessage(
+        Conversation conversation, IReadOnlyList<Message> earlier, string text, DateTimeOffset now)
     {
         var message = new Message
         {
@@ -54,9 +75,8 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
             Status = GenerationStatus.Completed,
             CreatedAt = now,
         };
-        var isFirst = !await db.Messages.AnyAsync(m => m.ConversationId == conversation.Id && m.Role == "user", cancellationToken);
         db.Messages.Add(message);
-        await db.SaveChangesAsync(cancellationToken);
+        var isFirst = conversation.SummarizedThrough is null && !earlier.Any(m => m.Role == "user");
         return (message, isFirst ? ConversationTitle.From(text) : null);
     }
 
@@ -80,13 +100,13 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
     }
 
     /// <summary>
-    /// Adds the job that answers <paramref name="questionId"/> (its prompt comes with <see cref="SavePromptAsync"/>) and
-    /// marks the conversation active, with <paramref name="newTitle"/> when given.
+    /// Adds the job that answers <paramref name="questionId"/> with its prompt, so the job can be queued again from its
+    /// row alone, and marks the conversation active, with <paramref name="newTitle"/> when given and the summary the
+    /// prompt was planned with. <paramref name="conversation"/> is the one <see cref="LockForTurnAsync"/> returned.
     /// </summary>
-    public async Task<Generation> AddAnswerJobAsync(
-        Conversation conversation, Guid questionId, JobPriority priority, string? newTitle, DateTimeOffset now, CancellationToken cancellationToken)
+    public Generation AddAnswerJob(
+        Conversation conversation, Guid questionId, JobPriority priority, int waiting, ContextPlan plan, string? newTitle, DateTimeOffset now)
     {
-        var waiting = await db.Generations.CountAsync(g => g.UserId == conversation.UserId && g.Status == GenerationStatus.Waiting, cancellationToken);
         var generation = new Generation
         {
             Id = Guid.CreateVersion7(now),
@@ -98,59 +118,22 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
             QueuePriority = FairPriority.For(priority, waiting),
             Status = GenerationStatus.Waiting,
             CreatedAt = now,
+            PendingPrompt = PendingJob.SerializePrompt(plan.Prompt),
         };
-        var tracked = await db.Conversations.FirstAsync(c => c.Id == conversation.Id, cancellationToken);
-        tracked.Title = newTitle ?? tracked.Title;
-        tracked.UpdatedAt = now;
-        tracked.Status = ConversationStatus.Active;
+        conversation.Title = newTitle ?? conversation.Title;
+        conversation.UpdatedAt = now;
+        conversation.Status = ConversationStatus.Active;
+        if (plan.SummaryChanged)
+        {
+            // The conversation is locked for this turn, so no other turn can have folded these messages meanwhile.
+            (conversation.Summary, conversation.SummarizedThrough, conversation.SummarizedTokens) = (plan.Summary.Text, plan.Summary.Through, plan.Summary.Tokens);
+        }
         db.Generations.Add(generation);
-        await db.SaveChangesAsync(cancellationToken);
         return generation;
     }
 
-    /// <summary>Stores the prompt with its job, so the job can be queued again from the row alone.</summary>
-    public async Task SavePromptAsync(Generation generation, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken)
-    {
-        generation.PendingPrompt = PendingJob.SerializePrompt(prompt);
-        await db.Generations.Where(g => g.Id == generation.Id)
-            .ExecuteUpdateAsync(set => set.SetProperty(g => g.PendingPrompt, generation.PendingPrompt), cancellationToken);
-    }
-
-    /// <summary>
-    /// The running summary and the messages not yet folded into it (at most <paramref name="count"/>, the newest),
-    /// oldest first: everything a prompt can be built from.
-    /// </summary>
-    public async Task<(SummaryState Summary, IReadOnlyList<Message> Messages)> PromptMaterialAsync(Guid conversationId, int count, CancellationToken cancellationToken)
-    {
-        var summary = await db.Conversations.AsNoTracking()
-            .Where(c => c.Id == conversationId)
-            .Select(c => new SummaryState(c.Summary, c.SummarizedThrough, c.SummarizedTokens))
-            .FirstAsync(cancellationToken);
-        var through = summary.Through ?? DateTimeOffset.MinValue;
-        var newestFirst = await db.Messages.AsNoTracking()
-            .Where(m => m.ConversationId == conversationId && m.CreatedAt > through)
-            .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
-            .Take(count)
-            .ToListAsync(cancellationToken);
-        newestFirst.Reverse();
-        return (summary, newestFirst);
-    }
-
-    /// <summary>
-    /// Stores a folded summary unless someone else folded since <paramref name="previous"/> was read (then theirs
-    /// stays, and turns are never folded twice). Returns whether this one was stored.
-    /// </summary>
-    public async Task<bool> SaveSummaryAsync(Guid conversationId, SummaryState previous, SummaryState next, CancellationToken cancellationToken)
-    {
-        var previousThrough = previous.Through;
-        var updated = await db.Conversations
-            .Where(c => c.Id == conversationId && c.SummarizedThrough == previousThrough)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(c => c.Summary, next.Text)
-                .SetProperty(c => c.SummarizedThrough, next.Through)
-                .SetProperty(c => c.SummarizedTokens, next.Tokens), cancellationToken);
-        return updated > 0;
-    }
+    /// <summary>Writes what the turn added and changed, in one batch.</summary>
+    public Task SaveTurnAsync(CancellationToken cancellationToken) => db.SaveChangesAsync(cancellationToken);
 
     /// <summary>The conversation went quiet and was ended; a new message reopens it.</summary>
     public Task MarkCompletedAsync(Guid conversationId) =>

@@ -18,10 +18,9 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
     /// messages the client sent itself.
     /// </summary>
     public async Task<Generation> AcceptDetachedJobAsync(
-        string userId, string model, JobPriority priority, JobKind kind, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken)
+        string userId, string model, JobPriority priority, JobKind kind, IReadOnlyList<ChatTurn> prompt, int waiting, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var waiting = await db.Generations.CountAsync(g => g.UserId == userId && g.Status == GenerationStatus.Waiting, cancellationToken);
         var generation = new Generation
         {
             Id = Guid.CreateVersion7(now),
@@ -40,18 +39,32 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
         return generation;
     }
 
-    /// <summary>The user's jobs still waiting or being answered (the status index finds the few open ones).</summary>
-    public Task<int> CountOpenJobsAsync(string userId, CancellationToken cancellationToken) =>
-        db.Generations.AsNoTracking()
-            .CountAsync(g => (g.Status == GenerationStatus.Waiting || g.Status == GenerationStatus.Processing) && g.UserId == userId, cancellationToken);
+    /// <summary>
+    /// The user's jobs still waiting or being answered, and how many of them wait, in one query (the status index
+    /// finds the few open ones).
+    /// </summary>
+    public async Task<OpenJobs> CountOpenJobsAsync(string userId, CancellationToken cancellationToken) =>
+        await db.Generations.AsNoTracking()
+            .Where(g => (g.Status == GenerationStatus.Waiting || g.Status == GenerationStatus.Processing) && g.UserId == userId)
+            .GroupBy(g => 1)
+            .Select(open => new OpenJobs(open.Count(), open.Count(g => g.Status == GenerationStatus.Waiting)))
+            .FirstOrDefaultAsync(cancellationToken)
+        ?? OpenJobs.None;
 
-    /// <summary>RabbitMQ confirmed the job: it is the queue's now, and its prompt need not be kept any longer.</summary>
-    public Task MarkQueuedAsync(Guid generationId, DateTimeOffset queuedAt, CancellationToken cancellationToken) =>
-        db.Generations
-            .Where(g => g.Id == generationId && g.QueuedAt == null)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(g => g.QueuedAt, queuedAt)
-                .SetProperty(g => g.PendingPrompt, (string?)null), cancellationToken);
+    /// <summary>
+    /// RabbitMQ confirmed these jobs: they are the queue's now, and their prompts need not be kept any longer. One
+    /// statement for the whole batch.
+    /// </summary>
+    public Task MarkQueuedAsync(IReadOnlyList<QueuedJob> confirmed, CancellationToken cancellationToken)
+    {
+        var ids = confirmed.Select(job => job.GenerationId).ToArray();
+        var times = confirmed.Select(job => job.QueuedAt.ToUniversalTime()).ToArray();
+        return db.Database.ExecuteSqlInterpolatedAsync($"""
+            UPDATE chat.generations AS g SET queued_at = c.queued_at, pending_prompt = NULL
+            FROM unnest({ids}, {times}) AS c(id, queued_at)
+            WHERE g.id = c.id AND g.queued_at IS NULL
+            """, cancellationToken);
+    }
 
     /// <summary>
     /// A worker took the job. The start and the result travel on different queues, so the result may already be
@@ -107,31 +120,34 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
 
     /// <summary>
     /// Stores the assistant's answer exactly once, however often its writer (AnswerOutcomes) is told of it, and closes
-    /// the job. Returns false if it was already stored or the conversation is gone.
+    /// the job, in one statement: the answer goes in only with the close of a job still open, so a late copy cannot
+    /// bring back an answer regenerated since. Returns false if it was already stored or the conversation is gone.
     /// </summary>
     public async Task<bool> SaveReplyAsync(ReplyFinished reply, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var inserted = 0;
-        if (reply.Content.Length > 0 || reply.Status == GenerationStatus.Completed)
-        {
-            // The message id is the generation id: a second insert of the same answer is a no-op.
-            inserted = await db.Database.ExecuteSqlInterpolatedAsync($"""
+        var hasAnswer = reply.Content.Length > 0 || reply.Status == GenerationStatus.Completed;
+        // Not composed further: PostgreSQL takes a WITH that writes only at the top level.
+        var inserted = await db.Database.SqlQuery<int>($"""
+            WITH closed AS (
+                UPDATE chat.generations
+                SET status = {reply.Status}, error_code = {reply.ErrorCode}, error_message = {reply.ErrorMessage}, finished_at = {now}
+                WHERE id = {reply.GenerationId} AND finished_at IS NULL
+                RETURNING id),
+            answered AS (
+                -- The message id is the generation id: a second insert of the same answer is a no-op.
                 INSERT INTO chat.messages (id, conversation_id, role, content, status, input_tokens, output_tokens, created_at)
                 SELECT {reply.GenerationId}, {reply.ConversationId}, 'assistant', {reply.Content}, {reply.Status}, {reply.InputTokens}, {reply.OutputTokens}, {now}
-                WHERE EXISTS (SELECT 1 FROM chat.conversations WHERE id = {reply.ConversationId})
-                  -- Once the job is closed its answer was stored: a late copy must not bring back an answer regenerated since.
-                  AND EXISTS (SELECT 1 FROM chat.generations WHERE id = {reply.GenerationId} AND finished_at IS NULL)
+                WHERE {hasAnswer} AND EXISTS (SELECT 1 FROM closed)
+                  AND EXISTS (SELECT 1 FROM chat.conversations WHERE id = {reply.ConversationId})
                 ON CONFLICT (id) DO NOTHING
-                """, cancellationToken);
-        }
-
-        if (await CloseAsync(reply.GenerationId, reply.Status, reply.ErrorCode, reply.ErrorMessage, now, cancellationToken))
-        {
-            await db.Conversations.Where(c => c.Id == reply.ConversationId)
-                .ExecuteUpdateAsync(set => set.SetProperty(c => c.UpdatedAt, now), cancellationToken);
-        }
-        return inserted > 0;
+                RETURNING id),
+            touched AS (
+                UPDATE chat.conversations SET updated_at = {now}
+                WHERE id = {reply.ConversationId} AND EXISTS (SELECT 1 FROM closed))
+            SELECT count(*)::int AS "Value" FROM answered
+            """).ToListAsync(cancellationToken);
+        return inserted[0] > 0;
     }
 
     /// <summary>A job that could not be queued ends as failed, with no answer: nobody will ever answer it.</summary>
@@ -157,3 +173,12 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
                 .SetProperty(g => g.ErrorMessage, errorMessage)
                 .SetProperty(g => g.FinishedAt, g => g.FinishedAt ?? now), cancellationToken) > 0;
 }
+
+/// <summary>A user's jobs waiting or being answered (<paramref name="Open"/>), and of those the waiting ones.</summary>
+public sealed record OpenJobs(int Open, int Waiting)
+{
+    public static readonly OpenJobs None = new(0, 0);
+}
+
+/// <summary>A job RabbitMQ confirmed, and when.</summary>
+public sealed record QueuedJob(Guid GenerationId, DateTimeOffset QueuedAt);

@@ -60,6 +60,8 @@ internal static class ChatSocketServiceExtensions
         builder.Services.AddSingleton<AnswerOutcomes>();
         builder.Services.AddSingleton<GenerationRelays>();
         builder.Services.AddHostedService<JobRedispatcher>();
+        builder.Services.AddSingleton<QueuedJobRecorder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuedJobRecorder>());
         builder.Services.AddScoped<ConversationDeleter>();
         builder.Services.AddSingleton<ConversationDeletionRelay>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ConversationDeletionRelay>());

@@ -21,6 +21,7 @@ public sealed class TurnSubmitter(
     TurnAcceptor acceptor,
     ModelCatalogReader catalog,
     JobDispatcher dispatcher,
+    QueuedJobRecorder queued,
     IOptions<ChatOptions> options,
     TimeProvider clock,
     ILogger<TurnSubmitter> logger)
@@ -87,16 +88,17 @@ public sealed class TurnSubmitter(
         string userId, string model, JobPriority priority, JobKind kind, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken,
         GenerationOptions? options = null)
     {
-        if (await TooManyOpenJobsAsync(userId, cancellationToken) is { } tooMany)
-        {
-            return new DetachedJob(null, tooMany);
-        }
         Generation generation;
         try
         {
-            generation = await jobs.AcceptDetachedJobAsync(userId, model, priority, kind, prompt, cancellationToken);
+            var (tooMany, waiting) = await CheckOpenJobsAsync(userId, cancellationToken);
+            if (tooMany is not null)
+            {
+                return new DetachedJob(null, tooMany);
+            }
+            generation = await jobs.AcceptDetachedJobAsync(userId, model, priority, kind, prompt, waiting, cancellationToken);
         }
-        catch (DbException ex)
+        catch (Exception ex) when (ex is DbException or RetryLimitExceededException)
         {
             logger.LogError(ex, "Storing a {Kind} job failed", kind);
             return new DetachedJob(null, new(ErrorCodes.StorageUnavailable, "The database is unreachable. Try again in a moment."));
@@ -137,7 +139,8 @@ public sealed class TurnSubmitter(
         AcceptedMessage accepted;
         try
         {
-            if (await TooManyOpenJobsAsync(userId, cancellationToken) is { } tooMany)
+            var (tooMany, waiting) = await CheckOpenJobsAsync(userId, cancellationToken);
+            if (tooMany is not null)
             {
                 return SubmitResult.Failed(tooMany, conversation);
             }
@@ -151,7 +154,7 @@ public sealed class TurnSubmitter(
                 conversation = await store.CreateAsync(userId, model.Id, model.Provider, cancellationToken);
                 newModel = model;
             }
-            var acceptance = await acceptor.AcceptUserMessageAsync(conversation, text, priority, afterLastAnswer, cancellationToken);
+            var acceptance = await acceptor.AcceptUserMessageAsync(conversation, text, priority, waiting, afterLastAnswer, cancellationToken);
             if (acceptance.AnswerInProgress is { } unanswered)
             {
                 return SubmitResult.Failed(new(ErrorCodes.GenerationInProgress,
@@ -181,11 +184,12 @@ public sealed class TurnSubmitter(
         AcceptedMessage? accepted;
         try
         {
-            if (await TooManyOpenJobsAsync(conversation.UserId, cancellationToken) is { } tooMany)
+            var (tooMany, waiting) = await CheckOpenJobsAsync(conversation.UserId, cancellationToken);
+            if (tooMany is not null)
             {
                 return SubmitResult.Failed(tooMany, conversation);
             }
-            accepted = await acceptor.AcceptRegenerationAsync(conversation, priority, cancellationToken);
+            accepted = await acceptor.AcceptRegenerationAsync(conversation, priority, waiting, cancellationToken);
         }
         catch (Exception ex) when (ex is DbException or RetryLimitExceededException)
         {
@@ -205,14 +209,16 @@ public sealed class TurnSubmitter(
     /// <summary>
     /// One user cannot fill the queue for everyone: beyond <see cref="ChatOptions.MaxOpenJobsPerUser"/> jobs waiting or
     /// running, a new one is refused until one ends. Two submissions at the same instant may both pass; a bound, not a lock.
+    /// Also returns how many of the user's jobs wait, which sets the new job's fair queue priority.
     /// </summary>
-    private async Task<SubmitError?> TooManyOpenJobsAsync(string userId, CancellationToken cancellationToken)
+    private async Task<(SubmitError? TooMany, int Waiting)> CheckOpenJobsAsync(string userId, CancellationToken cancellationToken)
     {
         var limit = options.Value.MaxOpenJobsPerUser;
-        return await jobs.CountOpenJobsAsync(userId, cancellationToken) < limit
-            ? null
-            : new(ErrorCodes.TooManyJobs,
-                $"You have {limit} answers waiting or being written already. Wait for one to finish, or stop one, then send again.");
+        var open = await jobs.CountOpenJobsAsync(userId, cancellationToken);
+        return open.Open < limit
+            ? (null, open.Waiting)
+            : (new(ErrorCodes.TooManyJobs,
+                $"You have {limit} answers waiting or being written already. Wait for one to finish, or stop one, then send again."), open.Waiting);
     }
 
     /// <summary>Publishes a stored job; true once RabbitMQ confirmed it, false when it could not take it now.</summary>
@@ -228,15 +234,7 @@ public sealed class TurnSubmitter(
             return false;
         }
 
-        try
-        {
-            await jobs.MarkQueuedAsync(generation.Id, clock.GetUtcNow(), CancellationToken.None);
-        }
-        catch (Exception ex) when (ex is DbException or RetryLimitExceededException)
-        {
-            // The job is queued; at worst the redispatcher publishes it again and the worker drops the second copy.
-            logger.LogWarning("Recording that job {GenerationId} is queued failed: {Message}", generation.Id, ex.Message);
-        }
+        queued.Confirmed(generation.Id, clock.GetUtcNow());
         return true;
     }
 }

@@ -18,8 +18,10 @@ public sealed class CallNumbers(IConnectionMultiplexer redis)
     {
         var database = redis.GetDatabase();
         var key = Key(generationId);
-        var number = await database.StringIncrementAsync(key);
-        await database.KeyExpireAsync(key, Lifetime);
-        return (int)number;
+        // Both in one round trip: Redis runs them in order.
+        var numbering = database.StringIncrementAsync(key);
+        var expiring = database.KeyExpireAsync(key, Lifetime);
+        await Task.WhenAll(numbering, expiring);
+        return (int)await numbering;
     }
 }

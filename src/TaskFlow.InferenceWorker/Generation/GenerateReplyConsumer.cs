@@ -32,7 +32,17 @@ public sealed class GenerateReplyConsumer(
     public async Task Consume(ConsumeContext<GenerateReply> context)
     {
         var job = context.Message;
-        var stream = await streams.OpenAsync(job.GenerationId);
+        var returning = JobParking.ReturnedFrom(context);
+        // What this job's start needs from Redis is asked at once: one round trip instead of three before the model call.
+        // The job may be handed to this message by the parked one it returned from, or taken back from the parked copy
+        // its worker was creating when it died.
+        var opening = streams.OpenAsync(job.GenerationId);
+        var claiming = context.MessageId is { } messageId
+            ? claims.TryClaimAsync(job.GenerationId, messageId, returning ?? GenerationClaims.ParkedId(messageId), GenerationClaims.ParkedId(messageId))
+            : Task.FromResult(true);
+        var cancelling = cancellations.ReasonAsync(job.GenerationId);
+        await Task.WhenAll(opening, claiming, cancelling);
+        var stream = await opening;
         if (stream.IsFinished)
         {
             // A redelivery after the end, e.g. because RabbitMQ went away as the result was published: announce the
@@ -44,17 +54,13 @@ public sealed class GenerateReplyConsumer(
             }
             return;
         }
-        var returning = JobParking.ReturnedFrom(context);
-        // The job may be handed to this message by the parked one it returned from, or taken back from the parked copy
-        // its worker was creating when it died.
-        if (context.MessageId is { } messageId
-            && !await claims.TryClaimAsync(job.GenerationId, messageId, returning ?? GenerationClaims.ParkedId(messageId), GenerationClaims.ParkedId(messageId)))
+        if (!await claiming)
         {
             logger.LogInformation("Generation {GenerationId} is held by another message (a copy ChatSocket published again, or one a hand-over left behind); dropping this one", job.GenerationId);
             return;
         }
 
-        if (await cancellations.ReasonAsync(job.GenerationId) is { } cancelledBeforeStart)
+        if (await cancelling is { } cancelledBeforeStart)
         {
             // Cancelled while queued: it never runs, and no model call is logged.
             logger.LogInformation("Generation {GenerationId} was {Reason} before it started; skipping", job.GenerationId, cancelledBeforeStart);
@@ -65,11 +71,27 @@ public sealed class GenerateReplyConsumer(
         }
 
         var waited = DateTimeOffset.UtcNow - job.EnqueuedAt;
+        // The start is announced without waiting for RabbitMQ's confirmation here: the model call need not wait for it.
+        // It is awaited before the job ends, so a start RabbitMQ refused fails the job as an awaited one would.
+        var announcingStart = Task.CompletedTask;
         if (returning is null)
         {
-            await context.Publish(new GenerationStarted(job.GenerationId, job.ConversationId, job.UserId, DateTimeOffset.UtcNow));
+            announcingStart = context.Publish(new GenerationStarted(job.GenerationId, job.ConversationId, job.UserId, DateTimeOffset.UtcNow));
             metrics.JobStarted(job.Priority.ToString().ToLowerInvariant(), waited);
         }
+        try
+        {
+            await RunAsync(context, stream, waited);
+        }
+        finally
+        {
+            await announcingStart;
+        }
+    }
+
+    private async Task RunAsync(ConsumeContext<GenerateReply> context, GenerationStreamSession stream, TimeSpan waited)
+    {
+        var job = context.Message;
         // The consume span (MassTransit continues the turn's trace) says which job, model and how long it queued.
         Activity.Current?.SetTag("taskflow.generation_id", job.GenerationId)
             .SetTag("taskflow.job_kind", job.Kind.ToString().ToLowerInvariant())
@@ -77,7 +99,7 @@ public sealed class GenerateReplyConsumer(
             .SetTag("gen_ai.request.model", job.ModelId);
         models.TryGet(job.ModelId, out var model);
         GenerationOutcome? outcome;
-        using (var running = await cancellations.RegisterAsync(job.GenerationId, context.CancellationToken))
+        using (var running = cancellations.Register(job.GenerationId, context.CancellationToken))
         {
             outcome = model is null
                 ? GenerationOutcome.Failed(ModelErrorClassifier.Describe(ErrorCodes.ModelNotFound), model: null)
@@ -131,11 +153,17 @@ public sealed class GenerateReplyConsumer(
     {
         var job = context.Message;
         var attempt = JobParking.Attempt(context);
-        if (!stream.AnswerPending)
+        // Together, in one round trip: the start entry, a permit, and the cancel check that covers a cancel sent
+        // between the first check and the registration.
+        var starting = stream.AnswerPending ? Task.CompletedTask : stream.StartAsync(restarted: stream.WasStarted || attempt > 1);
+        var permitting = rateLimiter.TryAcquireAsync(model);
+        var cancelling = cancellations.ReasonAsync(job.GenerationId);
+        await Task.WhenAll(starting, permitting, cancelling);
+        if (await cancelling is { } reason)
         {
-            await stream.StartAsync(restarted: stream.WasStarted || attempt > 1);
+            return new GenerationOutcome(reason, "", 0, null, null, null, null, DateTimeOffset.UtcNow, 0, null);
         }
-        if (await rateLimiter.TryAcquireAsync(model) is { } throttled && throttled > TimeSpan.Zero)
+        if (await permitting is { } throttled && throttled > TimeSpan.Zero)
         {
             await stream.ThrottledAsync(throttled);
             await parking.ParkAsync(context, throttled, attempt);

@@ -19,10 +19,21 @@ public sealed class GenerationCancellations(IConnectionMultiplexer redis)
         return reason.IsNullOrEmpty ? null : reason.ToString();
     }
 
-    public async Task<RunningGeneration> RegisterAsync(Guid generationId, CancellationToken consumeToken)
+    /// <summary>
+    /// From now on a cancel of the job reaches it. A cancel published between the caller's first check and this
+    /// registration is not seen: the caller looks at <see cref="ReasonAsync"/> once more after it.
+    /// </summary>
+    public RunningGeneration Register(Guid generationId, CancellationToken consumeToken)
     {
         var running = new RunningGeneration(generationId, this, consumeToken);
         _running[generationId] = running;
+        return running;
+    }
+
+    /// <summary><see cref="Register"/>, then the second look at the stored reason, which cancels the job if it finds one.</summary>
+    public async Task<RunningGeneration> RegisterAsync(Guid generationId, CancellationToken consumeToken)
+    {
+        var running = Register(generationId, consumeToken);
         // A cancel published between the caller's first check and this registration would otherwise be missed.
         if (await ReasonAsync(generationId) is { } reason)
         {

@@ -59,9 +59,11 @@ public sealed class GenerationStreamSession(
     public async Task StartAsync(bool restarted)
     {
         await TokensWrittenAsync();
-        await AppendAsync(TokenStreamEntry.Start(restarted));
-        // A worker that dies mid-answer must not leave the stream behind forever.
-        await WhenReconnectedAsync(() => database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd * 3));
+        // A worker that dies mid-answer must not leave the stream behind forever. The expiry goes out right behind the
+        // entry, in the same round trip: Redis runs one connection's commands in order, so the key exists by then.
+        var appending = AppendAsync(TokenStreamEntry.Start(restarted));
+        var expiring = WhenReconnectedAsync(() => database.KeyExpireAsync(_key, TokenStreamKeys.RetentionAfterEnd * 3));
+        await Task.WhenAll(appending, expiring);
     }
 
     public async Task RetryAsync(int attempt, TimeSpan delay, string errorCode)

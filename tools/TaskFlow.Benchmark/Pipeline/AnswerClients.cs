@@ -7,7 +7,23 @@ using System.Text.Json;
 namespace TaskFlow.Benchmark.Pipeline;
 
 /// <summary>One answer, timed from the request going out: to its first token and to its end, and the tokens that came.</summary>
-public sealed record AnswerTiming(TimeSpan FirstToken, TimeSpan Whole, int Tokens, string? Error = null);
+public sealed record AnswerTiming(TimeSpan FirstToken, TimeSpan Whole, int Tokens, string? Error = null)
+{
+    /// <summary>Where the socket's answer was when each of its milestones arrived (see <see cref="SocketStages"/>).</summary>
+    public IReadOnlyList<(string Stage, TimeSpan At)> Stages { get; init; } = [];
+}
+
+/// <summary>The socket's milestones, in the order a turn passes them, so the first-token time can be split into its parts.</summary>
+public static class SocketStages
+{
+    public const string Accepted = "accepted";
+    public const string Started = "worker started";
+    public const string FirstToken = "first token";
+    public const string LastToken = "last token";
+    public const string Done = "done";
+
+    public static readonly string[] All = [Accepted, Started, FirstToken, LastToken, Done];
+}
 
 /// <summary>
 /// The three ways the benchmark asks for an answer, each reading it as its clients do: Ollama's NDJSON stream (direct
@@ -107,6 +123,7 @@ public static class AnswerClients
         long lastSeq = 0;
         string? error = null;
         string? generation = null;
+        TimeSpan? accepted = null, started = null, last = null;
         while (await user.ReceiveAsync(cancellationToken) is { } next)
         {
             // The socket also carries what is not this answer: an idle check-in ("nudge") is streamed like one.
@@ -115,6 +132,7 @@ public static class AnswerClients
                 if (next.Type == "message_accepted")
                 {
                     generation = eventGeneration;
+                    accepted = clock.Elapsed;
                 }
                 else if (eventGeneration != generation)
                 {
@@ -123,11 +141,16 @@ public static class AnswerClients
             }
             switch (next.Type)
             {
-                case "ai_start" when next.Body.GetProperty("restarted").GetBoolean():
-                    error ??= "RESTARTED";
+                case "ai_start":
+                    started ??= clock.Elapsed;
+                    if (next.Body.GetProperty("restarted").GetBoolean())
+                    {
+                        error ??= "RESTARTED";
+                    }
                     break;
                 case "ai_token":
                     first ??= clock.Elapsed;
+                    last = clock.Elapsed;
                     var seq = next.Body.GetProperty("seq").GetInt64();
                     // seq numbers the stream's entries (the start is one), so tokens need not begin at 1; a repeat or a
                     // step back is a duplicated or reordered token, and the text check below catches a lost one.
@@ -140,7 +163,13 @@ public static class AnswerClients
                     text.Append(next.Body.GetProperty("token").GetString());
                     break;
                 case "ai_done":
-                    return Timing(first, clock.Elapsed, tokens, text.ToString(), profile, error);
+                    var done = clock.Elapsed;
+                    return Timing(first, done, tokens, text.ToString(), profile, error) with
+                    {
+                        Stages = accepted is { } a && started is { } s && first is { } f && last is { } l
+                            ? [(SocketStages.Accepted, a), (SocketStages.Started, s), (SocketStages.FirstToken, f), (SocketStages.LastToken, l), (SocketStages.Done, done)]
+                            : [],
+                    };
                 case "ai_error":
                     return new AnswerTiming(first ?? TimeSpan.Zero, clock.Elapsed, tokens, next.Body.TryGetProperty("code", out var code) ? code.GetString() : "ai_error");
             }

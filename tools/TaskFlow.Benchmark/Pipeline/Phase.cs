@@ -11,6 +11,7 @@ namespace TaskFlow.Benchmark.Pipeline;
 public sealed class Phase(string name, bool throughTaskFlow)
 {
     private readonly ConcurrentDictionary<string, int> _errors = new();
+    private readonly ConcurrentDictionary<string, Figures> _stageSteps = new();
     private int _tokens;
     private int _answers;
 
@@ -76,7 +77,21 @@ public sealed class Phase(string name, bool throughTaskFlow)
         }
         FirstToken.Add(timing.FirstToken.TotalMilliseconds);
         Whole.Add(timing.Whole.TotalMilliseconds);
+        var previous = TimeSpan.Zero;
+        foreach (var (stage, at) in timing.Stages)
+        {
+            _stageSteps.GetOrAdd(stage, name => new Figures(name, "ms")).Add((at - previous).TotalMilliseconds);
+            previous = at;
+        }
     }
+
+    /// <summary>
+    /// The time from each milestone to the next (p50 / p99), e.g. "→ accepted 12.0 / 30.5 ms": which part of the
+    /// pipeline a turn waits for. Null for a path without milestones.
+    /// </summary>
+    public string? StageSteps() => _stageSteps.IsEmpty ? null : string.Join(", ", SocketStages.All
+        .Where(_stageSteps.ContainsKey)
+        .Select(stage => $"→ {stage} {Ms(_stageSteps[stage].Percentile(50))} / {Ms(_stageSteps[stage].Percentile(99))}")) + " ms";
 
     public static string Header =>
         $"    {"",-30} {"answers",8} {"1st p50",9} {"1st p99",9} {"whole mean",11} {"whole p99",10} {"turns/s",8} {"tokens/s",9}  errors";

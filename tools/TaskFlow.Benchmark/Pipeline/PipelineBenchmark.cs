@@ -150,6 +150,10 @@ public static class PipelineBenchmark
         {
             Console.WriteLine($"    CPU per relayed token, {phase.Name}: {phase.CpuPerToken()}");
         }
+        foreach (var phase in phases.Where(p => print && p.StageSteps() is not null))
+        {
+            Console.WriteLine($"    stage by stage (p50 / p99), {phase.Name}: {phase.StageSteps()}");
+        }
         return phases;
     }
 
