@@ -86,7 +86,11 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
             // span is linked from each turn's trace: docs/observability.md).
             using var user = await TestUser.SignUpAsync(appHost.Chat);
             userName = user.UserName;
-            using var submit = await user.Http.PostAsJsonAsync("/api/chat", new { message = "show me in the dashboard" });
+            // The turn's trace id is the test's own, so that the dashboard can be asked for exactly that trace.
+            var traceId = ActivityTraceId.CreateRandom().ToHexString();
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chat") { Content = JsonContent.Create(new { message = "show me in the dashboard" }) };
+            request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+            using var submit = await user.Http.SendAsync(request);
             Assert.Equal(HttpStatusCode.Accepted, submit.StatusCode);
             var submitted = await submit.Content.ReadFromJsonAsync<JsonElement>();
             var events = await SseClient.ReadAsync(user.Http, submitted.GetProperty("statusUrl").GetString()!);
@@ -102,7 +106,7 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
             await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
             await Assertions.Expect(page.GetByText("inferenceworker").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
-            var trace = await DashboardPages.OpenTurnTraceAsync(page, appHost.Dashboard, log);
+            var trace = await DashboardPages.OpenTurnTraceAsync(page, appHost.Dashboard, traceId, log);
             log($"trace {trace} checked; screenshot {await browser.ScreenshotAsync("dashboard-trace")}");
             foreach (var service in s_services)
             {

@@ -28,7 +28,7 @@ public sealed class MigrationJobTests(TaskFlowStack stack, ITestOutputHelper out
         {
             // Waiting: nothing listens, the log says what it waits for, and no table appears.
             await Eventually.GetAsync(() => Task.FromResult(replica.Output.Contains("Waiting for the migration job", StringComparison.Ordinal) ? (object?)true : null),
-                TimeSpan.FromSeconds(60), "the replica to say it waits for the migration job");
+                TimeSpan.FromSeconds(120), "the replica to say it waits for the migration job");
             Assert.False(await AnswersAsync(port));
             Assert.Equal(0, await MigrationsAppliedAsync(database));
 
@@ -39,7 +39,7 @@ public sealed class MigrationJobTests(TaskFlowStack stack, ITestOutputHelper out
             Assert.True(applied > 0);
 
             // The replica notices within its retry interval and starts serving.
-            await Eventually.GetAsync(async () => await AnswersAsync(port) ? (object?)true : null, TimeSpan.FromSeconds(60), "the waiting replica to serve");
+            await Eventually.GetAsync(async () => await AnswersAsync(port) ? (object?)true : null, TimeSpan.FromSeconds(120), "the waiting replica to serve");
 
             var again = await RunToEndAsync(database, "--migrate");
             Assert.True(again.ExitCode == 0, $"a second --migrate exited with {again.ExitCode}:\n{again.Output}");
@@ -92,7 +92,14 @@ public sealed class MigrationJobTests(TaskFlowStack stack, ITestOutputHelper out
         public async Task<int> WaitAsync(TimeSpan timeout)
         {
             using var cts = new CancellationTokenSource(timeout);
-            await process.WaitForExitAsync(cts.Token);
+            try
+            {
+                await process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The service did not exit within {timeout.TotalSeconds:0} s:\n{Output}");
+            }
             process.WaitForExit();
             return process.ExitCode;
         }
@@ -144,7 +151,8 @@ public sealed class MigrationJobTests(TaskFlowStack stack, ITestOutputHelper out
     private async Task<(int ExitCode, string Output)> RunToEndAsync(string database, params string[] arguments)
     {
         using var process = Start(database, arguments);
-        var exitCode = await process.WaitAsync(TimeSpan.FromSeconds(90));
+        // About 10 s alone; on a slow 2-core machine busy with the rest of the suite, one took over 90 s.
+        var exitCode = await process.WaitAsync(TimeSpan.FromSeconds(240));
         return (exitCode, process.Output);
     }
 
