@@ -48,7 +48,7 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
             .Where(g => (g.Status == GenerationStatus.Waiting || g.Status == GenerationStatus.Processing) && g.UserId == userId)
             .GroupBy(g => 1)
             .Select(open => new OpenJobs(open.Count(), open.Count(g => g.Status == GenerationStatus.Waiting)))
-            .FirstOrDefaultAsync(cancellationToken)
+            .SingleOrDefaultAsync(cancellationToken)
         ?? OpenJobs.None;
 
     /// <summary>

@@ -51,7 +51,9 @@ public sealed class ChatPageStreamingTests(TaskFlowStack stack)
     {
         await using var browser = await ChatPageDriver.SignedInAsync(stack);
         var page = browser.Page;
-        const string first = "first question [[delay:250]]";
+        // A second between tokens: the first answer must still be streaming when the second message arrives, even on
+        // a slow machine where the page shows its first words late.
+        const string first = "first question [[delay:1000]]";
         const string second = "second question [[delay:20]]";
         await ChatPageDriver.SendAsync(page, first);
         var answers = ChatPageDriver.Answers(page);

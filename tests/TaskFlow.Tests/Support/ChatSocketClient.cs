@@ -7,7 +7,9 @@ namespace TaskFlow.Tests.Support;
 /// <summary>A test's side of the chat socket: send protocol events, read server events one by one.</summary>
 public sealed class ChatSocketClient : IAsyncDisposable
 {
-    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    // Between two events. A stack's first turns compile their code: on a slow 2-core machine busy with three other
+    // stacks starting, a just-started replica took 75 s to store its first message.
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
     private readonly ClientWebSocket _socket = new();
 
     private ChatSocketClient()
