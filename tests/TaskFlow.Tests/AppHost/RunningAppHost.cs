@@ -125,7 +125,8 @@ public sealed class RunningAppHost : IAsyncDisposable
                 }
             }
 
-            if (found.Count == 0 || attempt >= 20)
+            // Up to 30 s: PostgreSQL's checkpoint at a fast shutdown took longer than 5 s on a slow, busy machine.
+            if (found.Count == 0 || attempt >= 120)
             {
                 return found;
             }
