@@ -19,6 +19,9 @@ public sealed record BenchmarkOptions(
 
     public int IdleSockets { get; init; } = 1000;
 
+    /// <summary>Chats answered at once through the WebSocket while the idle sockets are open.</summary>
+    public int Streaming { get; init; }
+
     public int ModelPort { get; init; } = 11500;
 
     public const string Usage = """
@@ -46,6 +49,8 @@ public sealed record BenchmarkOptions(
           --rate R           tokens per second, 0 for an instant model (default 100)
           --first-token-ms M the model's delay before its first token (default 0)
           --idle-sockets N   sockets opened and left idle to measure memory per socket, 0 to skip (default 1000)
+          --streaming N      chats answered at once through the WebSocket while those sockets are open (600 tokens at
+                             10 tok/s each), every token checked; 0 to skip (default 0)
           --model-port P     the model server's port (default 11500; with --gateway, TaskFlow must use this server)
         micro options:
           --seconds S        measuring time per case (default 3)
@@ -109,6 +114,9 @@ public sealed record BenchmarkOptions(
                     break;
                 case "--idle-sockets" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var sockets) && sockets <= 100_000:
                     options = options with { IdleSockets = sockets };
+                    break;
+                case "--streaming" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var streaming) && streaming <= 10_000:
+                    options = options with { Streaming = streaming };
                     break;
                 case "--model-port" when Positive(value, 65535) is { } port:
                     options = options with { ModelPort = port };

@@ -28,6 +28,7 @@ public sealed class BenchmarkCommandTests
     [InlineData(new[] { "chat", "--turns" }, "--turns needs a value")]
     [InlineData(new[] { "pipeline", "--levels", "1,,2" }, "bad option or value: --levels 1,,2")]
     [InlineData(new[] { "pipeline", "--rate", "-1" }, "bad option or value: --rate -1")]
+    [InlineData(new[] { "pipeline", "--streaming", "10001" }, "bad option or value: --streaming 10001")]
     public void Bad_options_are_refused_with_what_is_wrong(string[] args, string error)
     {
         Assert.False(BenchmarkOptions.TryParse(args, out _, out var message));
@@ -48,8 +49,21 @@ public sealed class BenchmarkCommandTests
             out var options, out _));
         Assert.Equal([1, 20], options.Levels);
         Assert.Equal(new AnswerProfile(20, 0, TimeSpan.FromMilliseconds(5)), options.Answer);
-        Assert.Equal((0, false, false), (options.IdleSockets, options.GatewayGiven, options.TurnsGiven));
+        Assert.Equal((0, 0, false, false), (options.IdleSockets, options.Streaming, options.GatewayGiven, options.TurnsGiven));
+        Assert.True(BenchmarkOptions.TryParse(["pipeline", "--idle-sockets", "9000", "--streaming", "1000"], out options, out _));
+        Assert.Equal((9000, 1000), (options.IdleSockets, options.Streaming));
         Assert.Equal(options.Answer, AnswerProfile.Find($"any question {options.Answer.Marker} at all"));
+    }
+
+    /// <summary>"Streaming at once" counts answers whose first token came before another's last, not ones back to back.</summary>
+    [Fact]
+    public void The_most_answers_streaming_at_once_are_counted_from_their_spans()
+    {
+        static (TimeSpan, TimeSpan) Span(double from, double to) => (TimeSpan.FromSeconds(from), TimeSpan.FromSeconds(to));
+
+        Assert.Equal(0, SocketCrowd.MostAtOnce([]));
+        Assert.Equal(1, SocketCrowd.MostAtOnce([Span(0, 1), Span(1, 2), Span(2, 3)]));
+        Assert.Equal(3, SocketCrowd.MostAtOnce([Span(0, 10), Span(2, 5), Span(4, 6), Span(5.5, 7), Span(8, 9)]));
     }
 
     /// <summary>The benchmark's model server and its clients agree on both protocols, as they must for "direct" to mean anything.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 
 namespace TaskFlow.Benchmark.Pipeline;
@@ -14,32 +15,57 @@ public sealed class LocalDeployment : IAsyncDisposable
 
     private readonly Process _process;
 
-    private LocalDeployment(Process process, string log)
+    private LocalDeployment(Process process, string log, IReadOnlyDictionary<string, string> settings)
     {
         _process = process;
         Log = log;
+        Settings = settings;
     }
 
     public Uri Gateway { get; } = new($"http://localhost:{GatewayPort}");
 
     public string Log { get; }
 
-    /// <summary>What the benchmark changes from the production defaults, printed with the results.</summary>
-    public static IReadOnlyDictionary<string, string> Settings { get; } = new Dictionary<string, string>
-    {
-        // One worker process takes every job at once: the queue never holds a job back, so only the pipeline is measured.
-        ["Inference__MaxConcurrentJobs"] = "200",
-        // Effectively off (the default, 10 calls a minute, protects a paid API, not a benchmark's own server).
-        ["Inference__RateLimitPerMinute"] = "1000000",
-        // Each simulated person sends turns back to back, faster than the flood guard lets a real one.
-        ["Chat__FloodLimit"] = "10000",
-        // The idle-socket step opens many sockets per benchmark user.
-        ["Chat__MaxSocketsPerUser"] = "10000",
-        ["Chat__MaxOpenJobsPerUser"] = "1000",
-    };
+    /// <summary>
+    /// Descriptors the busiest process holds per open socket: the AppHost's proxy (DCP) carries the client's connection to
+    /// the gateway and the gateway's to ChatSocket, two descriptors each.
+    /// </summary>
+    public const int DescriptorsPerSocket = 4;
 
-    public static async Task<LocalDeployment> StartAsync(PacedModelServer model, CancellationToken cancellationToken)
+    /// <summary>What the benchmark changes from the production defaults, printed with the results.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; }
+
+    /// <summary>The most jobs one worker process may run at once (InferenceOptions' bound).</summary>
+    private const int MaxJobsPerWorker = 256;
+
+    /// <param name="concurrency">The most chats the run has at once.</param>
+    private static Dictionary<string, string> SettingsFor(int concurrency)
     {
+        concurrency = Math.Max(200, concurrency);
+        var workers = (concurrency + MaxJobsPerWorker - 1) / MaxJobsPerWorker;
+        var settings = new Dictionary<string, string>
+        {
+            // The workers take every job at once: the queue never holds a job back, so only the pipeline is measured.
+            ["Inference__MaxConcurrentJobs"] = ((concurrency + workers - 1) / workers).ToString(CultureInfo.InvariantCulture),
+            // Effectively off (the default, 10 calls a minute, protects a paid API, not a benchmark's own server).
+            ["Inference__RateLimitPerMinute"] = "1000000",
+            // Each simulated person sends turns back to back, faster than the flood guard lets a real one.
+            ["Chat__FloodLimit"] = "10000",
+            // The idle-socket step opens many sockets per benchmark user.
+            ["Chat__MaxSocketsPerUser"] = "10000",
+            ["Chat__MaxOpenJobsPerUser"] = "1000",
+        };
+        if (workers > 1)
+        {
+            settings["TASKFLOW_REPLICAS"] = string.Create(CultureInfo.InvariantCulture, $"inferenceworker={workers}");
+        }
+        return settings;
+    }
+
+    /// <param name="concurrency">The most chats the run has at once: the workers take them all.</param>
+    public static async Task<LocalDeployment> StartAsync(PacedModelServer model, int concurrency, CancellationToken cancellationToken)
+    {
+        var settings = SettingsFor(concurrency);
         var root = RepositoryRoot();
         var log = Path.Combine(root, ".local", "benchmark-apphost.log");
         Directory.CreateDirectory(Path.GetDirectoryName(log)!);
@@ -49,11 +75,11 @@ public sealed class LocalDeployment : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.Environment["TASKFLOW_PORT"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["TASKFLOW_PORT"] = GatewayPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["TASKFLOW_DASHBOARD_PORT"] = "15380";
         start.Environment["TASKFLOW_CHAT"] = model.OllamaConnectionString;
         start.Environment["TaskFlow__DataDirectory"] = Path.Combine(root, ".local", "benchmark");
-        foreach (var (key, value) in Settings)
+        foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;
         }
@@ -82,7 +108,7 @@ public sealed class LocalDeployment : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var deployment = new LocalDeployment(process, log);
+        var deployment = new LocalDeployment(process, log, settings);
         try
         {
             await deployment.WaitUntilServingAsync(cancellationToken);

@@ -7,7 +7,7 @@ namespace TaskFlow.Benchmark.Pipeline;
 /// <summary>
 /// Does TaskFlow stay out of the model's way? The same answers from one paced model server, asked directly (Ollama's and
 /// the OpenAI API's streams) and through TaskFlow (the chat WebSocket, and <c>/v1</c> streaming), in one run, at each load
-/// level; then the memory an idle socket costs. What TaskFlow adds is the difference (first token) or the ratio (whole
+/// level; then the memory an idle socket costs, and many answers streaming at once beside the idle sockets. What TaskFlow adds is the difference (first token) or the ratio (whole
 /// answer) against the direct figures of the same run.
 /// </summary>
 public static class PipelineBenchmark
@@ -31,11 +31,11 @@ public static class PipelineBenchmark
             }
             else
             {
-                deployment = await LocalDeployment.StartAsync(model, stopping.Token);
-                Console.WriteLine("  settings changed from the production defaults: " + string.Join(", ", LocalDeployment.Settings.Select(s => $"{s.Key}={s.Value}")));
+                deployment = await LocalDeployment.StartAsync(model, Math.Max(options.Levels.Max(), options.Streaming), stopping.Token);
+                Console.WriteLine("  settings changed from the production defaults: " + string.Join(", ", deployment.Settings.Select(s => $"{s.Key}={s.Value}")));
             }
             var gateway = deployment?.Gateway ?? options.Gateway;
-            var users = await SignUpAsync(gateway, options.Levels.Max(), stopping.Token);
+            var users = await SignUpAsync(gateway, Math.Max(options.Levels.Max(), options.Streaming), stopping.Token);
             try
             {
                 await WarmUpAsync(model, gateway, users, stopping.Token);
@@ -44,10 +44,12 @@ public static class PipelineBenchmark
                 {
                     levels.Add((chats, await RunLevelAsync(model, gateway, users, chats, turns, answer, stopping.Token)));
                 }
-                var perSocket = options.IdleSockets > 0 ? await MeasureIdleSocketsAsync(users, options.IdleSockets, stopping.Token) : null;
+                var crowd = options.IdleSockets > 0 || options.Streaming > 0
+                    ? await SocketCrowd.RunAsync(users, options.IdleSockets, options.Streaming, deployment is null ? 2 : LocalDeployment.DescriptorsPerSocket, stopping.Token)
+                    : null;
                 Console.WriteLine();
-                Targets.Print(answer, levels, perSocket);
-                return levels.Any(level => level.Phases.Any(phase => phase.Errors.Count > 0)) ? 1 : 0;
+                Targets.Print(answer, levels, crowd);
+                return levels.Any(level => level.Phases.Any(phase => phase.Errors.Count > 0)) || crowd?.Streaming?.Errors.Count > 0 ? 1 : 0;
             }
             finally
             {
@@ -155,48 +157,5 @@ public static class PipelineBenchmark
             Console.WriteLine($"    stage by stage (p50 / p99), {phase.Name}: {phase.StageSteps()}");
         }
         return phases;
-    }
-
-    /// <summary>Opens <paramref name="count"/> more sockets over the users, leaves them idle, and divides what the gateway and ChatSocket grew by.</summary>
-    private static async Task<Dictionary<string, double>?> MeasureIdleSocketsAsync(List<(BenchUser User, string Key)> users, int count, CancellationToken cancellationToken)
-    {
-        Console.WriteLine();
-        Console.WriteLine($"  idle sockets: opening {count}");
-        var before = ServiceUsage.Read();
-        if (!before.Has("Gateway") || !before.Has("ChatSocket"))
-        {
-            Console.WriteLine("    not measured: the gateway and ChatSocket are not on this machine");
-            return null;
-        }
-        var sockets = new List<ClientWebSocket>();
-        try
-        {
-            foreach (var batch in Enumerable.Range(0, count).Chunk(50))
-            {
-                sockets.AddRange(await Task.WhenAll(batch.Select(i => users[i % users.Count].User.OpenIdleSocketAsync(cancellationToken))));
-                if (sockets.Count % 1000 == 0 || sockets.Count == count)
-                {
-                    Console.WriteLine($"    {sockets.Count}/{count} open");
-                }
-            }
-            // Let lazily allocated buffers and the first lease renewals happen before reading the memory.
-            await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
-            var after = ServiceUsage.Read();
-            var perSocket = new Dictionary<string, double>();
-            foreach (var service in new[] { "Gateway", "ChatSocket" })
-            {
-                perSocket[service] = after.ResidentGrowthSince(before, service) / 1024.0 / count;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {service}: {perSocket[service]:0.0} KB resident per open socket"));
-            }
-            return perSocket;
-        }
-        finally
-        {
-            foreach (var socket in sockets)
-            {
-                socket.Abort();
-                socket.Dispose();
-            }
-        }
     }
 }

@@ -8,7 +8,7 @@ namespace TaskFlow.Benchmark.Pipeline;
 /// </summary>
 public static class Targets
 {
-    public static void Print(AnswerProfile answer, IReadOnlyList<(int Chats, Phase[] Phases)> levels, IReadOnlyDictionary<string, double>? perSocket)
+    public static void Print(AnswerProfile answer, IReadOnlyList<(int Chats, Phase[] Phases)> levels, SocketCrowd.Result? crowd)
     {
         Console.WriteLine($"summary ({answer.Describe()}):");
         Console.WriteLine($"  {"chats",6} {"path",10} {"+1st p50",10} {"+1st p99",10} {"whole ratio",12} {"turns/s",8} {"tokens/s",9}");
@@ -48,13 +48,37 @@ public static class Targets
                 Console.WriteLine($"  instant model under overload: not measured (the last level must be at least twice the peak's {peak.Chats} chats)");
             }
         }
-        if (perSocket is not null)
+        if (crowd is not null)
         {
-            foreach (var (service, kb) in perSocket)
-            {
-                Check($"idle sockets: ≤ 40 KB each in {service}", kb, 40, "KB");
-            }
+            PrintCrowd(crowd);
         }
+    }
+
+    private const int CrowdTarget = 10_000;
+    private const int StreamingTarget = 1_000;
+
+    private static void PrintCrowd(SocketCrowd.Result crowd)
+    {
+        foreach (var (service, kb) in crowd.PerSocket ?? new Dictionary<string, double>())
+        {
+            Check(Invariant($"{crowd.Open:N0} idle sockets: ≤ 40 KB each in {service}"), kb, 40, "KB");
+        }
+        if (crowd.Total < CrowdTarget)
+        {
+            Console.WriteLine(Invariant($"  {CrowdTarget:N0} open sockets: not measured, {crowd.Total:N0} were open at most")
+                + (crowd.Capped is { } why ? $" ({why})" : $" (--idle-sockets {CrowdTarget:N0} measures it)"));
+        }
+        if (crowd.Streaming is not { } streaming)
+        {
+            return;
+        }
+        var lost = streaming.Errors.Sum(error => error.Value);
+        var verdict = lost > 0
+            ? Invariant($"MISSED ({lost} of {streaming.Answers:N0} answers wrong: {string.Join(", ", streaming.Errors.Select(e => $"{e.Key} × {e.Value}"))})")
+            : crowd.MostAtOnce >= StreamingTarget
+                ? Invariant($"met ({crowd.MostAtOnce:N0} at once, every token once and in order)")
+                : Invariant($"not measured, {crowd.MostAtOnce:N0} streamed at once at most (every token once and in order)");
+        Console.WriteLine(Invariant($"  {StreamingTarget:N0} answers streaming at once beside {crowd.Open:N0} idle sockets, no lost, repeated or reordered token: {verdict}"));
     }
 
     private static double Added(Phase through, Phase direct, double percentile) =>
