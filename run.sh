@@ -63,7 +63,9 @@ fi
 echo "Building TaskFlow (Release)..."
 dotnet build src/TaskFlow.AppHost -c Release -nologo -v quiet
 
-chat_url="http://localhost:${TASKFLOW_PORT:-5100}/"
+# Named even when it is the default: the gateway then listens on it itself, with no proxy of the AppHost's in front.
+export TASKFLOW_PORT="${TASKFLOW_PORT:-5100}"
+chat_url="http://localhost:$TASKFLOW_PORT/"
 mkdir -p .local
 # exec keeps this pid: the pid file names the AppHost itself, and Ctrl-C / SIGTERM reach it directly.
 printf '%s\n%s\n' "$$" "$chat_url" >"$pidfile"

@@ -49,14 +49,25 @@ public static class LocalRunExtensions
         });
     }
 
-    /// <summary>The gateway's public port (<c>TASKFLOW_PORT</c>; else its launch profile's) and its management port.</summary>
+    /// <summary>
+    /// The gateway's public port (<c>TASKFLOW_PORT</c>; else its launch profile's, behind the AppHost's proxy) and its
+    /// management port.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithGatewayPorts(this IResourceBuilder<ProjectResource> builder, LocalRunSettings settings)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
         if (settings.GatewayPort is { } port)
         {
-            builder.WithEndpoint("http", endpoint => endpoint.Port = port);
+            // A port of its own needs no proxy in front: the gateway listens on it itself, one process (and one copy of
+            // every frame) less between a person and the chat, and two open files per socket less in the proxy, whose
+            // per-process limit would otherwise cap the sockets a machine holds. A restarted gateway binds it again.
+            builder.WithEndpoint("http", endpoint =>
+            {
+                endpoint.Port = port;
+                endpoint.TargetPort = port;
+                endpoint.IsProxied = false;
+            });
         }
 
         return builder.WithHttpEndpoint(name: "management", port: settings.ManagementPort, env: "Management__Port");

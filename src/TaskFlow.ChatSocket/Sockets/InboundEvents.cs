@@ -18,10 +18,10 @@ internal sealed class InboundEvents(WebSocket socket, IEventSink sender, ChatOpt
     /// <summary>Ends when the client closes (the close is answered) or the socket is gone.</summary>
     public async IAsyncEnumerable<ClientEvent> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var buffer = new byte[options.MaxFrameBytes];
+        var reader = new FrameReader(options.MaxFrameBytes);
         while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
-            var frame = await FrameReader.ReadAsync(socket, buffer, cancellationToken);
+            var frame = await reader.ReadAsync(socket, cancellationToken);
             switch (frame.Kind)
             {
                 case FrameKind.Close:
@@ -45,7 +45,7 @@ internal sealed class InboundEvents(WebSocket socket, IEventSink sender, ChatOpt
                 sender.Send(new AiError(null, ErrorCodes.Flooding, "You are sending messages too fast. Wait a few seconds and try again."));
                 continue;
             }
-            if (!ClientEvent.TryParse(buffer.AsSpan(0, frame.Length), out var clientEvent, out var error))
+            if (!ClientEvent.TryParse(reader.Message(frame), out var clientEvent, out var error))
             {
                 sender.Send(new AiError(null, ErrorCodes.InvalidMessage, error!));
                 continue;

@@ -19,7 +19,7 @@ public sealed class DrainTests
     [Fact]
     public async Task Queued_events_go_out_then_1012_and_the_reader_ends_on_the_clients_close()
     {
-        var (server, client) = await ConnectedPairAsync();
+        var (server, client) = await LoopbackWebSockets.ConnectedPairAsync();
         using (server)
         using (client)
         {
@@ -55,17 +55,5 @@ public sealed class DrainTests
             events++;
         }
         return events;
-    }
-
-    private static async Task<(WebSocket Server, WebSocket Client)> ConnectedPairAsync()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var connecting = new TcpClient();
-        await connecting.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port);
-        var accepted = await listener.AcceptTcpClientAsync();
-        var server = WebSocket.CreateFromStream(accepted.GetStream(), isServer: true, subProtocol: null, keepAliveInterval: Timeout.InfiniteTimeSpan);
-        var client = WebSocket.CreateFromStream(connecting.GetStream(), isServer: false, subProtocol: null, keepAliveInterval: Timeout.InfiniteTimeSpan);
-        return (server, client);
     }
 }

@@ -26,12 +26,6 @@ public sealed class LocalDeployment : IAsyncDisposable
 
     public string Log { get; }
 
-    /// <summary>
-    /// Descriptors the busiest process holds per open socket: the AppHost's proxy (DCP) carries the client's connection to
-    /// the gateway and the gateway's to ChatSocket, two descriptors each.
-    /// </summary>
-    public const int DescriptorsPerSocket = 4;
-
     /// <summary>What the benchmark changes from the production defaults, printed with the results.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; }
 

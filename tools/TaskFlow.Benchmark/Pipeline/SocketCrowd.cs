@@ -26,9 +26,7 @@ public static class SocketCrowd
     /// <param name="MostAtOnce">The most answers that were streaming at the same moment.</param>
     public sealed record Result(int Open, int Total, string? Capped, IReadOnlyDictionary<string, double>? PerSocket, Phase? Streaming, int MostAtOnce);
 
-    /// <param name="descriptorsPerSocket">Open files the busiest process holds per socket (2 for a gateway alone: the client's connection and its own to ChatSocket).</param>
-    public static async Task<Result?> RunAsync(
-        List<(BenchUser User, string Key)> users, int idle, int streaming, int descriptorsPerSocket, CancellationToken cancellationToken)
+    public static async Task<Result?> RunAsync(List<(BenchUser User, string Key)> users, int idle, int streaming, CancellationToken cancellationToken)
     {
         Console.WriteLine();
         var before = ServiceUsage.Read();
@@ -38,7 +36,7 @@ public static class SocketCrowd
             return null;
         }
         // Every user already holds a socket of its own, which the streaming chats use.
-        var (open, capped) = Affordable(idle + users.Count, descriptorsPerSocket);
+        var (open, capped) = Affordable(idle + users.Count);
         open = Math.Max(0, open - users.Count);
         if (capped is not null)
         {
@@ -128,8 +126,14 @@ public static class SocketCrowd
         return most;
     }
 
-    /// <summary>How many sockets this machine's per-process open-file limit lets the busiest process hold.</summary>
-    private static (int Count, string? Why) Affordable(int wanted, int descriptorsPerSocket)
+    /// <summary>
+    /// Open files the gateway holds per socket: the client's connection and its own to ChatSocket (which, in a local run,
+    /// the AppHost's proxy carries: two there too).
+    /// </summary>
+    private const int DescriptorsPerSocket = 2;
+
+    /// <summary>How many sockets this machine's per-process open-file limit lets the gateway hold.</summary>
+    private static (int Count, string? Why) Affordable(int wanted)
     {
         var limit = OpenFileLimit();
         if (limit is null)
@@ -137,11 +141,10 @@ public static class SocketCrowd
             return (wanted, null);
         }
         // Room for everything else a process has open: listeners, pools, files.
-        var most = (int)Math.Max(0, (limit.Value - 1000) / descriptorsPerSocket);
+        var most = (int)Math.Max(0, (limit.Value - 1000) / DescriptorsPerSocket);
         return wanted <= most
             ? (wanted, null)
-            : (most, $"a process may open {limit:N0} files here (`ulimit -Hn`), and one holds {descriptorsPerSocket} per socket"
-                + (descriptorsPerSocket > 2 ? " (the local run's proxy carries the client's connection to the gateway and the gateway's to ChatSocket)" : ""));
+            : (most, $"a process may open {limit:N0} files here (`ulimit -Hn`), and the gateway holds {DescriptorsPerSocket} per socket");
     }
 
     private static long? OpenFileLimit()
