@@ -97,6 +97,13 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
             Assert.Contains(events, e => e.Event == "ai_done");
             log("turn answered");
 
+            // The gateway listens on the chat's port itself, with no proxy in front: killed, it is started again on it.
+            var gateway = started.Single(p => p.Command.Split(' ')[0].EndsWith("/TaskFlow.Gateway", StringComparison.Ordinal));
+            ProcessTree.KillTogether([gateway.Pid]);
+            await WaitUntilServingAsync(appHost.Chat, TimeSpan.FromMinutes(2));
+            Assert.Contains(appHost.Processes(), p => p.Command.Split(' ')[0].EndsWith("/TaskFlow.Gateway", StringComparison.Ordinal) && p.Pid != gateway.Pid);
+            log("gateway killed, and serving again on its port");
+
             await using var browser = await BrowserSession.StartAsync(options => options.ViewportSize = new ViewportSize { Width = 1600, Height = 1800 });
             var page = browser.Page;
             page.SetDefaultTimeout(30_000);
@@ -128,6 +135,29 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
         // The AppHost, DCP, the dashboard, the servers and the services: none may outlive the SIGTERM.
         Assert.Empty(left);
         return (appHost.DataDirectory, userName);
+    }
+
+    private static async Task WaitUntilServingAsync(Uri chat, TimeSpan patience)
+    {
+        using var http = new HttpClient { BaseAddress = chat, Timeout = TimeSpan.FromSeconds(5) };
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync("/");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && waited.Elapsed < patience)
+            {
+                // Not listening yet.
+            }
+            Assert.True(waited.Elapsed < patience, $"{chat} did not answer again within {patience.TotalSeconds:0} s");
+            await Task.Delay(TimeSpan.FromMilliseconds(500));
+        }
     }
 
     /// <summary>Start 2: other passwords configured (user secrets cleared and generated again); the data's own still open it.</summary>

@@ -72,7 +72,14 @@ public sealed class LocalDeployment : IAsyncDisposable
         start.Environment["TASKFLOW_PORT"] = GatewayPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["TASKFLOW_DASHBOARD_PORT"] = "15380";
         start.Environment["TASKFLOW_CHAT"] = model.OllamaConnectionString;
-        start.Environment["TaskFlow__DataDirectory"] = Path.Combine(root, ".local", "benchmark");
+        // Every run starts from empty servers: what earlier runs stored (thousands of users, conversations and logs)
+        // made a later run measurably slower, so runs on one data folder did not compare.
+        var data = Path.Combine(root, ".local", "benchmark");
+        if (Directory.Exists(data))
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        start.Environment["TaskFlow__DataDirectory"] = data;
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;

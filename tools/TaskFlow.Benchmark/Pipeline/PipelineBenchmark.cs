@@ -7,11 +7,17 @@ namespace TaskFlow.Benchmark.Pipeline;
 /// <summary>
 /// Does TaskFlow stay out of the model's way? The same answers from one paced model server, asked directly (Ollama's and
 /// the OpenAI API's streams) and through TaskFlow (the chat WebSocket, and <c>/v1</c> streaming), in one run, at each load
-/// level; then the memory an idle socket costs, and many answers streaming at once beside the idle sockets. What TaskFlow adds is the difference (first token) or the ratio (whole
-/// answer) against the direct figures of the same run.
+/// level; then the memory an idle socket costs, and many answers streaming at once beside the idle sockets. What
+/// TaskFlow adds is the difference (first token) or the ratio (whole answer) against the direct figures of the same run.
 /// </summary>
 public static class PipelineBenchmark
 {
+    /// <summary>
+    /// What the services use together at rest here (health checks, metrics exported every second), with a margin: below
+    /// it, the previous phase's work is done.
+    /// </summary>
+    private const double QuietCores = 0.3;
+
     public static async Task<int> RunAsync(BenchmarkOptions options)
     {
         using var stopping = new CancellationTokenSource();
@@ -98,7 +104,10 @@ public static class PipelineBenchmark
             }
             previous = took;
         }
-        Console.WriteLine($"  warm-up took {clock.Elapsed.TotalSeconds:0.0} s");
+        // The warm-up's inference logs are still being written (and their code compiled) when its last answer is in.
+        var (waited, cores) = await ServiceUsage.SettleAsync(QuietCores, TimeSpan.FromSeconds(60), cancellationToken);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  warm-up took {clock.Elapsed.TotalSeconds:0.0} s, {waited.TotalSeconds:0} s of it for the services to quiet down ({cores:0.00} cores)"));
     }
 
     private static async Task<List<(BenchUser User, string Key)>> SignUpAsync(Uri gateway, int count, CancellationToken cancellationToken)
@@ -160,8 +169,8 @@ public static class PipelineBenchmark
                 continue;
             }
             Console.WriteLine(phases[i].Row());
-            // The jobs' results and inference logs are written after the last token: let them settle between phases.
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            // The jobs' results and inference logs are written after the last token: each phase starts from quiet.
+            await ServiceUsage.SettleAsync(QuietCores, TimeSpan.FromSeconds(30), cancellationToken);
         }
         foreach (var phase in phases.Where(p => print && p.ThroughTaskFlow))
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace TaskFlow.Benchmark.Pipeline;
@@ -45,6 +46,28 @@ public sealed record ServiceUsage(IReadOnlyDictionary<string, (TimeSpan Cpu, lon
     }
 
     public bool Has(string service) => Services.ContainsKey(service);
+
+    /// <summary>
+    /// Waits until the services on this machine together use less than <paramref name="quiet"/> cores over a second
+    /// (what is written after an answer, e.g. inference logs, lags the answers), at most <paramref name="most"/>; one
+    /// second when none runs here. Returns the wait and the last second's use, in cores.
+    /// </summary>
+    public static async Task<(TimeSpan Waited, double Cores)> SettleAsync(double quiet, TimeSpan most, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var before = Read();
+            var start = clock.Elapsed;
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            var after = Read();
+            var cores = Names.Sum(service => after.CpuSince(before, service).TotalSeconds) / (clock.Elapsed - start).TotalSeconds;
+            if (after.Services.Count == 0 || cores < quiet || clock.Elapsed >= most)
+            {
+                return (clock.Elapsed, cores);
+            }
+        }
+    }
 
     public TimeSpan CpuSince(ServiceUsage before, string service) =>
         Services.TryGetValue(service, out var now) && before.Services.TryGetValue(service, out var then) ? now.Cpu - then.Cpu : TimeSpan.Zero;
