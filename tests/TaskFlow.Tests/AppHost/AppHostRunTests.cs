@@ -14,8 +14,9 @@ namespace TaskFlow.Tests.AppHost;
 
 /// <summary>
 /// The user's path through the AppHost on a machine without a container runtime, three starts over one data folder:
-/// first as <c>./run.sh</c> runs it, its printed login link opened in Chromium and one chat turn shown in the dashboard
-/// as one trace across every service; then through Aspire.Hosting.Testing with other passwords configured, where the
+/// first as <c>./run.sh</c> runs it, the gateway (on its port itself, no proxy in front) killed and serving again there,
+/// its printed login link opened in Chromium and one chat turn shown in the dashboard as one trace across every
+/// service; then through Aspire.Hosting.Testing with other passwords configured, where the
 /// servers' data and their own passwords open again; then with a password file that does not open the data, where
 /// start-up says which server refuses the login. After each, nothing it started may be left.
 /// </summary>
@@ -98,10 +99,25 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
             log("turn answered");
 
             // The gateway listens on the chat's port itself, with no proxy in front: killed, it is started again on it.
-            var gateway = started.Single(p => p.Command.Split(' ')[0].EndsWith("/TaskFlow.Gateway", StringComparison.Ordinal));
+            static bool IsGateway(RunningProcess process) => process.Command.Split(' ')[0].EndsWith("/TaskFlow.Gateway", StringComparison.Ordinal);
+            var gateway = started.Single(IsGateway);
             ProcessTree.KillTogether([gateway.Pid]);
-            await WaitUntilServingAsync(appHost.Chat, TimeSpan.FromMinutes(2));
-            Assert.Contains(appHost.Processes(), p => p.Command.Split(' ')[0].EndsWith("/TaskFlow.Gateway", StringComparison.Ordinal) && p.Pid != gateway.Pid);
+            using (var probe = new HttpClient { BaseAddress = appHost.Chat, Timeout = TimeSpan.FromSeconds(5) })
+            {
+                await Eventually.GetAsync(async () =>
+                {
+                    try
+                    {
+                        using var response = await probe.GetAsync("/");
+                        return response.StatusCode == HttpStatusCode.OK ? (object?)true : null;
+                    }
+                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                    {
+                        return null;
+                    }
+                }, TimeSpan.FromMinutes(2), $"{appHost.Chat} to answer again");
+            }
+            Assert.Contains(appHost.Processes(), p => IsGateway(p) && p.Pid != gateway.Pid);
             log("gateway killed, and serving again on its port");
 
             await using var browser = await BrowserSession.StartAsync(options => options.ViewportSize = new ViewportSize { Width = 1600, Height = 1800 });
@@ -135,29 +151,6 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
         // The AppHost, DCP, the dashboard, the servers and the services: none may outlive the SIGTERM.
         Assert.Empty(left);
         return (appHost.DataDirectory, userName);
-    }
-
-    private static async Task WaitUntilServingAsync(Uri chat, TimeSpan patience)
-    {
-        using var http = new HttpClient { BaseAddress = chat, Timeout = TimeSpan.FromSeconds(5) };
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var response = await http.GetAsync("/");
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && waited.Elapsed < patience)
-            {
-                // Not listening yet.
-            }
-            Assert.True(waited.Elapsed < patience, $"{chat} did not answer again within {patience.TotalSeconds:0} s");
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
-        }
     }
 
     /// <summary>Start 2: other passwords configured (user secrets cleared and generated again); the data's own still open it.</summary>
