@@ -52,7 +52,7 @@ public static partial class ChatSocketEndpoint
             // Accepted only to say why: a browser cannot read the body of a refused upgrade.
             await RefuseAsync(socket, new AiError(null, ErrorCodes.TooManyConnections,
                 $"You have {options.Value.MaxSocketsPerUser} chat connections open already (tabs or devices). Close one and this page reconnects by itself."),
-                TooManyConnectionsClose);
+                TooManyConnectionsClose, RefuseCloseTimeout, context.RequestAborted);
             return;
         }
         using var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, socket, request!);
@@ -69,10 +69,26 @@ public static partial class ChatSocketEndpoint
         }
     }
 
-    private static async Task RefuseAsync(WebSocket socket, AiError error, WebSocketCloseStatus status)
+    /// <summary>How long a refused client has to answer the close before the connection is simply dropped.</summary>
+    internal static readonly TimeSpan RefuseCloseTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Says why, then closes. A client that is gone already, or never answers the close, ends the refusal: that is the
+    /// client's business, not an error of this server, and must not hold the request open.
+    /// </summary>
+    internal static async Task RefuseAsync(WebSocket socket, AiError error, WebSocketCloseStatus status, TimeSpan closeTimeout, CancellationToken aborted)
     {
-        await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes<object>(error, SocketSender.Json), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
-        await socket.CloseAsync(status, error.Code, CancellationToken.None);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        limit.CancelAfter(closeTimeout);
+        try
+        {
+            await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes<object>(error, SocketSender.Json), WebSocketMessageType.Text, endOfMessage: true, limit.Token);
+            await socket.CloseAsync(status, error.Code, limit.Token);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+        {
+            socket.Abort();
+        }
     }
 
     private static bool TryReadRequest(HttpContext context, out SessionRequest? request, out string? error)
