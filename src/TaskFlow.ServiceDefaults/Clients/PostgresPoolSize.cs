@@ -21,15 +21,19 @@ public static class PostgresPoolSize
     public static string WithMaximum(string connectionString, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var names = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Select(key => key.Replace(" ", "", StringComparison.Ordinal));
         // Npgsql's names for it: "Maximum Pool Size" and "MaxPoolSize", in any case.
-        if (names.Any(name => name.Equals("MaximumPoolSize", StringComparison.OrdinalIgnoreCase) || name.Equals("MaxPoolSize", StringComparison.OrdinalIgnoreCase)))
+        if (Names(connectionString, "MaximumPoolSize", "MaxPoolSize"))
         {
             return connectionString;
         }
         return new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = Maximum(configuration) }.ConnectionString;
     }
+
+    /// <summary>Whether the connection string sets one of <paramref name="keys"/> (spaces and case aside).</summary>
+    internal static bool Names(string connectionString, params string[] keys) =>
+        new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "", StringComparison.Ordinal))
+            .Any(name => keys.Contains(name, StringComparer.OrdinalIgnoreCase));
 
     private static int Maximum(IConfiguration configuration)
     {
