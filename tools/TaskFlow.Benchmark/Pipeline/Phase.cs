@@ -14,6 +14,8 @@ public sealed class Phase(string name, bool throughTaskFlow)
     private readonly ConcurrentDictionary<string, Figures> _stageSteps = new();
     private int _tokens;
     private int _answers;
+    private ServiceUsage? _before;
+    private Stopwatch? _cpuClock;
 
     public string Name { get; } = name;
 
@@ -31,14 +33,24 @@ public sealed class Phase(string name, bool throughTaskFlow)
 
     public IReadOnlyDictionary<string, int> Errors => _errors;
 
-    /// <summary>CPU each service spent during the phase (empty when the services are not on this machine).</summary>
+    /// <summary>
+    /// CPU each service spent during the phase, and each other part of a local run (empty when the services are not
+    /// on this machine).
+    /// </summary>
     public Dictionary<string, TimeSpan> ServiceCpu { get; } = [];
+
+    /// <summary>The CPU the whole machine spent during the phase, on anything.</summary>
+    public TimeSpan MachineBusy { get; private set; }
+
+    /// <summary>How long the CPU was counted for: the phase, and the settling after it when counted again.</summary>
+    public TimeSpan CpuCounted { get; private set; }
 
     public async Task RunAsync(
         int chats, int turns, Func<int, int, CancellationToken, Task<AnswerTiming>> ask, CancellationToken cancellationToken, bool progress = true)
     {
-        var before = ServiceUsage.Read();
+        _before = ServiceUsage.Read();
         var clock = Stopwatch.StartNew();
+        _cpuClock = clock;
         var every = progress ? TimeSpan.FromSeconds(10) : Timeout.InfiniteTimeSpan;
         using var ticker = new Timer(_ => Console.WriteLine(
             $"    {Name}: {Volatile.Read(ref _answers)}/{chats * turns} answers after {clock.Elapsed.TotalSeconds:0} s"), null, every, every);
@@ -59,11 +71,26 @@ public sealed class Phase(string name, bool throughTaskFlow)
             }
         }));
         Elapsed = clock.Elapsed;
-        var after = ServiceUsage.Read();
-        foreach (var service in ServiceUsage.Names.Where(after.Has))
+        CountCpu();
+    }
+
+    /// <summary>
+    /// Counts the CPU spent since the phase began, until now: called again once the services are quiet, it includes
+    /// what the phase's answers caused after their last token (results and inference logs written).
+    /// </summary>
+    public void CountCpu()
+    {
+        if (_before is not { } before || _cpuClock is not { } clock)
         {
-            ServiceCpu[service] = after.CpuSince(before, service);
+            return;
         }
+        var after = ServiceUsage.Read();
+        foreach (var process in ServiceUsage.Everything.Where(after.Has))
+        {
+            ServiceCpu[process] = after.CpuSince(before, process);
+        }
+        MachineBusy = after.MachineBusy - before.MachineBusy;
+        CpuCounted = clock.Elapsed;
     }
 
     private void Record(AnswerTiming timing)
@@ -100,10 +127,28 @@ public sealed class Phase(string name, bool throughTaskFlow)
         $"    {Name,-30} {FirstToken.Count,8} {Ms(FirstToken.Percentile(50)),9} {Ms(FirstToken.Percentile(99)),9} {Ms(Whole.Mean()),11} {Ms(Whole.Percentile(99)),10} {Whole.Count / Elapsed.TotalSeconds,8:0.0} {Tokens / Elapsed.TotalSeconds,9:0}  {ErrorText()}");
 
     /// <summary>CPU per relayed token of each service that spent any, e.g. "ChatSocket 80 µs".</summary>
-    public string CpuPerToken() => Tokens == 0 || ServiceCpu.Count == 0
+    public string CpuPerToken() => Tokens == 0 || !ServiceUsage.Names.Any(ServiceCpu.ContainsKey)
         ? "not measured (the services are not on this machine)"
         : string.Join(", ", ServiceCpu.Where(s => s.Value > TimeSpan.Zero).Select(s =>
             string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.TotalMicroseconds / Tokens:0.0} µs")));
+
+    /// <summary>
+    /// Where the machine's CPU went per answer, largest first, with the whole machine's busy cores: what a turn costs
+    /// beyond TaskFlow's own services. Null when the services are not on this machine.
+    /// </summary>
+    public string? CpuPerAnswer()
+    {
+        if (Answers == 0 || !ServiceUsage.Names.Any(ServiceCpu.ContainsKey) || CpuCounted <= TimeSpan.Zero)
+        {
+            return null;
+        }
+        var counted = ServiceCpu.Values.Aggregate(TimeSpan.Zero, (sum, cpu) => sum + cpu);
+        var parts = ServiceCpu.Where(s => s.Value > TimeSpan.Zero).OrderByDescending(s => s.Value)
+            .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.TotalMilliseconds / Answers:0.00}"))
+            .Append(string.Create(CultureInfo.InvariantCulture, $"other {Math.Max(0, (MachineBusy - counted).TotalMilliseconds) / Answers:0.00}"));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{string.Join(", ", parts)} ms (the machine: {MachineBusy.TotalMilliseconds / Answers:0.00} ms per answer, {MachineBusy / CpuCounted:0.00} of {Environment.ProcessorCount} cores busy over {CpuCounted.TotalSeconds:0} s)");
+    }
 
     private string ErrorText() => _errors.IsEmpty ? "0" : string.Join(", ", _errors.Select(e => $"{e.Key} × {e.Value}"));
 

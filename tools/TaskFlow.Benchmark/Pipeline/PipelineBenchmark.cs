@@ -171,10 +171,15 @@ public static class PipelineBenchmark
             Console.WriteLine(phases[i].Row());
             // The jobs' results and inference logs are written after the last token: each phase starts from quiet.
             await ServiceUsage.SettleAsync(QuietCores, TimeSpan.FromSeconds(30), cancellationToken);
+            phases[i].CountCpu();
         }
         foreach (var phase in phases.Where(p => print && p.ThroughTaskFlow))
         {
             Console.WriteLine($"    CPU per relayed token, {phase.Name}: {phase.CpuPerToken()}");
+            if (phase.CpuPerAnswer() is { } perAnswer)
+            {
+                Console.WriteLine($"    CPU per answer, {phase.Name}: {perAnswer}");
+            }
         }
         foreach (var phase in phases.Where(p => print && p.StageSteps() is not null))
         {

@@ -5,11 +5,32 @@ namespace TaskFlow.Benchmark.Pipeline;
 
 /// <summary>
 /// CPU time and resident memory of TaskFlow's service processes on this machine, read from <c>/proc</c> and summed over
-/// a service's replicas. A deployment on another machine cannot be read: then every figure is absent.
+/// a service's replicas; beside them what else shares the machine (the servers, the orchestrator, the dashboard, this
+/// benchmark), so that a phase shows where all of the machine's CPU went. A deployment on another machine cannot be
+/// read: then every figure is absent.
 /// </summary>
-public sealed record ServiceUsage(IReadOnlyDictionary<string, (TimeSpan Cpu, long ResidentBytes)> Services)
+public sealed record ServiceUsage(IReadOnlyDictionary<string, (TimeSpan Cpu, long ResidentBytes)> Services, TimeSpan MachineBusy)
 {
     public static readonly string[] Names = ["Gateway", "ChatSocket", "InferenceWorker", "Telemetry", "Web"];
+
+    /// <summary>The rest of a local run, by process name (<c>/proc/PID/comm</c>, at most 15 characters).</summary>
+    private static readonly Dictionary<string, string> s_others = new(StringComparer.Ordinal)
+    {
+        ["redis-server"] = "Redis",
+        ["postgres"] = "PostgreSQL",
+        ["beam.smp"] = "RabbitMQ",
+        ["erl_child_setup"] = "RabbitMQ",
+        ["epmd"] = "RabbitMQ",
+        ["inet_gethost"] = "RabbitMQ",
+        ["dcp"] = "DCP",
+        ["Aspire.Dashboar"] = "Dashboard",
+        ["TaskFlow.AppHos"] = "AppHost",
+    };
+
+    public const string Benchmark = "Benchmark";
+
+    /// <summary>Everything this reads, services first.</summary>
+    public static IEnumerable<string> Everything => Names.Concat(s_others.Values.Distinct()).Append(Benchmark);
 
     /// <summary>Linux's clock ticks per second for <c>/proc/PID/stat</c> times (USER_HZ, 100 on every current kernel).</summary>
     private const double TicksPerSecond = 100;
@@ -19,11 +40,11 @@ public sealed record ServiceUsage(IReadOnlyDictionary<string, (TimeSpan Cpu, lon
         var services = new Dictionary<string, (TimeSpan, long)>();
         if (!Directory.Exists("/proc"))
         {
-            return new ServiceUsage(services);
+            return new ServiceUsage(services, TimeSpan.Zero);
         }
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out _) || ServiceOf(dir) is not { } name)
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || (pid == Environment.ProcessId ? Benchmark : ServiceOf(dir) ?? OtherOf(dir)) is not { } name)
             {
                 continue;
             }
@@ -42,7 +63,23 @@ public sealed record ServiceUsage(IReadOnlyDictionary<string, (TimeSpan Cpu, lon
                 // The process ended while being read.
             }
         }
-        return new ServiceUsage(services);
+        return new ServiceUsage(services, MachineBusyTime());
+    }
+
+    /// <summary>The CPU time every core of the machine spent on anything but idling and waiting for I/O (<c>/proc/stat</c>).</summary>
+    private static TimeSpan MachineBusyTime()
+    {
+        try
+        {
+            // "cpu  user nice system idle iowait irq softirq steal ...", in clock ticks, summed over the cores.
+            var ticks = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1)
+                .Select(field => long.Parse(field, CultureInfo.InvariantCulture)).ToArray();
+            return TimeSpan.FromSeconds((ticks.Take(8).Sum() - ticks[3] - ticks[4]) / TicksPerSecond);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return TimeSpan.Zero;
+        }
     }
 
     public bool Has(string service) => Services.ContainsKey(service);
@@ -74,6 +111,18 @@ public sealed record ServiceUsage(IReadOnlyDictionary<string, (TimeSpan Cpu, lon
 
     public long ResidentGrowthSince(ServiceUsage before, string service) =>
         Services.TryGetValue(service, out var now) && before.Services.TryGetValue(service, out var then) ? now.ResidentBytes - then.ResidentBytes : 0;
+
+    private static string? OtherOf(string dir)
+    {
+        try
+        {
+            return s_others.GetValueOrDefault(File.ReadAllText(Path.Combine(dir, "comm")).TrimEnd('\n'));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The service a process runs, from its command line (the apphost binary, or <c>dotnet X.dll</c>).</summary>
     private static string? ServiceOf(string dir)
