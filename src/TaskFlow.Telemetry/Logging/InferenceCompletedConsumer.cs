@@ -37,9 +37,11 @@ public sealed class InferenceCompletedConsumer(
 
 public sealed class InferenceCompletedConsumerDefinition : ConsumerDefinition<InferenceCompletedConsumer>
 {
+    public const string QueueName = "telemetry-inference-completed";
+
     public InferenceCompletedConsumerDefinition()
     {
-        EndpointName = "telemetry-inference-completed";
+        EndpointName = QueueName;
         // Each message holds a pooled DbContext while it runs; this keeps the pool and PostgreSQL unhurried.
         ConcurrentMessageLimit = 16;
     }

@@ -1,9 +1,12 @@
+using System.Text.RegularExpressions;
 using Npgsql;
+using RabbitMQ.Client;
+using TaskFlow.Telemetry.Logging;
 
 namespace TaskFlow.Tests.Support;
 
 /// <summary>What Telemetry stored about a generation's model calls.</summary>
-public static class InferenceLogs
+public static partial class InferenceLogs
 {
     /// <summary>
     /// The generation's inference logs as "attempt|status|error code" (code empty when none), in attempt order, once
@@ -13,7 +16,21 @@ public static class InferenceLogs
         RowsAsync(stack, generationId, "attempt, status, coalesce(error_code, '')", atLeast, timeout);
 
     /// <summary>The chosen columns (SQL expressions) of the generation's inference logs joined with '|', in attempt order.</summary>
-    public static Task<List<string>> RowsAsync(TaskFlowStack stack, Guid generationId, string columns, int atLeast = 1, TimeSpan? timeout = null) =>
+    public static async Task<List<string>> RowsAsync(TaskFlowStack stack, Guid generationId, string columns, int atLeast = 1, TimeSpan? timeout = null)
+    {
+        try
+        {
+            return await RowsOnceThereAsync(stack, generationId, columns, atLeast, timeout);
+        }
+        catch (TimeoutException missing)
+        {
+            // A log that never came is read about in CI's output alone: say where it stopped (still queued, dead-lettered,
+            // or Telemetry failing) rather than only that it is missing.
+            throw new TimeoutException($"{missing.Message} {await TelemetryStateAsync(stack)}", missing);
+        }
+    }
+
+    private static Task<List<string>> RowsOnceThereAsync(TaskFlowStack stack, Guid generationId, string columns, int atLeast, TimeSpan? timeout) =>
         Eventually.GetAsync(async () =>
         {
             await using var db = await stack.OpenDatabaseAsync();
@@ -28,6 +45,59 @@ public static class InferenceLogs
             }
             return rows.Count >= atLeast ? rows : null;
         }, timeout ?? TimeSpan.FromSeconds(30), $"{atLeast} inference log(s) of {generationId}");
+
+    /// <summary>Telemetry's queues in RabbitMQ and the last problems in its console log.</summary>
+    private static async Task<string> TelemetryStateAsync(TaskFlowStack stack)
+    {
+        var state = new List<string>();
+        try
+        {
+            var factory = new ConnectionFactory { Uri = new Uri(stack.RabbitMq.ConnectionString) };
+            await using var connection = await factory.CreateConnectionAsync();
+            foreach (var queue in new[] { InferenceCompletedConsumerDefinition.QueueName, InferenceCompletedConsumerDefinition.QueueName + "_error" })
+            {
+                // A passive declare of a missing queue closes its channel: one channel per queue.
+                await using var channel = await connection.CreateChannelAsync();
+                try
+                {
+                    var found = await channel.QueueDeclarePassiveAsync(queue);
+                    state.Add($"{queue}: {found.MessageCount} waiting, {found.ConsumerCount} consumer(s)");
+                }
+                catch (RabbitMQ.Client.Exceptions.OperationInterruptedException)
+                {
+                    state.Add($"{queue}: none");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RabbitMQ.Client.Exceptions.BrokerUnreachableException or IOException)
+        {
+            state.Add($"RabbitMQ not reachable: {ex.Message}");
+        }
+
+        var problems = Directory.Exists(stack.LogDirectory)
+            ? Directory.EnumerateFiles(stack.LogDirectory, "telemetry*.log")
+                .SelectMany(ReadShared)
+                .Where(line => line.Contains("fail:", StringComparison.Ordinal) || line.Contains("warn:", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal))
+                .TakeLast(8)
+            : [];
+        return $"Telemetry: {string.Join("; ", state)}. Its last problems logged: {string.Join(" | ", problems.DefaultIfEmpty("none"))}";
+    }
+
+    /// <summary>The lines of a log file the stack is still writing, without the terminal's colour codes.</summary>
+    private static IEnumerable<string> ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add(AnsiCodes().Replace(line, ""));
+        }
+        return lines;
+    }
+
+    [GeneratedRegex(@"\x1B\[[0-9;]*m")]
+    private static partial Regex AnsiCodes();
 
     /// <summary>The text Telemetry keeps of a conversation's calls, one "input preview|output preview|error message" per log.</summary>
     public static async Task<List<string>> TextOfConversationAsync(TaskFlowStack stack, Guid conversationId)
