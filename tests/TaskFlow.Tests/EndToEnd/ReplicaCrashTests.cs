@@ -1,6 +1,5 @@
 using System.Net.WebSockets;
 using System.Text.Json;
-using TaskFlow.Tests.AppHost;
 using TaskFlow.Tests.Support;
 using Xunit.Abstractions;
 
@@ -10,7 +9,7 @@ namespace TaskFlow.Tests.EndToEnd;
 /// A ChatSocket replica killed mid-answer, on a stack of its own (<see cref="ReplicaCrashStack"/>): the client resumes
 /// on the other replica and loses nothing, and the AppHost starts the dead one again.
 /// </summary>
-[Collection(AppHostCollection.Name)]
+[Collection(ReplicaCrashStackCollection.Name)]
 public sealed class ReplicaCrashTests(ReplicaCrashStack stack, ITestOutputHelper output)
 {
     [Fact]

@@ -12,3 +12,9 @@ public sealed class ReplicaCrashStack : RestartableStack
     {
     }
 }
+
+[CollectionDefinition(Name)]
+public sealed class ReplicaCrashStackCollection : ICollectionFixture<ReplicaCrashStack>
+{
+    public const string Name = "TaskFlow stack whose ChatSocket replica is killed";
+}
