@@ -198,11 +198,9 @@ public sealed class StackInstance : IAsyncDisposable
                 context.EnvironmentVariables["OTEL_METRIC_EXPORT_INTERVAL"] = "60000";
                 // Two stacks and an AppHost run seventeen service processes on two cores: each with server GC's
                 // heap and threads per core, and tiered PGO's instrumented recompiles, cost CPU the tests wait for
-                // (13 % of a stack's start-up here), and so do idle thread-pool workers spinning for work (a quarter
-                // of an idle stack's CPU). How the services collect garbage or wait is not what the tests check.
+                // (13 % of a stack's start-up here). How the services collect garbage is not what the tests check.
                 context.EnvironmentVariables["DOTNET_gcServer"] = "0";
                 context.EnvironmentVariables["DOTNET_TieredPGO"] = "0";
-                context.EnvironmentVariables["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
             });
         }
     }
