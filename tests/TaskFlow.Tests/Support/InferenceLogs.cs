@@ -74,17 +74,20 @@ public static partial class InferenceLogs
             state.Add($"RabbitMQ not reachable: {ex.Message}");
         }
 
+        // A console log entry is its level and category on one line and its message on the next.
+        static bool IsProblem(string line) => line.Contains("fail:", StringComparison.Ordinal) || line.Contains("warn:", StringComparison.Ordinal);
         var problems = Directory.Exists(stack.LogDirectory)
             ? Directory.EnumerateFiles(stack.LogDirectory, "telemetry*.log")
-                .SelectMany(ReadShared)
-                .Where(line => line.Contains("fail:", StringComparison.Ordinal) || line.Contains("warn:", StringComparison.Ordinal) || line.Contains("Exception", StringComparison.Ordinal))
-                .TakeLast(8)
+                .Select(ReadShared)
+                .SelectMany(lines => lines.Select((line, i) => IsProblem(line) && i + 1 < lines.Count ? $"{line.Trim()} {lines[i + 1].Trim()}" : null))
+                .OfType<string>()
+                .TakeLast(6)
             : [];
         return $"Telemetry: {string.Join("; ", state)}. Its last problems logged: {string.Join(" | ", problems.DefaultIfEmpty("none"))}";
     }
 
     /// <summary>The lines of a log file the stack is still writing, without the terminal's colour codes.</summary>
-    private static IEnumerable<string> ReadShared(string path)
+    private static List<string> ReadShared(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         using var reader = new StreamReader(stream);
