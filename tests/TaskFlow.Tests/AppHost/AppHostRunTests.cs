@@ -14,9 +14,9 @@ namespace TaskFlow.Tests.AppHost;
 
 /// <summary>
 /// The user's path through the AppHost on a machine without a container runtime, three starts over one data folder:
-/// first as <c>./run.sh</c> runs it, the gateway (on its port itself, no proxy in front) killed and serving again there,
-/// its printed login link opened in Chromium and one chat turn shown in the dashboard as one trace across every
-/// service; then through Aspire.Hosting.Testing with other passwords configured, where the
+/// first as <c>./run.sh</c> runs it, its printed login link opened in Chromium and one chat turn shown in the dashboard
+/// as one trace across every service, then the gateway (on its port itself, no proxy in front) killed and serving
+/// again there; then through Aspire.Hosting.Testing with other passwords configured, where the
 /// servers' data and their own passwords open again; then with a password file that does not open the data, where
 /// start-up says which server refuses the login. After each, nothing it started may be left.
 /// </summary>
@@ -98,7 +98,25 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
             Assert.Contains(events, e => e.Event == "ai_done");
             log("turn answered");
 
+            await using var browser = await BrowserSession.StartAsync(options => options.ViewportSize = new ViewportSize { Width = 1600, Height = 1800 });
+            var page = browser.Page;
+            page.SetDefaultTimeout(30_000);
+
+            // Signing in with the printed link lands on the resources page.
+            await page.GotoAsync(appHost.DashboardLogin.ToString());
+            await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+            await Assertions.Expect(page.GetByText("inferenceworker").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+            var trace = await DashboardPages.OpenTurnTraceAsync(page, appHost.Dashboard, traceId, log);
+            log($"trace {trace} checked; screenshot {await browser.ScreenshotAsync("dashboard-trace")}");
+            foreach (var service in s_services)
+            {
+                await DashboardPages.AssertHasLogsAndMetricsAsync(page, appHost.Dashboard, service, log);
+            }
+
             // The gateway listens on the chat's port itself, with no proxy in front: killed, it is started again on it.
+            // Killed only after the trace was seen: spans reach the dashboard in batches, and a gateway killed right
+            // after the turn once took its span of the turn with it (the trace began at ChatSocket).
             static bool IsGateway(RunningProcess process) => process.Command.Split(' ')[0].EndsWith("/TaskFlow.Gateway", StringComparison.Ordinal);
             var gateway = started.Single(IsGateway);
             ProcessTree.KillTogether([gateway.Pid]);
@@ -119,22 +137,6 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
             }
             Assert.Contains(appHost.Processes(), p => IsGateway(p) && p.Pid != gateway.Pid);
             log("gateway killed, and serving again on its port");
-
-            await using var browser = await BrowserSession.StartAsync(options => options.ViewportSize = new ViewportSize { Width = 1600, Height = 1800 });
-            var page = browser.Page;
-            page.SetDefaultTimeout(30_000);
-
-            // Signing in with the printed link lands on the resources page.
-            await page.GotoAsync(appHost.DashboardLogin.ToString());
-            await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
-            await Assertions.Expect(page.GetByText("inferenceworker").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
-
-            var trace = await DashboardPages.OpenTurnTraceAsync(page, appHost.Dashboard, traceId, log);
-            log($"trace {trace} checked; screenshot {await browser.ScreenshotAsync("dashboard-trace")}");
-            foreach (var service in s_services)
-            {
-                await DashboardPages.AssertHasLogsAndMetricsAsync(page, appHost.Dashboard, service, log);
-            }
         }
         catch (Exception e)
         {
