@@ -12,7 +12,10 @@ public sealed class JobDispatcher(IBus bus, QueueBoardWriter board, IOptions<Que
     public async Task EnqueueAsync(GenerateReply job, Generation generation, CancellationToken cancellationToken)
     {
         var queuePriority = (byte)generation.QueuePriority;
-        await board.AddAsync(job.GenerationId, queuePriority, generation.CreatedAt);
+        // The board's write and the job's publish go out together, a round trip less before the worker can start. The
+        // board's write leaves first, on Redis's connection, while the worker's start (whose announcement takes the job
+        // off the board) is a delivery, two Redis round trips and another delivery away.
+        var boarding = board.AddAsync(job.GenerationId, queuePriority, generation.CreatedAt);
         try
         {
             // MassTransit waits for an unreachable broker instead of failing: bound the wait.
@@ -29,8 +32,10 @@ public sealed class JobDispatcher(IBus bus, QueueBoardWriter board, IOptions<Que
         }
         catch
         {
+            await boarding;
             await board.RemoveAsync(job.GenerationId);
             throw;
         }
+        await boarding;
     }
 }

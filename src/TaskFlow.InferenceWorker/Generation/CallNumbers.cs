@@ -24,4 +24,8 @@ public sealed class CallNumbers(IConnectionMultiplexer redis)
         await Task.WhenAll(numbering, expiring);
         return (int)await numbering;
     }
+
+    /// <summary>The number <see cref="NextAsync"/> gave is not used (the job waits and comes back for it).</summary>
+    public async Task GiveBackAsync(Guid generationId) =>
+        await redis.GetDatabase().StringDecrementAsync(Key(generationId));
 }

@@ -153,24 +153,28 @@ public sealed class GenerateReplyConsumer(
     {
         var job = context.Message;
         var attempt = JobParking.Attempt(context);
-        // Together, in one round trip: the start entry, a permit, and the cancel check that covers a cancel sent
-        // between the first check and the registration.
+        // Together, in one round trip: the start entry, a permit, the cancel check that covers a cancel sent between
+        // the first check and the registration, and the call's number (given back below when no call follows).
         var starting = stream.AnswerPending ? Task.CompletedTask : stream.StartAsync(restarted: stream.WasStarted || attempt > 1);
         var permitting = rateLimiter.TryAcquireAsync(model);
         var cancelling = cancellations.ReasonAsync(job.GenerationId);
-        await Task.WhenAll(starting, permitting, cancelling);
+        var numbering = callNumbers.NextAsync(job.GenerationId);
+        await Task.WhenAll(starting, permitting, cancelling, numbering);
         if (await cancelling is { } reason)
         {
+            // The job ends here, so the number it took is never followed by another call.
             return new GenerationOutcome(reason, "", 0, null, null, null, null, DateTimeOffset.UtcNow, 0, null);
         }
         if (await permitting is { } throttled && throttled > TimeSpan.Zero)
         {
+            // It comes back for this number: a number skipped would look like a call made and never logged.
+            await callNumbers.GiveBackAsync(job.GenerationId);
             await stream.ThrottledAsync(throttled);
             await parking.ParkAsync(context, throttled, attempt);
             return null;
         }
 
-        var call = await callNumbers.NextAsync(job.GenerationId);
+        var call = await numbering;
         GenerationOutcome outcome;
         try
         {

@@ -165,6 +165,35 @@ public sealed class RetryAndRateLimitTests(RestartableStack stack)
     }
 
     [Fact]
+    public async Task A_job_that_waited_for_the_rate_limit_logs_its_call_as_the_first()
+    {
+        // The window full of calls that leave it in a few seconds: the job is throttled, waits for them, then runs.
+        using var redis = await ConnectionMultiplexer.ConnectAsync(stack.Redis.ConnectionString);
+        var window = new RedisKey($"taskflow:ratelimit:{TaskFlowStack.RateLimitedModel}");
+        var leaving = DateTimeOffset.UtcNow.AddSeconds(-56).ToUnixTimeMilliseconds();
+        await redis.GetDatabase().KeyDeleteAsync(window);
+        await redis.GetDatabase().SortedSetAddAsync(window,
+            [.. Enumerable.Range(0, TaskFlowStack.RateLimitedModelPerMinute).Select(i => new SortedSetEntry($"earlier-call-{i}", leaving))]);
+        try
+        {
+            using var user = await TestUser.SignUpAsync(stack);
+            await using var socket = await user.ConnectAsync($"model={TaskFlowStack.RateLimitedModel}");
+            await socket.SendUserMessageAsync("worth the wait");
+            var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+
+            Assert.Contains(events, e => e.Type() == "job_status" && e.Str("status") == "throttled");
+            Assert.Equal("ai_done", events[^1].Type());
+            // The number the throttled start took was given back: the only call is the first, not the second.
+            var calls = await InferenceLogs.CallsAsync(stack, Guid.Parse(events[^1].Str("generationId")));
+            Assert.Equal(["1|completed|"], calls);
+        }
+        finally
+        {
+            await ResetRateLimitAsync();
+        }
+    }
+
+    [Fact]
     public async Task The_offline_model_is_not_held_back_by_the_rate_limit()
     {
         // The worker's built-in model (docs/queue.md: exempt, there is no provider to protect).
