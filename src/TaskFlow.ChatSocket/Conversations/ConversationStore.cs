@@ -1,4 +1,7 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Queue;
 using TaskFlow.Contracts.Chat;
@@ -42,6 +45,88 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
     public async Task<Conversation> LockForTurnAsync(Guid conversationId, CancellationToken cancellationToken) =>
         (await db.Conversations.FromSql($"SELECT * FROM chat.conversations WHERE id = {conversationId} FOR UPDATE")
             .ToListAsync(cancellationToken)).Single();
+
+    /// <summary>
+    /// The start of a turn, in one round trip inside the caller's transaction: the user's open jobs (as
+    /// <see cref="JobStore.CountOpenJobsAsync"/> counts them), the conversation held as <see cref="LockForTurnAsync"/>
+    /// holds it and returned tracked, and its messages as <see cref="UnsummarizedMessagesAsync"/> reads them. Each
+    /// statement of a batch sees what was committed before it ran, so the history, read after the lock is held,
+    /// includes a turn that committed while this one waited for it.
+    /// </summary>
+    public async Task<TurnStart> OpenTurnAsync(string userId, Guid conversationId, int historyLimit, CancellationToken cancellationToken)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var batch = new NpgsqlBatch(connection, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction())
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(OpenJobsSql) { Parameters = { new() { Value = userId }, new() { Value = GenerationStatus.Waiting }, new() { Value = GenerationStatus.Processing } } },
+                new NpgsqlBatchCommand(LockSql) { Parameters = { new() { Value = conversationId }, new() { Value = userId } } },
+                new NpgsqlBatchCommand(HistorySql) { Parameters = { new() { Value = conversationId }, new() { Value = historyLimit } } },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var open = await reader.ReadAsync(cancellationToken) ? new OpenJobs(reader.GetInt32(0), reader.GetInt32(1)) : OpenJobs.None;
+        await reader.NextResultAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new InvalidOperationException($"Conversation {conversationId} of {userId} is gone.");
+        }
+        var conversation = ReadConversation(reader);
+        await reader.NextResultAsync(cancellationToken);
+        var history = new List<Message>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            history.Add(ReadMessage(reader));
+        }
+        history.Reverse();
+        db.Conversations.Attach(conversation);
+        return new TurnStart(open, conversation, history);
+    }
+
+    private const string OpenJobsSql = """
+        SELECT count(*)::int, (count(*) FILTER (WHERE status = $2))::int FROM chat.generations
+        WHERE user_id = $1 AND status IN ($2, $3)
+        """;
+
+    private const string LockSql = """
+        SELECT id, user_id, title, status, model, provider, created_at, updated_at, summary, summarized_through, summarized_tokens
+        FROM chat.conversations WHERE id = $1 AND user_id = $2 FOR UPDATE
+        """;
+
+    private const string HistorySql = """
+        SELECT id, conversation_id, role, content, status, input_tokens, output_tokens, created_at FROM chat.messages
+        WHERE conversation_id = $1
+          AND created_at > coalesce((SELECT summarized_through FROM chat.conversations WHERE id = $1), '-infinity')
+        ORDER BY created_at DESC, id DESC LIMIT $2
+        """;
+
+    private static Conversation ReadConversation(DbDataReader row) => new()
+    {
+        Id = row.GetGuid(0),
+        UserId = row.GetString(1),
+        Title = row.GetString(2),
+        Status = row.GetString(3),
+        Model = row.GetString(4),
+        Provider = row.GetString(5),
+        CreatedAt = row.GetFieldValue<DateTimeOffset>(6),
+        UpdatedAt = row.GetFieldValue<DateTimeOffset>(7),
+        Summary = row.IsDBNull(8) ? null : row.GetString(8),
+        SummarizedThrough = row.IsDBNull(9) ? null : row.GetFieldValue<DateTimeOffset>(9),
+        SummarizedTokens = row.GetInt32(10),
+    };
+
+    private static Message ReadMessage(DbDataReader row) => new()
+    {
+        Id = row.GetGuid(0),
+        ConversationId = row.GetGuid(1),
+        Role = row.GetString(2),
+        Content = row.GetString(3),
+        Status = row.GetString(4),
+        InputTokens = row.IsDBNull(5) ? null : row.GetInt32(5),
+        OutputTokens = row.IsDBNull(6) ? null : row.GetInt32(6),
+        CreatedAt = row.GetFieldValue<DateTimeOffset>(7),
+    };
 
     /// <summary>
     /// The messages not yet folded into the conversation's summary (at most <paramref name="count"/>, the newest),
@@ -140,3 +225,6 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
         db.Conversations.Where(c => c.Id == conversationId)
             .ExecuteUpdateAsync(set => set.SetProperty(c => c.Status, ConversationStatus.Completed), CancellationToken.None);
 }
+
+/// <summary>What a turn starts from: the user's open jobs, the conversation held for the turn, its unsummarized messages oldest first.</summary>
+public sealed record TurnStart(OpenJobs OpenJobs, Conversation Conversation, IReadOnlyList<Message> History);

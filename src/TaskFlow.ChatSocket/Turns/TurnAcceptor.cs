@@ -9,7 +9,7 @@ namespace TaskFlow.ChatSocket.Turns;
 /// job and the job's prompt commit together. Once accepted, nothing may lose the message, and the job can be queued
 /// again from its row alone if publishing it fails. The prompt ends with the new message, so it is planned from the
 /// stored history and that message before either is written; then everything goes to PostgreSQL in one batch.
-/// A turn costs four round trips: lock, history, batch, commit.
+/// A message costs three round trips: the open jobs, lock and history together; the writes; the commit.
 /// </summary>
 public sealed class TurnAcceptor(
     ChatUnitOfWork unit,
@@ -19,23 +19,28 @@ public sealed class TurnAcceptor(
     TimeProvider clock)
 {
     /// <summary>
-    /// With <paramref name="afterLastAnswer"/>, a conversation whose last message is still queued or being answered
-    /// takes no new one: the result names that answer's job instead. <paramref name="waiting"/> is how many of the
-    /// user's jobs wait in the queue, which lowers the new one's queue priority.
+    /// A user with <paramref name="maxOpenJobs"/> jobs waiting or being answered gets no new one. With
+    /// <paramref name="afterLastAnswer"/>, a conversation whose last message is still queued or being answered takes no
+    /// new one either: the result names that answer's job instead. How many of the user's jobs wait in the queue lowers
+    /// the new one's queue priority.
     /// </summary>
     public Task<TurnAcceptance> AcceptUserMessageAsync(
-        Conversation conversation, string text, JobPriority priority, int waiting, bool afterLastAnswer, CancellationToken cancellationToken) =>
+        string userId, Conversation conversation, string text, JobPriority priority, int maxOpenJobs, bool afterLastAnswer,
+        CancellationToken cancellationToken) =>
         unit.RunAsync(async token =>
         {
-            var locked = await conversations.LockForTurnAsync(conversation.Id, token);
+            var (open, locked, earlier) = await conversations.OpenTurnAsync(userId, conversation.Id, PromptBuilder.UnsummarizedScanLimit, token);
+            if (open.Open >= maxOpenJobs)
+            {
+                return TurnAcceptance.AtOpenJobLimit;
+            }
             if (afterLastAnswer && await jobs.UnfinishedJobAsync(conversation.Id, token) is { } unanswered)
             {
                 return new TurnAcceptance(null, unanswered);
             }
             var now = clock.GetUtcNow();
-            var earlier = await conversations.UnsummarizedMessagesAsync(locked, PromptBuilder.UnsummarizedScanLimit, token);
             var (message, title) = conversations.AddUserMessage(locked, earlier, text, now);
-            return new TurnAcceptance(await AddAnswerJobAsync(locked, message, [.. earlier, message], priority, waiting, title, now, token), null);
+            return new TurnAcceptance(await AddAnswerJobAsync(locked, message, [.. earlier, message], priority, open.Waiting, title, now, token), null);
         }, cancellationToken);
 
     /// <summary>"Regenerate": the last user message gets a new job in place of its answers. Null when there is none yet.</summary>
@@ -64,5 +69,11 @@ public sealed class TurnAcceptor(
 
 public sealed record AcceptedMessage(Message Message, Generation Generation, string? NewTitle, IReadOnlyList<ChatTurn> Prompt);
 
-/// <summary>The stored message, or (when it had to wait for the last answer) the job of the answer still in progress.</summary>
-public sealed record TurnAcceptance(AcceptedMessage? Accepted, Guid? AnswerInProgress);
+/// <summary>
+/// The stored message; or (when it had to wait for the last answer) the job of the answer still in progress; or
+/// neither, when the user has as many jobs open as allowed.
+/// </summary>
+public sealed record TurnAcceptance(AcceptedMessage? Accepted, Guid? AnswerInProgress)
+{
+    public static readonly TurnAcceptance AtOpenJobLimit = new(null, null);
+}

@@ -139,13 +139,14 @@ public sealed class TurnSubmitter(
         AcceptedMessage accepted;
         try
         {
-            var (tooMany, waiting) = await CheckOpenJobsAsync(userId, cancellationToken);
-            if (tooMany is not null)
-            {
-                return SubmitResult.Failed(tooMany, conversation);
-            }
             if (conversation is null)
             {
+                // Counted before the conversation is created, so a refused message leaves no empty one behind; the
+                // turn counts again, as it does for a conversation that exists.
+                if ((await CheckOpenJobsAsync(userId, cancellationToken)).TooMany is { } tooMany)
+                {
+                    return SubmitResult.Failed(tooMany);
+                }
                 var choice = await catalog.ChooseAsync(requestedModel);
                 if (choice.Model is not { } model)
                 {
@@ -154,7 +155,12 @@ public sealed class TurnSubmitter(
                 conversation = await store.CreateAsync(userId, model.Id, model.Provider, cancellationToken);
                 newModel = model;
             }
-            var acceptance = await acceptor.AcceptUserMessageAsync(conversation, text, priority, waiting, afterLastAnswer, cancellationToken);
+            var acceptance = await acceptor.AcceptUserMessageAsync(
+                userId, conversation, text, priority, options.Value.MaxOpenJobsPerUser, afterLastAnswer, cancellationToken);
+            if (acceptance == TurnAcceptance.AtOpenJobLimit)
+            {
+                return SubmitResult.Failed(TooManyJobs(), conversation, newModel);
+            }
             if (acceptance.AnswerInProgress is { } unanswered)
             {
                 return SubmitResult.Failed(new(ErrorCodes.GenerationInProgress,
@@ -213,13 +219,12 @@ public sealed class TurnSubmitter(
     /// </summary>
     private async Task<(SubmitError? TooMany, int Waiting)> CheckOpenJobsAsync(string userId, CancellationToken cancellationToken)
     {
-        var limit = options.Value.MaxOpenJobsPerUser;
         var open = await jobs.CountOpenJobsAsync(userId, cancellationToken);
-        return open.Open < limit
-            ? (null, open.Waiting)
-            : (new(ErrorCodes.TooManyJobs,
-                $"You have {limit} answers waiting or being written already. Wait for one to finish, or stop one, then send again."), open.Waiting);
+        return (open.Open < options.Value.MaxOpenJobsPerUser ? null : TooManyJobs(), open.Waiting);
     }
+
+    private SubmitError TooManyJobs() => new(ErrorCodes.TooManyJobs,
+        $"You have {options.Value.MaxOpenJobsPerUser} answers waiting or being written already. Wait for one to finish, or stop one, then send again.");
 
     /// <summary>Publishes a stored job; true once RabbitMQ confirmed it, false when it could not take it now.</summary>
     private async Task<bool> QueueAsync(Generation generation, IReadOnlyList<ChatTurn> prompt, CancellationToken cancellationToken, GenerationOptions? options = null)

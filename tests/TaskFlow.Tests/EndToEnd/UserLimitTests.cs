@@ -73,10 +73,12 @@ public sealed class UserLimitTests(TaskFlowStack stack)
         var hold = Guid.NewGuid().ToString("N");
         try
         {
+            var held = new List<Guid>();
             for (var i = 0; i < MaxOpenJobs; i++)
             {
                 var accepted = await user.Http.PostAsJsonAsync("/api/chat", new { message = $"held {i} [[hold:{hold}]]" });
                 Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+                held.Add(Guid.Parse((await accepted.Content.ReadFromJsonAsync<JsonElement>()).Str("conversationId")));
             }
 
             var refused = await user.Http.PostAsJsonAsync("/api/chat", new { message = "one too many" });
@@ -92,6 +94,13 @@ public sealed class UserLimitTests(TaskFlowStack stack)
 
             var conversations = await user.Http.GetFromJsonAsync<JsonElement>("/api/conversations");
             Assert.Equal(MaxOpenJobs, conversations.GetProperty("conversations").GetArrayLength());
+
+            // In a conversation that exists, the count is taken inside the turn: refused the same way, nothing stored.
+            var inConversation = await user.Http.PostAsJsonAsync("/api/chat", new { message = "one too many, in a conversation", conversationId = held[0] });
+            Assert.Equal(HttpStatusCode.TooManyRequests, inConversation.StatusCode);
+            Assert.Equal("TOO_MANY_JOBS", (await inConversation.Content.ReadFromJsonAsync<JsonElement>()).Str("title"));
+            var messages = (await user.Http.GetFromJsonAsync<JsonElement>($"/api/conversations/{held[0]}")).GetProperty("messages");
+            Assert.DoesNotContain(messages.EnumerateArray(), m => m.Str("content").Contains("one too many", StringComparison.Ordinal));
         }
         finally
         {
