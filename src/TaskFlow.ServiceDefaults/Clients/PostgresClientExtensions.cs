@@ -27,7 +27,7 @@ public static class PostgresClientExtensions
                 {
                     throw ConnectionStringExtensions.Missing(DatabaseConnectionName);
                 }
-                settings.ConnectionString = PostgresAutoPrepare.With(PostgresPoolSize.WithMaximum(settings.ConnectionString, builder.Configuration), builder.Configuration);
+                settings.ConnectionString = PostgresConnectionDefaults.Apply(settings.ConnectionString, builder.Configuration);
                 // Aspire's own retry (EnableRetryOnFailure) treats a restarted server's dead pooled connections (57P01)
                 // as fatal; the strategy set below rides the restart out, so Aspire must not set one of its own.
                 settings.DisableRetry = true;
