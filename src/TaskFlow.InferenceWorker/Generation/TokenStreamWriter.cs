@@ -4,7 +4,7 @@ using Kinds = TaskFlow.Contracts.Streaming.TokenStreamKeys.Kinds;
 
 namespace TaskFlow.InferenceWorker.Generation;
 
-/// <summary>Appends one generation's events to its Redis stream, numbering them, and hands each to the readers (<see cref="StreamNotification"/>).</summary>
+/// <summary>Appends one generation's events to its Redis stream, numbering them, and wakes readers after each append.</summary>
 public sealed class TokenStreamWriter(IConnectionMultiplexer redis)
 {
     public async Task<GenerationStreamSession> OpenAsync(Guid generationId)
@@ -24,16 +24,16 @@ public sealed class TokenStreamWriter(IConnectionMultiplexer redis)
             hasTokens = true;
             answerPending = entry.Kind is Kinds.Start or Kinds.Throttled;
         }
-        return new GenerationStreamSession(database, generationId, sequence, finished, hasTokens, answerPending);
+        return new GenerationStreamSession(database, redis.GetSubscriber(), generationId, sequence, finished, hasTokens, answerPending);
     }
 }
 
 /// <summary>The writer's side of one generation stream.</summary>
 public sealed class GenerationStreamSession(
-    IDatabase database, Guid generationId, long sequence, bool isFinished, bool wasStarted, bool answerPending)
+    IDatabase database, ISubscriber subscriber, Guid generationId, long sequence, bool isFinished, bool wasStarted, bool answerPending)
 {
     private readonly RedisKey _key = TokenStreamKeys.Key(generationId);
-    private readonly string _channel = TokenStreamKeys.NotifyChannel(generationId);
+    private readonly RedisChannel _channel = RedisChannel.Literal(TokenStreamKeys.NotifyChannel(generationId));
     private long _sequence = sequence;
 
     // Tokens not yet written, and the write that takes them. A monitor, not a Lock: the write's first part runs on the
@@ -143,28 +143,18 @@ public sealed class GenerationStreamSession(
     private async Task AppendAsync(IReadOnlyList<KeyValuePair<string, string>> fields)
     {
         var sequence = Interlocked.Increment(ref _sequence);
-        IReadOnlyList<KeyValuePair<string, string>> numbered = [TokenStreamEntry.SequenceField(sequence), .. fields];
-        // ARGV: the channel, the notification after the entry's id, then the entry's fields and values.
-        var arguments = new RedisValue[2 + 2 * numbered.Count];
-        arguments[0] = _channel;
-        arguments[1] = StreamNotification.AfterId(numbered);
-        for (var i = 0; i < numbered.Count; i++)
+        var numbered = TokenStreamEntry.SequenceField(sequence);
+        var entry = new NameValueEntry[fields.Count + 1];
+        entry[0] = new NameValueEntry(numbered.Key, numbered.Value);
+        for (var i = 0; i < fields.Count; i++)
         {
-            arguments[2 + 2 * i] = numbered[i].Key;
-            arguments[3 + 2 * i] = numbered[i].Value;
+            entry[i + 1] = new NameValueEntry(fields[i].Key, fields[i].Value);
         }
         await WhenReconnectedAsync(
-            () => database.ScriptEvaluateAsync(AppendScript, [_key], arguments),
+            () => database.StreamAddAsync(_key, entry),
             alreadyDone: async () => await LastSequenceAsync() >= sequence);
+        await subscriber.PublishAsync(_channel, sequence, CommandFlags.FireAndForget);
     }
-
-    // The entry and its notification in one command: readers hear of an entry one hop after the worker sent it, and
-    // never of one Redis did not take (a failed XADD ends the script before the PUBLISH).
-    private const string AppendScript = """
-        local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 3))
-        redis.call('PUBLISH', ARGV[1], id .. ARGV[2])
-        return id
-        """;
 
     private async Task<long> LastSequenceAsync()
     {
