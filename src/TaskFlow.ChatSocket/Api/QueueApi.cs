@@ -61,12 +61,13 @@ public static class QueueApi
             });
         }
         // A job RabbitMQ could not take yet is accepted all the same: it is stored, and queued once RabbitMQ is back.
+        var queued = await result.Queued;
         var accepted = result.Accepted!;
         var ahead = await positions.JobsAheadAsync(accepted.Generation.Id) ?? 0;
         var statusUrl = $"/stream/status/{accepted.Generation.Id}";
         return TypedResults.Accepted(statusUrl, new SubmittedJob(
             accepted.Generation.Id, result.Conversation!.Id, accepted.Message.Id, JobPriorities.Name(priority), ahead + 1, ahead, statusUrl,
-            result.QueueDelayed ? SubmittedJob.Delayed : SubmittedJob.Queued));
+            queued ? SubmittedJob.Queued : SubmittedJob.Delayed));
     }
 
     private static async Task<Ok<QueueStats>> StatsAsync(ChatDbContext db, TimeProvider clock, CancellationToken cancellationToken)

@@ -181,7 +181,7 @@ public sealed class ChatSession : IDisposable
             Refuse(error);
             return;
         }
-        AnnounceAccepted(result, priority, turn);
+        await AnnounceAcceptedAsync(result, priority, turn);
     }
 
     /// <summary>
@@ -204,10 +204,14 @@ public sealed class ChatSession : IDisposable
             Refuse(error);
             return;
         }
-        AnnounceAccepted(result, priority, turn);
+        await AnnounceAcceptedAsync(result, priority, turn);
     }
 
-    private void AnnounceAccepted(SubmitResult result, JobPriority priority, System.Diagnostics.Activity? turn)
+    /// <summary>
+    /// The message is stored: the user hears so, and the relay starts (its subscription ready before the worker can
+    /// write the first entry), while RabbitMQ confirms the job. A job RabbitMQ could not take is said to be delayed.
+    /// </summary>
+    private async Task AnnounceAcceptedAsync(SubmitResult result, JobPriority priority, System.Diagnostics.Activity? turn)
     {
         var accepted = result.Accepted!;
         turn?.SetTag("taskflow.generation_id", accepted.Generation.Id);
@@ -217,12 +221,12 @@ public sealed class ChatSession : IDisposable
             _sender.Send(new TitleUpdated(_conversation!.Id, title));
         }
         _sender.Send(new MessageAccepted(_conversation!.Id, accepted.Message.Id, accepted.Generation.Id, JobPriorities.Name(priority)));
-        if (result.QueueDelayed)
+        StartRelay(accepted.Generation.Id, 0);
+        if (!await result.Queued)
         {
-            // Stored, not yet queued: the redispatcher queues it when RabbitMQ is back, and the relay below shows the answer then.
+            // Stored, not yet queued: the redispatcher queues it when RabbitMQ is back, and the relay shows the answer then.
             _sender.Send(new JobStatus(accepted.Generation.Id, JobStatus.Delayed, null, null, ErrorCodes.QueueUnavailable));
         }
-        StartRelay(accepted.Generation.Id, 0);
     }
 
     /// <summary>Runs next to any answer being generated; it neither interrupts it nor is interrupted by it.</summary>

@@ -113,8 +113,8 @@ public sealed class TurnSubmitter(
     }
 
     /// <summary>
-    /// Stores the message and its job, then queues the job. When RabbitMQ cannot take it now, the job stays stored and
-    /// waiting (<see cref="SubmitResult.QueueDelayed"/>): the message was accepted, and <see cref="JobRedispatcher"/>
+    /// Stores the message and its job, then queues the job (<see cref="SubmitResult.Queued"/>). When RabbitMQ cannot
+    /// take it now, the job stays stored and waiting: the message was accepted, and <see cref="JobRedispatcher"/>
     /// queues it once RabbitMQ is back, so the user never has to send it again.
     /// The socket interrupts the running answer before it submits (see ChatSession), so its conversation is free.
     /// </summary>
@@ -176,8 +176,7 @@ public sealed class TurnSubmitter(
                 "Your message was not saved because the database is unreachable. Send it again in a moment."), conversation, newModel);
         }
 
-        var queued = await QueueAsync(accepted.Generation, accepted.Prompt, cancellationToken);
-        return new SubmitResult(conversation, newModel, accepted, QueueDelayed: !queued);
+        return new SubmitResult(conversation, newModel, accepted, QueueAsync(accepted.Generation, accepted.Prompt, cancellationToken));
     }
 
     /// <summary>Answers the conversation's last message again, replacing the answer it had; queued like a new message.</summary>
@@ -208,8 +207,7 @@ public sealed class TurnSubmitter(
             return SubmitResult.Failed(NothingToRegenerate, conversation);
         }
 
-        var queued = await QueueAsync(accepted.Generation, accepted.Prompt, cancellationToken);
-        return new SubmitResult(conversation, null, accepted, QueueDelayed: !queued);
+        return new SubmitResult(conversation, null, accepted, QueueAsync(accepted.Generation, accepted.Prompt, cancellationToken));
     }
 
     /// <summary>
@@ -250,16 +248,20 @@ public sealed record SubmitError(string Code, string Message);
 public sealed record DetachedJob(Generation? Generation, SubmitError? Error);
 
 /// <summary>
-/// <see cref="NewConversationModel"/> is set when the conversation was created by this submission;
-/// <see cref="QueueDelayed"/> when the message and its job were stored but RabbitMQ could not take the job yet.
+/// <see cref="NewConversationModel"/> is set when the conversation was created by this submission. <see cref="Queued"/>
+/// is the job's publish, under way when the message is stored (so the user can be told it is, without waiting for
+/// RabbitMQ): true once RabbitMQ confirmed the job, false when the job is stored but RabbitMQ could not take it yet.
+/// Every caller awaits it.
 /// </summary>
 public sealed record SubmitResult(
     Conversation? Conversation,
     ModelAdvertisement? NewConversationModel,
     AcceptedMessage? Accepted,
-    bool QueueDelayed,
+    Task<bool> Queued,
     SubmitError? Error = null)
 {
+    private static readonly Task<bool> NotQueued = Task.FromResult(false);
+
     public static SubmitResult Failed(SubmitError error, Conversation? conversation = null, ModelAdvertisement? model = null) =>
-        new(conversation, model, null, false, error);
+        new(conversation, model, null, NotQueued, error);
 }
