@@ -207,10 +207,7 @@ public sealed class ChatSession : IDisposable
         await AnnounceAcceptedAsync(result, priority, turn);
     }
 
-    /// <summary>
-    /// The message is stored: the user hears so, and the relay starts (its subscription ready before the worker can
-    /// write the first entry), while RabbitMQ confirms the job. A job RabbitMQ could not take is said to be delayed.
-    /// </summary>
+    /// <summary>Stored: the user hears so, and the relay is ready before the worker's first entry while RabbitMQ confirms the job.</summary>
     private async Task AnnounceAcceptedAsync(SubmitResult result, JobPriority priority, System.Diagnostics.Activity? turn)
     {
         var accepted = result.Accepted!;
