@@ -104,16 +104,18 @@ public sealed class StackInstance : IAsyncDisposable
             builder.CreateResourceBuilder(postgres).WithArgs("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
         }
 
-        App = await builder.BuildAsync(ct);
-        _logs = ResourceLogFiles.Record(App, LogDirectory);
         try
         {
+            // The testing builder's app starts as it is built (the AppHost's own Run goes on from there), so the gate
+            // covers the build: without it every stack's dozen processes started at once.
             using (await StartGate.EnterAsync(CancellationToken.None))
             {
                 // The time limit is the start's own, not the wait for other AppHosts' starts.
                 timeout.CancelAfter(StartTimeout);
                 try
                 {
+                    App = await builder.BuildAsync(ct);
+                    _logs = ResourceLogFiles.Record(App, LogDirectory);
                     await App.StartAsync(ct);
                     foreach (var name in ServiceNames.Infrastructure.Concat(ServiceNames.All))
                     {
@@ -133,13 +135,18 @@ public sealed class StackInstance : IAsyncDisposable
         }
         catch
         {
+            if (App is null)
+            {
+                await builder.DisposeAsync();
+            }
+
             await DisposeAsync();
             throw;
         }
     }
 
     /// <summary>Each resource's state and health checks, for a start that did not finish.</summary>
-    private string DescribeResources() => string.Join("; ", App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+    private string DescribeResources() => App is null ? "the AppHost was not built" : string.Join("; ", App.Services.GetRequiredService<DistributedApplicationModel>().Resources
         .Select(r => App.ResourceNotifications.TryGetCurrentState(r.Name, out var e)
             ? $"{r.Name}: {e.Snapshot.State?.Text} {string.Join(", ", e.Snapshot.HealthReports.Select(h => $"{h.Name} {h.Status} {h.Description ?? h.ExceptionText?.Split('\n')[0]}"))}"
             : $"{r.Name}: no state"));
