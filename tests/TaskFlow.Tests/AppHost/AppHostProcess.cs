@@ -60,7 +60,7 @@ public sealed partial class AppHostProcess : IAsyncDisposable
     public static async Task<AppHostProcess> StartAsync(IEnumerable<string> arguments, TimeSpan timeout)
     {
         var dll = BuiltDll();
-        using var gate = await StartGate.EnterAsync(CancellationToken.None);
+        using var gate = await StartGate.EnterAsync(order: 0, CancellationToken.None);
 
         var marker = "taskflow-apphost-test-" + Guid.NewGuid().ToString("N")[..12];
         var dataDirectory = Path.Combine(Path.GetTempPath(), marker);

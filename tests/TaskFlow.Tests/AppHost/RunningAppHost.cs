@@ -57,7 +57,7 @@ public sealed class RunningAppHost : IAsyncDisposable
         var running = new RunningAppHost(app, dataDirectory, ownsData);
         try
         {
-            using var gate = await StartGate.EnterAsync(ct);
+            using var gate = await StartGate.EnterAsync(order: 0, ct);
             if (!waitHealthy)
             {
                 // Aspire's start returns only once every resource has started, i.e. after their dependencies are healthy.

@@ -8,7 +8,7 @@ namespace TaskFlow.Tests.Support;
 public sealed class ReplicaCrashStack : RestartableStack
 {
     public ReplicaCrashStack()
-        : base("replica-crash")
+        : base("replica-crash", startOrder: 2)
     {
     }
 }

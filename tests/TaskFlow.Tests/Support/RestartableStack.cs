@@ -29,12 +29,12 @@ public class RestartableStack : TaskFlowStack
     ];
 
     public RestartableStack()
-        : this("restartable")
+        : this("restartable", startOrder: 1)
     {
     }
 
-    protected RestartableStack(string name)
-        : base(name, Arguments, durableDatabase: true)
+    protected RestartableStack(string name, int startOrder)
+        : base(name, Arguments, durableDatabase: true, startOrder)
     {
     }
 

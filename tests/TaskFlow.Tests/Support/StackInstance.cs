@@ -25,10 +25,12 @@ public sealed class StackInstance : IAsyncDisposable
     private readonly IReadOnlyList<string> _arguments;
     private readonly bool _durableDatabase;
     private readonly string _name;
+    private readonly int _startOrder;
     private ResourceLogFiles? _logs;
 
-    private StackInstance(string name, IReadOnlyList<string> arguments, bool durableDatabase)
+    private StackInstance(string name, IReadOnlyList<string> arguments, bool durableDatabase, int startOrder)
     {
+        _startOrder = startOrder;
         _name = name;
         _arguments = arguments;
         _durableDatabase = durableDatabase;
@@ -68,9 +70,10 @@ public sealed class StackInstance : IAsyncDisposable
     /// PostgreSQL as it runs for users, for a stack whose tests kill it: without fsync and synchronous commits a kill
     /// -9 loses the last commits, which no user's server would.
     /// </param>
-    public static async Task<StackInstance> StartAsync(string name, IReadOnlyList<string> arguments, bool durableDatabase)
+    /// <param name="startOrder">Which of the stacks waiting to start goes first (<see cref="StartGate"/>): lower first.</param>
+    public static async Task<StackInstance> StartAsync(string name, IReadOnlyList<string> arguments, bool durableDatabase, int startOrder)
     {
-        var instance = new StackInstance(name, arguments, durableDatabase);
+        var instance = new StackInstance(name, arguments, durableDatabase, startOrder);
         await instance.InitializeAsync();
         return instance;
     }
@@ -108,7 +111,7 @@ public sealed class StackInstance : IAsyncDisposable
         {
             // The testing builder's app starts as it is built (the AppHost's own Run goes on from there), so the gate
             // covers the build: without it every stack's dozen processes started at once.
-            using (await StartGate.EnterAsync(CancellationToken.None))
+            using (await StartGate.EnterAsync(_startOrder, CancellationToken.None))
             {
                 // The time limit is the start's own, not the wait for other AppHosts' starts.
                 timeout.CancelAfter(StartTimeout);

@@ -34,6 +34,7 @@ public class TaskFlowStack : IAsyncLifetime
     private readonly string? _name;
     private readonly IReadOnlyList<string> _arguments;
     private readonly bool _durableDatabase;
+    private readonly int _startOrder;
     private StackInstance? _instance;
 
     /// <summary>The shared stack.</summary>
@@ -45,8 +46,13 @@ public class TaskFlowStack : IAsyncLifetime
     /// <param name="name">Names the folder of this stack's logs.</param>
     /// <param name="arguments">AppHost configuration on top of the shared settings, e.g. <c>--TASKFLOW_REPLICAS=chatsocket=2</c>.</param>
     /// <param name="durableDatabase">PostgreSQL with its production durability, for tests that kill it.</param>
-    protected TaskFlowStack(string name, IReadOnlyList<string> arguments, bool durableDatabase)
+    /// <param name="startOrder">
+    /// After the shared stack (0), which three collections use, lower first: the stack with the longest tests should start
+    /// before the others.
+    /// </param>
+    protected TaskFlowStack(string name, IReadOnlyList<string> arguments, bool durableDatabase, int startOrder)
     {
+        _startOrder = startOrder;
         _name = name;
         _arguments = arguments;
         _durableDatabase = durableDatabase;
@@ -94,7 +100,7 @@ public class TaskFlowStack : IAsyncLifetime
     {
         if (_name is not null)
         {
-            _instance = await StackInstance.StartAsync(_name, _arguments, _durableDatabase);
+            _instance = await StackInstance.StartAsync(_name, _arguments, _durableDatabase, _startOrder);
             return;
         }
 
@@ -105,7 +111,7 @@ public class TaskFlowStack : IAsyncLifetime
             {
                 // Three collections share its one worker at once, and the page's idle check-ins and the user-limit
                 // tests' held answers take slots too: with the default three, one test's turn could wait out another's.
-                s_shared = StackInstance.StartAsync("shared", ["--Inference:MaxConcurrentJobs=24"], durableDatabase: false);
+                s_shared = StackInstance.StartAsync("shared", ["--Inference:MaxConcurrentJobs=24"], durableDatabase: false, startOrder: 0);
                 // The shared AppHost outlives every collection that uses it; DCP would stop its processes when this
                 // process ends anyway, but a clean stop lets the servers flush and leaves no data folder behind.
                 AppDomain.CurrentDomain.ProcessExit += (_, _) =>
