@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Queue;
@@ -14,14 +13,17 @@ namespace TaskFlow.ChatSocket.Conversations;
 /// <see cref="JobStore"/>'s. Every lookup is scoped to the user, so no path can reach another
 /// user's conversation: a foreign id behaves exactly like an unknown one.
 /// </summary>
-public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
+public sealed class ConversationStore(ChatDbContext db)
 {
     public Task<Conversation?> FindAsync(Guid conversationId, string userId, CancellationToken cancellationToken) =>
         db.Conversations.AsNoTracking().FirstOrDefaultAsync(c => c.Id == conversationId && c.UserId == userId, cancellationToken);
 
-    public async Task<Conversation> CreateAsync(string userId, string model, string provider, CancellationToken cancellationToken)
+    /// <summary>
+    /// A new conversation, written with its first turn (<see cref="SaveTurnAsync"/>): a message refused before that
+    /// leaves no empty conversation behind.
+    /// </summary>
+    public Conversation AddConversation(string userId, string model, string provider, DateTimeOffset now)
     {
-        var now = clock.GetUtcNow();
         var conversation = new Conversation
         {
             Id = Guid.CreateVersion7(now),
@@ -32,116 +34,106 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
             UpdatedAt = now,
         };
         db.Conversations.Add(conversation);
-        await db.SaveChangesAsync(cancellationToken);
-        db.Entry(conversation).State = EntityState.Detached;
         return conversation;
     }
 
     /// <summary>
-    /// Holds the conversation for one turn until the caller's transaction ends: a second message waits here until the
-    /// first is stored with its job, so it sees that job, and the title and the summary are set once. Returned tracked,
-    /// so what the turn changes on it is written with the turn's other rows.
-    /// </summary>
-    public async Task<Conversation> LockForTurnAsync(Guid conversationId, CancellationToken cancellationToken) =>
-        (await db.Conversations.FromSql($"SELECT * FROM chat.conversations WHERE id = {conversationId} FOR UPDATE")
-            .ToListAsync(cancellationToken)).Single();
-
-    /// <summary>
     /// The start of a turn, in one round trip inside the caller's transaction: the user's open jobs (as
-    /// <see cref="JobStore.CountOpenJobsAsync"/> counts them), the conversation held as <see cref="LockForTurnAsync"/>
-    /// holds it and returned tracked, and its messages as <see cref="UnsummarizedMessagesAsync"/> reads them. Each
-    /// statement of a batch sees what was committed before it ran, so the history, read after the lock is held,
-    /// includes a turn that committed while this one waited for it.
+    /// <see cref="JobStore.CountOpenJobsAsync"/> counts them); the conversation, locked until the transaction ends and
+    /// tracked, so a second message waits until the first is stored with its job (and sees that job), the title and the
+    /// summary are set once, and what the turn changes on it is written with the turn's other rows; and its last
+    /// <paramref name="historyLimit"/> messages as <see cref="UnsummarizedMessagesAsync"/> reads them (0 for a turn that
+    /// changes them first). Each statement of a batch sees what was committed before it ran, so the history, read after
+    /// the lock is held, includes a turn that committed while this one waited for it. Null when the conversation is not
+    /// the user's (any more: deleted meanwhile).
     /// </summary>
-    public async Task<TurnStart> OpenTurnAsync(string userId, Guid conversationId, int historyLimit, CancellationToken cancellationToken)
+    public async Task<TurnStart?> OpenTurnAsync(string userId, Guid conversationId, int historyLimit, CancellationToken cancellationToken)
     {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var batch = new NpgsqlBatch(connection, (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction())
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand(OpenJobsSql) { Parameters = { new() { Value = userId }, new() { Value = GenerationStatus.Waiting }, new() { Value = GenerationStatus.Processing } } },
-                new NpgsqlBatchCommand(LockSql) { Parameters = { new() { Value = conversationId }, new() { Value = userId } } },
-                new NpgsqlBatchCommand(HistorySql) { Parameters = { new() { Value = conversationId }, new() { Value = historyLimit } } },
-            },
-        };
+        await using var batch = db.Database.CreateBatch(
+            JobStore.OpenJobsCommand(userId), LockCommand(conversationId, userId), HistoryCommand(conversationId, historyLimit));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var open = await reader.ReadAsync(cancellationToken) ? new OpenJobs(reader.GetInt32(0), reader.GetInt32(1)) : OpenJobs.None;
+        var open = await JobStore.ReadOpenJobsAsync(reader, cancellationToken);
         await reader.NextResultAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            throw new InvalidOperationException($"Conversation {conversationId} of {userId} is gone.");
-        }
-        var conversation = ReadConversation(reader);
+        var conversation = await ReadLockedAsync(reader, cancellationToken);
         await reader.NextResultAsync(cancellationToken);
-        var history = new List<Message>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            history.Add(ReadMessage(reader));
-        }
-        history.Reverse();
-        db.Conversations.Attach(conversation);
-        return new TurnStart(open, conversation, history);
+        var history = await ReadHistoryAsync(reader, cancellationToken);
+        return conversation is null ? null : new TurnStart(open, conversation, history);
     }
-
-    private const string OpenJobsSql = """
-        SELECT count(*)::int, (count(*) FILTER (WHERE status = $2))::int FROM chat.generations
-        WHERE user_id = $1 AND status IN ($2, $3)
-        """;
-
-    private const string LockSql = """
-        SELECT id, user_id, title, status, model, provider, created_at, updated_at, summary, summarized_through, summarized_tokens
-        FROM chat.conversations WHERE id = $1 AND user_id = $2 FOR UPDATE
-        """;
-
-    private const string HistorySql = """
-        SELECT id, conversation_id, role, content, status, input_tokens, output_tokens, created_at FROM chat.messages
-        WHERE conversation_id = $1
-          AND created_at > coalesce((SELECT summarized_through FROM chat.conversations WHERE id = $1), '-infinity')
-        ORDER BY created_at DESC, id DESC LIMIT $2
-        """;
-
-    private static Conversation ReadConversation(DbDataReader row) => new()
-    {
-        Id = row.GetGuid(0),
-        UserId = row.GetString(1),
-        Title = row.GetString(2),
-        Status = row.GetString(3),
-        Model = row.GetString(4),
-        Provider = row.GetString(5),
-        CreatedAt = row.GetFieldValue<DateTimeOffset>(6),
-        UpdatedAt = row.GetFieldValue<DateTimeOffset>(7),
-        Summary = row.IsDBNull(8) ? null : row.GetString(8),
-        SummarizedThrough = row.IsDBNull(9) ? null : row.GetFieldValue<DateTimeOffset>(9),
-        SummarizedTokens = row.GetInt32(10),
-    };
-
-    private static Message ReadMessage(DbDataReader row) => new()
-    {
-        Id = row.GetGuid(0),
-        ConversationId = row.GetGuid(1),
-        Role = row.GetString(2),
-        Content = row.GetString(3),
-        Status = row.GetString(4),
-        InputTokens = row.IsDBNull(5) ? null : row.GetInt32(5),
-        OutputTokens = row.IsDBNull(6) ? null : row.GetInt32(6),
-        CreatedAt = row.GetFieldValue<DateTimeOffset>(7),
-    };
 
     /// <summary>
     /// The messages not yet folded into the conversation's summary (at most <paramref name="count"/>, the newest),
     /// oldest first: with the summary, everything a prompt can be built from.
     /// </summary>
-    public async Task<List<Message>> UnsummarizedMessagesAsync(Conversation conversation, int count, CancellationToken cancellationToken)
+    public async Task<List<Message>> UnsummarizedMessagesAsync(Guid conversationId, int count, CancellationToken cancellationToken)
     {
-        var through = conversation.SummarizedThrough ?? DateTimeOffset.MinValue;
-        var newestFirst = await db.Messages.AsNoTracking()
-            .Where(m => m.ConversationId == conversation.Id && m.CreatedAt > through)
-            .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
-            .Take(count)
-            .ToListAsync(cancellationToken);
-        newestFirst.Reverse();
-        return newestFirst;
+        await using var batch = db.Database.CreateBatch(HistoryCommand(conversationId, count));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return await ReadHistoryAsync(reader, cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand LockCommand(Guid conversationId, string userId) => new("""
+        SELECT id, user_id, title, status, model, provider, created_at, updated_at, summary, summarized_through, summarized_tokens
+        FROM chat.conversations WHERE id = $1 AND user_id = $2 FOR UPDATE
+        """)
+    {
+        Parameters = { new() { Value = conversationId }, new() { Value = userId } },
+    };
+
+    private static NpgsqlBatchCommand HistoryCommand(Guid conversationId, int count) => new("""
+        SELECT id, conversation_id, role, content, status, input_tokens, output_tokens, created_at FROM chat.messages
+        WHERE conversation_id = $1
+          AND created_at > coalesce((SELECT summarized_through FROM chat.conversations WHERE id = $1), '-infinity')
+        ORDER BY created_at DESC, id DESC LIMIT $2
+        """)
+    {
+        Parameters = { new() { Value = conversationId }, new() { Value = count } },
+    };
+
+    /// <summary>The locked row, attached to the context as unchanged so the turn's changes to it are saved with the turn.</summary>
+    private async Task<Conversation?> ReadLockedAsync(DbDataReader row, CancellationToken cancellationToken)
+    {
+        if (!await row.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        var conversation = new Conversation
+        {
+            Id = row.GetGuid(0),
+            UserId = row.GetString(1),
+            Title = row.GetString(2),
+            Status = row.GetString(3),
+            Model = row.GetString(4),
+            Provider = row.GetString(5),
+            CreatedAt = row.GetFieldValue<DateTimeOffset>(6),
+            UpdatedAt = row.GetFieldValue<DateTimeOffset>(7),
+            Summary = row.IsDBNull(8) ? null : row.GetString(8),
+            SummarizedThrough = row.IsDBNull(9) ? null : row.GetFieldValue<DateTimeOffset>(9),
+            SummarizedTokens = row.GetInt32(10),
+        };
+        db.Conversations.Attach(conversation);
+        return conversation;
+    }
+
+    /// <summary>Newest first as read (the limit keeps the newest), returned oldest first.</summary>
+    private static async Task<List<Message>> ReadHistoryAsync(DbDataReader row, CancellationToken cancellationToken)
+    {
+        var history = new List<Message>();
+        while (await row.ReadAsync(cancellationToken))
+        {
+            history.Add(new Message
+            {
+                Id = row.GetGuid(0),
+                ConversationId = row.GetGuid(1),
+                Role = row.GetString(2),
+                Content = row.GetString(3),
+                Status = row.GetString(4),
+                InputTokens = row.IsDBNull(5) ? null : row.GetInt32(5),
+                OutputTokens = row.IsDBNull(6) ? null : row.GetInt32(6),
+                CreatedAt = row.GetFieldValue<DateTimeOffset>(7),
+            });
+        }
+        history.Reverse();
+        return history;
     }
 
     /// <summary>
@@ -187,7 +179,7 @@ public sealed class ConversationStore(ChatDbContext db, TimeProvider clock)
     /// <summary>
     /// Adds the job that answers <paramref name="questionId"/> with its prompt, so the job can be queued again from its
     /// row alone, and marks the conversation active, with <paramref name="newTitle"/> when given and the summary the
-    /// prompt was planned with. <paramref name="conversation"/> is the one <see cref="LockForTurnAsync"/> returned.
+    /// prompt was planned with. <paramref name="conversation"/> is the one <see cref="OpenTurnAsync"/> returned, or a new one.
     /// </summary>
     public Generation AddAnswerJob(
         Conversation conversation, Guid questionId, JobPriority priority, int waiting, ContextPlan plan, string? newTitle, DateTimeOffset now)

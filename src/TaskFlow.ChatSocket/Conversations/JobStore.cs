@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Queue;
 using TaskFlow.Contracts.Chat;
@@ -41,15 +42,35 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
 
     /// <summary>
     /// The user's jobs still waiting or being answered, and how many of them wait, in one query (the status index
-    /// finds the few open ones).
+    /// finds the few open ones); inside a unit of work, in its transaction.
     /// </summary>
-    public async Task<OpenJobs> CountOpenJobsAsync(string userId, CancellationToken cancellationToken) =>
-        await db.Generations.AsNoTracking()
-            .Where(g => (g.Status == GenerationStatus.Waiting || g.Status == GenerationStatus.Processing) && g.UserId == userId)
-            .GroupBy(g => 1)
-            .Select(open => new OpenJobs(open.Count(), open.Count(g => g.Status == GenerationStatus.Waiting)))
-            .SingleOrDefaultAsync(cancellationToken)
-        ?? OpenJobs.None;
+    public Task<OpenJobs> CountOpenJobsAsync(string userId, CancellationToken cancellationToken) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
+        {
+            await db.Database.OpenConnectionAsync(token);
+            try
+            {
+                await using var batch = db.Database.CreateBatch(OpenJobsCommand(userId));
+                await using var reader = await batch.ExecuteReaderAsync(token);
+                return await ReadOpenJobsAsync(reader, token);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }, cancellationToken);
+
+    /// <summary>The count of <see cref="CountOpenJobsAsync"/>, for a batch (<see cref="ConversationStore.OpenTurnAsync"/>).</summary>
+    internal static NpgsqlBatchCommand OpenJobsCommand(string userId) => new("""
+        SELECT count(*)::int, (count(*) FILTER (WHERE status = $2))::int FROM chat.generations
+        WHERE user_id = $1 AND status IN ($2, $3)
+        """)
+    {
+        Parameters = { new() { Value = userId }, new() { Value = GenerationStatus.Waiting }, new() { Value = GenerationStatus.Processing } },
+    };
+
+    internal static async Task<OpenJobs> ReadOpenJobsAsync(DbDataReader reader, CancellationToken cancellationToken) =>
+        await reader.ReadAsync(cancellationToken) ? new OpenJobs(reader.GetInt32(0), reader.GetInt32(1)) : OpenJobs.None;
 
     /// <summary>
     /// RabbitMQ confirmed these jobs: they are the queue's now, and their prompts need not be kept any longer. One

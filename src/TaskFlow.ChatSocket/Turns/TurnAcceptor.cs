@@ -1,6 +1,7 @@
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.Contracts.Chat;
+using TaskFlow.Contracts.Streaming;
 
 namespace TaskFlow.ChatSocket.Turns;
 
@@ -9,7 +10,8 @@ namespace TaskFlow.ChatSocket.Turns;
 /// job and the job's prompt commit together. Once accepted, nothing may lose the message, and the job can be queued
 /// again from its row alone if publishing it fails. The prompt ends with the new message, so it is planned from the
 /// stored history and that message before either is written; then everything goes to PostgreSQL in one batch.
-/// A message costs three round trips: the open jobs, lock and history together; the writes; the commit.
+/// A message costs three round trips: the open jobs, lock and history together (only the open jobs for a new
+/// conversation); the writes; the commit.
 /// </summary>
 public sealed class TurnAcceptor(
     ChatUnitOfWork unit,
@@ -29,51 +31,98 @@ public sealed class TurnAcceptor(
         CancellationToken cancellationToken) =>
         unit.RunAsync(async token =>
         {
-            var (open, locked, earlier) = await conversations.OpenTurnAsync(userId, conversation.Id, PromptBuilder.UnsummarizedScanLimit, token);
+            if (await conversations.OpenTurnAsync(userId, conversation.Id, PromptBuilder.UnsummarizedScanLimit, token) is not (var open, var locked, var earlier))
+            {
+                return TurnAcceptance.ConversationGone;
+            }
             if (open.Open >= maxOpenJobs)
             {
                 return TurnAcceptance.AtOpenJobLimit;
             }
             if (afterLastAnswer && await jobs.UnfinishedJobAsync(conversation.Id, token) is { } unanswered)
             {
-                return new TurnAcceptance(null, unanswered);
+                return TurnAcceptance.WaitingFor(unanswered);
             }
             var now = clock.GetUtcNow();
             var (message, title) = conversations.AddUserMessage(locked, earlier, text, now);
-            return new TurnAcceptance(await AddAnswerJobAsync(locked, message, [.. earlier, message], priority, open.Waiting, title, now, token), null);
+            return TurnAcceptance.Stored(await AddAnswerJobAsync(locked, message, [.. earlier, message], priority, open.Waiting, title, now, token));
         }, cancellationToken);
 
-    /// <summary>"Regenerate": the last user message gets a new job in place of its answers. Null when there is none yet.</summary>
-    public Task<AcceptedMessage?> AcceptRegenerationAsync(Conversation conversation, JobPriority priority, int waiting, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// The first message of a new conversation with <paramref name="model"/>: the conversation is written with the turn,
+    /// so a message refused for the user's open jobs leaves none behind.
+    /// </summary>
+    public Task<TurnAcceptance> AcceptFirstMessageAsync(
+        string userId, ModelAdvertisement model, string text, JobPriority priority, int maxOpenJobs, CancellationToken cancellationToken) =>
         unit.RunAsync(async token =>
         {
-            var locked = await conversations.LockForTurnAsync(conversation.Id, token);
+            var open = await jobs.CountOpenJobsAsync(userId, token);
+            if (open.Open >= maxOpenJobs)
+            {
+                return TurnAcceptance.AtOpenJobLimit;
+            }
+            var now = clock.GetUtcNow();
+            var conversation = conversations.AddConversation(userId, model.Id, model.Provider, now);
+            var (message, title) = conversations.AddUserMessage(conversation, [], text, now);
+            return TurnAcceptance.Stored(await AddAnswerJobAsync(conversation, message, [message], priority, open.Waiting, title, now, token));
+        }, cancellationToken);
+
+    /// <summary>"Regenerate": the last user message gets a new job in place of its answers, within the same limit.</summary>
+    public Task<TurnAcceptance> AcceptRegenerationAsync(Conversation conversation, JobPriority priority, int maxOpenJobs, CancellationToken cancellationToken) =>
+        unit.RunAsync(async token =>
+        {
+            // The history is read after the answers it replaces are deleted.
+            if (await conversations.OpenTurnAsync(conversation.UserId, conversation.Id, historyLimit: 0, token) is not (var open, var locked, _))
+            {
+                return TurnAcceptance.ConversationGone;
+            }
+            if (open.Open >= maxOpenJobs)
+            {
+                return TurnAcceptance.AtOpenJobLimit;
+            }
             if (await conversations.ReopenLastQuestionAsync(conversation.Id, token) is not { } question)
             {
-                return null;
+                return TurnAcceptance.NothingToAnswer;
             }
-            var history = await conversations.UnsummarizedMessagesAsync(locked, PromptBuilder.UnsummarizedScanLimit, token);
-            return await AddAnswerJobAsync(locked, question, history, priority, waiting, null, clock.GetUtcNow(), token);
+            var history = await conversations.UnsummarizedMessagesAsync(conversation.Id, PromptBuilder.UnsummarizedScanLimit, token);
+            return TurnAcceptance.Stored(await AddAnswerJobAsync(locked, question, history, priority, open.Waiting, null, clock.GetUtcNow(), token));
         }, cancellationToken);
 
     private async Task<AcceptedMessage> AddAnswerJobAsync(
-        Conversation locked, Message question, IReadOnlyList<Message> history, JobPriority priority, int waiting, string? newTitle,
+        Conversation conversation, Message question, IReadOnlyList<Message> history, JobPriority priority, int waiting, string? newTitle,
         DateTimeOffset now, CancellationToken token)
     {
-        var plan = prompts.Plan(locked, history);
-        var generation = conversations.AddAnswerJob(locked, question.Id, priority, waiting, plan, newTitle, now);
+        var plan = prompts.Plan(conversation, history);
+        var generation = conversations.AddAnswerJob(conversation, question.Id, priority, waiting, plan, newTitle, now);
         await conversations.SaveTurnAsync(token);
-        return new AcceptedMessage(question, generation, newTitle, plan.Prompt);
+        return new AcceptedMessage(conversation, question, generation, newTitle, plan.Prompt);
     }
 }
 
-public sealed record AcceptedMessage(Message Message, Generation Generation, string? NewTitle, IReadOnlyList<ChatTurn> Prompt);
+/// <summary>A stored turn: its conversation as the turn left it (new, when the turn started it), its question and its job.</summary>
+public sealed record AcceptedMessage(Conversation Conversation, Message Message, Generation Generation, string? NewTitle, IReadOnlyList<ChatTurn> Prompt);
 
-/// <summary>
-/// The stored message; or (when it had to wait for the last answer) the job of the answer still in progress; or
-/// neither, when the user has as many jobs open as allowed.
-/// </summary>
-public sealed record TurnAcceptance(AcceptedMessage? Accepted, Guid? AnswerInProgress)
+public enum TurnOutcome
 {
-    public static readonly TurnAcceptance AtOpenJobLimit = new(null, null);
+    Stored,
+    /// <summary>The user has as many jobs open as allowed: nothing was stored.</summary>
+    AtOpenJobLimit,
+    /// <summary>The conversation's last message is still queued or answered (<see cref="TurnAcceptance.AnswerInProgress"/>).</summary>
+    AnswerInProgress,
+    /// <summary>The conversation is not the user's any more (deleted meanwhile, in another tab).</summary>
+    ConversationGone,
+    /// <summary>"Regenerate" in a conversation with no user message yet.</summary>
+    NothingToAnswer,
+}
+
+/// <summary>What became of a turn; <see cref="Accepted"/> when stored, <see cref="AnswerInProgress"/> when it waits for that job.</summary>
+public sealed record TurnAcceptance(TurnOutcome Outcome, AcceptedMessage? Accepted = null, Guid? AnswerInProgress = null)
+{
+    public static readonly TurnAcceptance AtOpenJobLimit = new(TurnOutcome.AtOpenJobLimit);
+    public static readonly TurnAcceptance ConversationGone = new(TurnOutcome.ConversationGone);
+    public static readonly TurnAcceptance NothingToAnswer = new(TurnOutcome.NothingToAnswer);
+
+    public static TurnAcceptance Stored(AcceptedMessage accepted) => new(TurnOutcome.Stored, accepted);
+
+    public static TurnAcceptance WaitingFor(Guid answer) => new(TurnOutcome.AnswerInProgress, AnswerInProgress: answer);
 }

@@ -16,7 +16,6 @@ namespace TaskFlow.ChatSocket.Turns;
 /// conversation if needed, store the message, its job and its prompt together, queue the job.
 /// </summary>
 public sealed class TurnSubmitter(
-    ConversationStore store,
     JobStore jobs,
     TurnAcceptor acceptor,
     ModelCatalogReader catalog,
@@ -136,47 +135,40 @@ public sealed class TurnSubmitter(
         CancellationToken cancellationToken)
     {
         ModelAdvertisement? newModel = null;
-        AcceptedMessage accepted;
+        TurnAcceptance acceptance;
         try
         {
+            var maxOpenJobs = options.Value.MaxOpenJobsPerUser;
             if (conversation is null)
             {
-                // Counted before the conversation is created, so a refused message leaves no empty one behind; the
-                // turn counts again, as it does for a conversation that exists.
-                if ((await CheckOpenJobsAsync(userId, cancellationToken)).TooMany is { } tooMany)
-                {
-                    return SubmitResult.Failed(tooMany);
-                }
                 var choice = await catalog.ChooseAsync(requestedModel);
                 if (choice.Model is not { } model)
                 {
                     return SubmitResult.Failed(new(requestedModel is null ? ErrorCodes.NoWorker : ErrorCodes.ModelNotFound, choice.Error!));
                 }
-                conversation = await store.CreateAsync(userId, model.Id, model.Provider, cancellationToken);
+                acceptance = await acceptor.AcceptFirstMessageAsync(userId, model, text, priority, maxOpenJobs, cancellationToken);
                 newModel = model;
             }
-            var acceptance = await acceptor.AcceptUserMessageAsync(
-                userId, conversation, text, priority, options.Value.MaxOpenJobsPerUser, afterLastAnswer, cancellationToken);
-            if (acceptance == TurnAcceptance.AtOpenJobLimit)
+            else
             {
-                return SubmitResult.Failed(TooManyJobs(), conversation, newModel);
+                acceptance = await acceptor.AcceptUserMessageAsync(userId, conversation, text, priority, maxOpenJobs, afterLastAnswer, cancellationToken);
             }
-            if (acceptance.AnswerInProgress is { } unanswered)
-            {
-                return SubmitResult.Failed(new(ErrorCodes.GenerationInProgress,
-                    $"This conversation is still answering its last message (job {unanswered}). Wait for that answer (follow " +
-                    $"/stream/status/{unanswered}), then send this message again."), conversation);
-            }
-            accepted = acceptance.Accepted!;
         }
         catch (Exception ex) when (ex is DbException or RetryLimitExceededException)
         {
             logger.LogError(ex, "Storing a message failed");
             return SubmitResult.Failed(new(ErrorCodes.StorageUnavailable,
-                "Your message was not saved because the database is unreachable. Send it again in a moment."), conversation, newModel);
+                "Your message was not saved because the database is unreachable. Send it again in a moment."), conversation);
         }
 
-        return new SubmitResult(conversation, newModel, accepted, QueueAsync(accepted.Generation, accepted.Prompt, cancellationToken));
+        return acceptance.Outcome switch
+        {
+            TurnOutcome.Stored => Queue(acceptance.Accepted!, newModel, cancellationToken),
+            TurnOutcome.AnswerInProgress => SubmitResult.Failed(new(ErrorCodes.GenerationInProgress,
+                $"This conversation is still answering its last message (job {acceptance.AnswerInProgress}). Wait for that answer " +
+                $"(follow /stream/status/{acceptance.AnswerInProgress}), then send this message again."), conversation),
+            _ => Refused(acceptance.Outcome),
+        };
     }
 
     /// <summary>Answers the conversation's last message again, replacing the answer it had; queued like a new message.</summary>
@@ -186,15 +178,10 @@ public sealed class TurnSubmitter(
         {
             return SubmitResult.Failed(NothingToRegenerate);
         }
-        AcceptedMessage? accepted;
+        TurnAcceptance acceptance;
         try
         {
-            var (tooMany, waiting) = await CheckOpenJobsAsync(conversation.UserId, cancellationToken);
-            if (tooMany is not null)
-            {
-                return SubmitResult.Failed(tooMany, conversation);
-            }
-            accepted = await acceptor.AcceptRegenerationAsync(conversation, priority, waiting, cancellationToken);
+            acceptance = await acceptor.AcceptRegenerationAsync(conversation, priority, options.Value.MaxOpenJobsPerUser, cancellationToken);
         }
         catch (Exception ex) when (ex is DbException or RetryLimitExceededException)
         {
@@ -202,18 +189,28 @@ public sealed class TurnSubmitter(
             return SubmitResult.Failed(new(ErrorCodes.StorageUnavailable,
                 "The answer could not be regenerated because the database is unreachable. Try again in a moment."), conversation);
         }
-        if (accepted is null)
-        {
-            return SubmitResult.Failed(NothingToRegenerate, conversation);
-        }
-
-        return new SubmitResult(conversation, null, accepted, QueueAsync(accepted.Generation, accepted.Prompt, cancellationToken));
+        return acceptance.Outcome == TurnOutcome.Stored ? Queue(acceptance.Accepted!, null, cancellationToken) : Refused(acceptance.Outcome);
     }
+
+    /// <summary>The stored turn, its job's publish under way.</summary>
+    private SubmitResult Queue(AcceptedMessage accepted, ModelAdvertisement? newModel, CancellationToken cancellationToken) =>
+        new(accepted.Conversation, newModel, accepted, QueueAsync(accepted.Generation, accepted.Prompt, cancellationToken));
+
+    /// <summary>A turn stored nothing: what the user is told. The conversation stays as it was (or was never made).</summary>
+    private SubmitResult Refused(TurnOutcome outcome) => SubmitResult.Failed(outcome switch
+    {
+        TurnOutcome.AtOpenJobLimit => TooManyJobs(),
+        TurnOutcome.ConversationGone => new(ErrorCodes.ConversationNotFound,
+            "This conversation was deleted (perhaps in another tab), so the message was not saved. Start a new conversation."),
+        TurnOutcome.NothingToAnswer => NothingToRegenerate,
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "Not a refusal."),
+    });
 
     /// <summary>
     /// One user cannot fill the queue for everyone: beyond <see cref="ChatOptions.MaxOpenJobsPerUser"/> jobs waiting or
-    /// running, a new one is refused until one ends. Two submissions at the same instant may both pass; a bound, not a lock.
-    /// Also returns how many of the user's jobs wait, which sets the new job's fair queue priority.
+    /// running, a new one is refused until one ends (a turn checks inside its transaction, <see cref="TurnAcceptor"/>). Two
+    /// detached jobs submitted at the same instant may both pass; a bound, not a lock. Also returns how many of the
+    /// user's jobs wait, which sets the new job's fair queue priority.
     /// </summary>
     private async Task<(SubmitError? TooMany, int Waiting)> CheckOpenJobsAsync(string userId, CancellationToken cancellationToken)
     {

@@ -1,0 +1,106 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using TaskFlow.ChatSocket.Conversations;
+using TaskFlow.ChatSocket.Data;
+using TaskFlow.ChatSocket.Turns;
+using TaskFlow.Contracts.Chat;
+using TaskFlow.Contracts.Streaming;
+using TaskFlow.Tests.Support;
+
+namespace TaskFlow.Tests.Conversations;
+
+/// <summary>
+/// A turn's start on the real PostgreSQL, with the stores wired as ChatSocket wires them: what a refused turn leaves
+/// (nothing), and a conversation that stopped being the user's between the socket's lookup and the turn (deleted in
+/// another tab, or a foreign id) refused by name. The socket and the API cannot be timed into that gap.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class TurnAcceptorTests(TaskFlowStack stack) : IAsyncLifetime
+{
+    private static readonly ModelAdvertisement Model = new("fake", "Fake", "Ollama", IsOffline: false, IsDefault: true, IsReachable: true, DateTimeOffset.UtcNow);
+
+    private readonly string _userId = "turn-tests-" + Guid.NewGuid().ToString("N");
+    private IHost _host = null!;
+
+    public Task InitializeAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["ConnectionStrings:taskflowdb"] = stack.Postgres.ConnectionString;
+        builder.AddTaskFlowDbContext<ChatDbContext>(ChatDbContext.Schema, options => options.UseSnakeCaseNamingConvention());
+        builder.Services.AddOptions<ChatOptions>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TokenCounter>();
+        builder.Services.AddScoped<ConversationStore>().AddScoped<JobStore>().AddScoped<PromptBuilder>().AddScoped<ChatUnitOfWork>().AddScoped<TurnAcceptor>();
+        _host = builder.Build();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Its jobs were never queued: gone before the redispatcher would queue them (after 30 s).
+        await ExecuteAsync("DELETE FROM chat.conversations WHERE user_id = $1", _userId);
+        _host.Dispose();
+    }
+
+    [Fact]
+    public async Task A_refused_turn_stores_nothing_and_a_conversation_deleted_meanwhile_or_foreign_is_refused_by_name()
+    {
+        var first = await AcceptAsync(a => a.AcceptFirstMessageAsync(_userId, Model, "First question", JobPriority.Medium, maxOpenJobs: 1, default));
+        Assert.Equal(TurnOutcome.Stored, first.Outcome);
+        var conversation = first.Accepted!.Conversation;
+        Assert.Equal((1, 1, 1), await RowsAsync());
+
+        // Its job is still open: with a limit of one, a second new conversation is refused and none is left behind.
+        var overLimit = await AcceptAsync(a => a.AcceptFirstMessageAsync(_userId, Model, "Second question", JobPriority.Medium, maxOpenJobs: 1, default));
+        Assert.Equal(TurnOutcome.AtOpenJobLimit, overLimit.Outcome);
+        var sameConversation = await AcceptAsync(a => a.AcceptUserMessageAsync(_userId, conversation, "More", JobPriority.Medium, 1, false, default));
+        Assert.Equal(TurnOutcome.AtOpenJobLimit, sameConversation.Outcome);
+        Assert.Equal((1, 1, 1), await RowsAsync());
+
+        // Another user naming this conversation meets what an unknown id meets.
+        var foreign = await AcceptAsync(a => a.AcceptUserMessageAsync("someone-else", conversation, "Let me in", JobPriority.Medium, 10, false, default));
+        Assert.Equal(TurnOutcome.ConversationGone, foreign.Outcome);
+        Assert.Equal((1, 1, 1), await RowsAsync());
+
+        var next = await AcceptAsync(a => a.AcceptUserMessageAsync(_userId, conversation, "Second turn", JobPriority.Medium, 10, false, default));
+        Assert.Equal(TurnOutcome.Stored, next.Outcome);
+        Assert.Equal(["First question", "Second turn"], next.Accepted!.Prompt.Where(t => t.Role == "user").Select(t => t.Content));
+        Assert.Equal((1, 2, 2), await RowsAsync());
+
+        await ExecuteAsync("DELETE FROM chat.conversations WHERE id = $1", conversation.Id);
+        var deleted = await AcceptAsync(a => a.AcceptUserMessageAsync(_userId, conversation, "Anyone there?", JobPriority.Medium, 10, false, default));
+        Assert.Equal(TurnOutcome.ConversationGone, deleted.Outcome);
+        var regenerated = await AcceptAsync(a => a.AcceptRegenerationAsync(conversation, JobPriority.Medium, 10, default));
+        Assert.Equal(TurnOutcome.ConversationGone, regenerated.Outcome);
+        Assert.Equal((0, 0, 0), await RowsAsync());
+    }
+
+    private async Task<TurnAcceptance> AcceptAsync(Func<TurnAcceptor, Task<TurnAcceptance>> turn)
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        return await turn(scope.ServiceProvider.GetRequiredService<TurnAcceptor>());
+    }
+
+    /// <summary>The user's conversations, messages and jobs.</summary>
+    private async Task<(long, long, long)> RowsAsync()
+    {
+        await using var connection = await stack.OpenDatabaseAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT (SELECT count(*) FROM chat.conversations WHERE user_id = $1),
+                   (SELECT count(*) FROM chat.messages m JOIN chat.conversations c ON c.id = m.conversation_id WHERE c.user_id = $1),
+                   (SELECT count(*) FROM chat.generations WHERE user_id = $1)
+            """, connection) { Parameters = { new() { Value = _userId } } };
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    private async Task ExecuteAsync(string sql, object value)
+    {
+        await using var connection = await stack.OpenDatabaseAsync();
+        await using var command = new NpgsqlCommand(sql, connection) { Parameters = { new() { Value = value } } };
+        await command.ExecuteNonQueryAsync();
+    }
+}
