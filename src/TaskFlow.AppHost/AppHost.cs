@@ -40,11 +40,13 @@ IResourceBuilder<ProjectResource> Service<TProject>(string name)
         .WithLocalRunSettings(settings);
 
 var web = Service<Projects.TaskFlow_Web>("web")
+    .WithDirectEndpointWhenSingle(settings)
     .WithHttpHealthCheck("/health")
     .WithReference(redis).WaitFor(redis)
     .WithReference(taskflowDb).WaitFor(taskflowDb);
 
 var chatSocket = Service<Projects.TaskFlow_ChatSocket>("chatsocket")
+    .WithDirectEndpointWhenSingle(settings)
     .WithHttpHealthCheck("/health")
     .WithReference(redis).WaitFor(redis)
     .WithReference(taskflowDb).WaitFor(taskflowDb)
@@ -58,6 +60,7 @@ var worker = Service<Projects.TaskFlow_InferenceWorker>("inferenceworker")
 
 // Telemetry reads the site's sign-in cookie, whose Data Protection keys live in Redis.
 var telemetry = Service<Projects.TaskFlow_Telemetry>("telemetry")
+    .WithDirectEndpointWhenSingle(settings)
     .WithHttpHealthCheck("/health")
     .WithReference(redis).WaitFor(redis)
     .WithReference(taskflowDb).WaitFor(taskflowDb)

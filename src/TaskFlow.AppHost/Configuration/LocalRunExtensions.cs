@@ -10,8 +10,8 @@ namespace TaskFlow.AppHost.Configuration;
 public static class LocalRunExtensions
 {
     /// <summary>
-    /// Fixes the port Redis, PostgreSQL or RabbitMQ answers on (the services reach it there); unset, Aspire picks one.
-    /// For a database, its server's port.
+    /// Fixes the port Redis, PostgreSQL or RabbitMQ answers on (the services reach it there); unset, a free one (the
+    /// executables) or Aspire's (the containers). For a database, its server's port.
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> WithServerPort(
         this IResourceBuilder<IResourceWithConnectionString> builder, int? port)
@@ -26,6 +26,10 @@ public static class LocalRunExtensions
         var endpoint = server.Annotations.OfType<EndpointAnnotation>().SingleOrDefault(e => e.Name == InfrastructureResources.PrimaryEndpointName)
             ?? throw new InvalidOperationException($"'{server.Name}' has no '{InfrastructureResources.PrimaryEndpointName}' endpoint.");
         endpoint.Port = port;
+        if (!endpoint.IsProxied)
+        {
+            endpoint.TargetPort = port;
+        }
         return builder;
     }
 
@@ -47,6 +51,30 @@ public static class LocalRunExtensions
                 context.EnvironmentVariables[key] = value;
             }
         });
+    }
+
+    /// <summary>
+    /// A service the gateway forwards to, run once: it listens on its port itself rather than behind the AppHost's
+    /// proxy, one process and one copy less on every request and every frame of every socket (the proxy is only needed
+    /// to spread connections over replicas). The port is its launch profile's (what deploy/prometheus scrapes), or a
+    /// free one where Aspire is asked for random ports (the test stacks, several at once). A restarted service binds
+    /// it again. Deployments are unchanged.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDirectEndpointWhenSingle(this IResourceBuilder<ProjectResource> builder, LocalRunSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
+        var app = builder.ApplicationBuilder;
+        if (app.ExecutionContext.IsRunMode && !(settings.Replicas.TryGetValue(builder.Resource.Name, out var replicas) && replicas > 1))
+        {
+            var random = app.Configuration.GetValue<bool>("DcpPublisher:RandomizePorts");
+            builder.WithEndpoint("http", endpoint =>
+            {
+                endpoint.Port = endpoint.TargetPort = endpoint.Port is { } profilePort && !random ? profilePort : LocalServers.FreePort();
+                endpoint.IsProxied = false;
+            });
+        }
+        return builder;
     }
 
     /// <summary>

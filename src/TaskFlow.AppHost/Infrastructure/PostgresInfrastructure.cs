@@ -66,7 +66,7 @@ public static class PostgresInfrastructure
         builder.Services.AddHealthChecks().AddNpgSql(_ => databaseConnection(), name: $"{databaseName}_check");
 
         builder.AddResource(server)
-            .WithEndpoint(name: InfrastructureResources.PrimaryEndpointName, scheme: "tcp")
+            .WithDirectEndpoint()
             .WithIconName("DatabaseMultiple")
             .OnBeforeResourceStarted(async (resource, _, ct) =>
                 await PostgresDataDirectory.InitializeAsync(data, cluster, bin, asPostgres,

@@ -77,7 +77,7 @@ public static class RabbitMQInfrastructure
             name: $"{name}_check");
 
         var resource = builder.AddResource(rabbit)
-            .WithEndpoint(name: InfrastructureResources.PrimaryEndpointName, scheme: "tcp")
+            .WithDirectEndpoint()
             // Erlang distribution: a free port for the node to listen on (registered in its epmd); nothing uses its proxy.
             .WithEndpoint(name: "dist", scheme: "tcp")
             .WithIconName("Mail")

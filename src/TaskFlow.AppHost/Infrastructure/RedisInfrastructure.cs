@@ -48,7 +48,7 @@ public static class RedisInfrastructure
         builder.Services.AddHealthChecks().AddRedis(_ => connectionString(), name: healthCheckKey);
 
         return builder.AddResource(redis)
-            .WithEndpoint(name: InfrastructureResources.PrimaryEndpointName, scheme: "tcp")
+            .WithDirectEndpoint()
             .WithIconName("Memory")
             .OnBeforeResourceStarted(async (resource, _, ct) =>
             {
