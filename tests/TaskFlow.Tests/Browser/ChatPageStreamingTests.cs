@@ -13,7 +13,9 @@ public sealed class ChatPageStreamingTests(TaskFlowStack stack)
     {
         await using var browser = await ChatPageDriver.SignedInAsync(stack);
         var page = browser.Page;
-        const string prompt = "tell me a long story [[delay:700]]";
+        // The dots show until the first token, which the fake sends after its delay: longer than Playwright's longest
+        // poll (1 s), so an expectation that has slowed to polling each second cannot step over them (700 ms once did).
+        const string prompt = "tell me a long story [[delay:1500]]";
         await ChatPageDriver.SendAsync(page, prompt);
 
         var answer = ChatPageDriver.Answers(page).Last;
