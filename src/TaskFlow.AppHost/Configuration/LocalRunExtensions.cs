@@ -38,7 +38,7 @@ public static class LocalRunExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
-        if (settings.Replicas.TryGetValue(builder.Resource.Name, out var replicas) && replicas > 1)
+        if (settings.IsReplicated(builder.Resource.Name, out var replicas))
         {
             // One address (services__<name>__http__0) behind Aspire's proxy, which spreads connections over the replicas.
             builder.WithReplicas(replicas);
@@ -65,14 +65,11 @@ public static class LocalRunExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(settings);
         var app = builder.ApplicationBuilder;
-        if (app.ExecutionContext.IsRunMode && !(settings.Replicas.TryGetValue(builder.Resource.Name, out var replicas) && replicas > 1))
+        if (app.ExecutionContext.IsRunMode && !settings.IsReplicated(builder.Resource.Name, out _))
         {
             var random = app.Configuration.GetValue<bool>("DcpPublisher:RandomizePorts");
             builder.WithEndpoint("http", endpoint =>
-            {
-                endpoint.Port = endpoint.TargetPort = endpoint.Port is { } profilePort && !random ? profilePort : LocalServers.FreePort();
-                endpoint.IsProxied = false;
-            });
+                endpoint.ListenDirectlyOn(endpoint.Port is { } profilePort && !random ? profilePort : LocalServers.FreePort()));
         }
         return builder;
     }
@@ -90,15 +87,18 @@ public static class LocalRunExtensions
             // A port of its own needs no proxy in front: the gateway listens on it itself, one process (and one copy of
             // every frame) less between a person and the chat, and two open files per socket less in the proxy, whose
             // per-process limit would otherwise cap the sockets a machine holds. A restarted gateway binds it again.
-            builder.WithEndpoint("http", endpoint =>
-            {
-                endpoint.Port = port;
-                endpoint.TargetPort = port;
-                endpoint.IsProxied = false;
-            });
+            builder.WithEndpoint("http", endpoint => endpoint.ListenDirectlyOn(port));
         }
 
         return builder.WithHttpEndpoint(name: "management", port: settings.ManagementPort, env: "Management__Port");
+    }
+
+    /// <summary>The service listens on <paramref name="port"/> itself: no AppHost proxy in front of it.</summary>
+    private static void ListenDirectlyOn(this EndpointAnnotation endpoint, int port)
+    {
+        endpoint.Port = port;
+        endpoint.TargetPort = port;
+        endpoint.IsProxied = false;
     }
 
     /// <summary>

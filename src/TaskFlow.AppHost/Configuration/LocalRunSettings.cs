@@ -39,6 +39,10 @@ public sealed record LocalRunSettings(
     /// </summary>
     public static readonly IReadOnlyList<string> ServiceSections = ["Chat", "Database", "Inference", "Models", "Queue", "Security", "Telemetry"];
 
+    /// <summary>Whether <c>TASKFLOW_REPLICAS</c> asks for more than one process of <paramref name="service"/>, and how many.</summary>
+    public bool IsReplicated(string service, out int replicas) =>
+        Replicas.TryGetValue(service, out replicas) && replicas > 1;
+
     /// <summary>Reads the settings; a malformed one stops the AppHost with a message saying what to set.</summary>
     public static LocalRunSettings Read(IConfiguration configuration)
     {
