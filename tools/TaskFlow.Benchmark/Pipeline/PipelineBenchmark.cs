@@ -44,7 +44,7 @@ public static class PipelineBenchmark
             var users = await SignUpAsync(gateway, Math.Max(options.Levels.Max(), options.Streaming), stopping.Token);
             try
             {
-                await WarmUpAsync(model, gateway, users, stopping.Token);
+                await WarmUpAsync(model, gateway, users, options.Levels.Max(), stopping.Token);
                 var levels = new List<(int Chats, Phase[] Phases)>();
                 foreach (var chats in options.Levels)
                 {
@@ -80,22 +80,28 @@ public static class PipelineBenchmark
     }
 
     /// <summary>
-    /// Every path at a little load with a short answer, unrecorded, until a round is no longer clearly faster than the
-    /// one before: a fresh process compiles its code on first use and again, optimized, after enough calls, in the
-    /// background. A single round left the services compiling well into the first level (a quarter of a core in
-    /// ChatSocket and the worker, by their JIT counters and a CPU profile), which was then counted as its cost.
+    /// Every path at the largest level's concurrency (at least 10 chats) with a short answer, unrecorded, until a round
+    /// is no longer clearly faster than the one before: a fresh process compiles its code on first use and again,
+    /// optimized, after enough calls, in the background. A single round left the services compiling well into the
+    /// first level (a quarter of a core in ChatSocket and the worker, by their JIT counters and a CPU profile), which was
+    /// then counted as its cost. Rounds of 10 chats left the paths only heavy load takes (batched writes, every worker
+    /// replica busy, pools grown to size) cold: the first of 400 chats cost 28 ms of CPU per answer where the 800 after
+    /// it cost 17.
     /// </summary>
-    private static async Task WarmUpAsync(PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, CancellationToken cancellationToken)
+    private static async Task WarmUpAsync(
+        PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int largestLevel, CancellationToken cancellationToken)
     {
         const int MostRounds = 6;
+        var chats = Math.Clamp(largestLevel, Math.Min(10, users.Count), users.Count);
+        var turns = Math.Max(2, 50 / chats);
         Console.WriteLine();
-        Console.WriteLine("  warming up (every path, unrecorded, until a round is no longer 10 % faster than the one before)");
+        Console.WriteLine($"  warming up (every path, {chats} chats × {turns} short answers, unrecorded, until a round is no longer 10 % faster than the one before)");
         var clock = Stopwatch.StartNew();
         var previous = TimeSpan.MaxValue;
         for (var round = 1; round <= MostRounds; round++)
         {
             var start = clock.Elapsed;
-            await RunPhasesAsync(model, gateway, users, Math.Min(users.Count, 10), 5, new AnswerProfile(20, 0, TimeSpan.Zero), print: false, cancellationToken);
+            await RunPhasesAsync(model, gateway, users, chats, turns, new AnswerProfile(20, 0, TimeSpan.Zero), print: false, cancellationToken);
             var took = clock.Elapsed - start;
             Console.WriteLine($"    round {round}: {took.TotalSeconds:0.0} s");
             if (took > previous * 0.9)
