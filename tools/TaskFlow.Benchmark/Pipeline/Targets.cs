@@ -39,13 +39,17 @@ public static class Targets
             var rates = levels.Select(level => (level.Chats, Rate: level.Phases[1].Whole.Count / level.Phases[1].Elapsed.TotalSeconds)).ToList();
             var peak = rates.MaxBy(rate => rate.Rate);
             CheckAtLeast($"instant model: ≥ 300 turns/s sustained (peak at {peak.Chats} chats)", peak.Rate, 300, "turns/s");
-            if (rates[^1].Chats >= 2 * peak.Chats)
+            // Saturated where throughput stops rising: the fewest chats within the runs' noise (5 %) of the peak. When it
+            // is flat from there on, the highest level is only the peak by noise, and twice that is not what overload means.
+            var saturated = rates.Where(rate => rate.Rate >= peak.Rate * SaturationShare).MinBy(rate => rate.Chats);
+            if (rates[^1].Chats >= 2 * saturated.Chats)
             {
-                CheckAtLeast($"instant model: at {rates[^1].Chats} chats (≥ twice the peak's), ≥ 90 % of the peak", rates[^1].Rate / peak.Rate * 100, 90, "%");
+                CheckAtLeast($"instant model: at {rates[^1].Chats} chats (≥ twice the {saturated.Chats} that saturate it, the fewest within 5 % of the peak), ≥ 90 % of the peak",
+                    rates[^1].Rate / peak.Rate * 100, 90, "%");
             }
             else
             {
-                Console.WriteLine($"  instant model under overload: not measured (the last level must be at least twice the peak's {peak.Chats} chats)");
+                Console.WriteLine($"  instant model under overload: not measured (the last level must be at least twice the {saturated.Chats} chats that saturate it)");
             }
         }
         if (crowd is not null)
@@ -54,6 +58,7 @@ public static class Targets
         }
     }
 
+    private const double SaturationShare = 0.95;
     private const int CrowdTarget = 10_000;
     private const int StreamingTarget = 1_000;
 
