@@ -37,8 +37,7 @@ public sealed record TokenStreamEntry(
 
     /// <summary>
     /// The model's text, <paramref name="pieces"/> of its tokens in one entry: the worker writes the tokens that came
-    /// within its write interval or while its previous write was under way together, so a fast model costs a write per
-    /// interval or round trip, not per token.
+    /// while its previous write was under way together, so a fast model costs a write per round trip, not per token.
     /// </summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Token(string text, int pieces = 1) =>
         pieces == 1

@@ -33,15 +33,6 @@ public sealed class InferenceOptions
     [Range(1, 1_000_000)]
     public int RateLimitPerMinute { get; set; } = 10;
 
-    /// <summary>
-    /// The least time between two writes of one answer's tokens to its stream (the first token is never held): tokens
-    /// that come sooner go together in the next write. Each write is a Redis append and notification, a read and a
-    /// socket frame per follower; at 100 tokens/s, 25 ms makes a write of two or three tokens where there was one per
-    /// token, 40 updates a second, which no reader can tell from one per token. Zero: a write as soon as the last ends.
-    /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:00:00.200")]
-    public TimeSpan TokenWriteInterval { get; set; } = TimeSpan.FromMilliseconds(25);
-
     public TimeSpan RetryDelay(int attempt) => RetryBaseDelay * Math.Pow(2, attempt - 1);
 
     /// <summary>Characters of prompt and answer sent to Telemetry as previews (redacted there).</summary>

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using TaskFlow.Contracts.Streaming;
 using Kinds = TaskFlow.Contracts.Streaming.TokenStreamKeys.Kinds;
@@ -6,7 +5,7 @@ using Kinds = TaskFlow.Contracts.Streaming.TokenStreamKeys.Kinds;
 namespace TaskFlow.InferenceWorker.Generation;
 
 /// <summary>Appends one generation's events to its Redis stream, numbering them, and wakes readers after each append.</summary>
-public sealed class TokenStreamWriter(IConnectionMultiplexer redis, IOptions<InferenceOptions> options, TimeProvider clock)
+public sealed class TokenStreamWriter(IConnectionMultiplexer redis)
 {
     public async Task<GenerationStreamSession> OpenAsync(Guid generationId)
     {
@@ -25,15 +24,13 @@ public sealed class TokenStreamWriter(IConnectionMultiplexer redis, IOptions<Inf
             hasTokens = true;
             answerPending = entry.Kind is Kinds.Start or Kinds.Throttled;
         }
-        return new GenerationStreamSession(database, redis.GetSubscriber(), generationId, sequence, finished, hasTokens, answerPending,
-            options.Value.TokenWriteInterval, clock);
+        return new GenerationStreamSession(database, redis.GetSubscriber(), generationId, sequence, finished, hasTokens, answerPending);
     }
 }
 
 /// <summary>The writer's side of one generation stream.</summary>
 public sealed class GenerationStreamSession(
-    IDatabase database, ISubscriber subscriber, Guid generationId, long sequence, bool isFinished, bool wasStarted, bool answerPending,
-    TimeSpan tokenWriteInterval, TimeProvider clock)
+    IDatabase database, ISubscriber subscriber, Guid generationId, long sequence, bool isFinished, bool wasStarted, bool answerPending)
 {
     private readonly RedisKey _key = TokenStreamKeys.Key(generationId);
     private readonly RedisChannel _channel = RedisChannel.Literal(TokenStreamKeys.NotifyChannel(generationId));
@@ -46,10 +43,6 @@ public sealed class GenerationStreamSession(
     private int _pendingTokens;
     private bool _writingTokens;
     private Task _tokenWrites = Task.CompletedTask;
-    // When the last write of tokens began (none yet: the first token is not held), and the signal that ends a wait for
-    // the interval at once.
-    private long? _lastTokenWrite;
-    private TaskCompletionSource _hurry = NewSignal();
 
     /// <summary>A previous attempt already wrote the end entry (the job was redelivered after it finished).</summary>
     public bool IsFinished { get; } = isFinished;
@@ -86,12 +79,10 @@ public sealed class GenerationStreamSession(
     }
 
     /// <summary>
-    /// A token goes to the stream at once when no write of tokens is under way and the last one began at least
-    /// <see cref="InferenceOptions.TokenWriteInterval"/> ago; the ones that come meanwhile wait and go together in the
-    /// next entry. So the first token is never held, a model slower than the interval (every model at human reading
-    /// speed) still gets one entry (and one notification, one read, one frame) per token, and a fast one, or a busy
-    /// machine, costs a write per interval or per round trip instead of per token. The caller does not wait for Redis:
-    /// a write that failed fails the next call (or <see cref="EndAsync"/>).
+    /// A token goes to the stream at once when no write of tokens is under way; the ones that come while it is wait and
+    /// go together in the next entry. So a slow model still gets one entry (and one notification) per token, at human
+    /// reading speed nothing is batched, and a fast one, or a busy machine, costs a write per round trip instead of per
+    /// token. The caller does not wait for Redis: a write that failed fails the next call (or <see cref="EndAsync"/>).
     /// </summary>
     public Task AppendTokenAsync(string text)
     {
@@ -123,8 +114,8 @@ public sealed class GenerationStreamSession(
     {
         while (true)
         {
-            Task hurry;
-            TimeSpan wait;
+            string text;
+            int tokens;
             lock (_tokensGate)
             {
                 if (_pendingTokens == 0)
@@ -132,46 +123,22 @@ public sealed class GenerationStreamSession(
                     _writingTokens = false;
                     return;
                 }
-                hurry = _hurry.Task;
-                wait = _lastTokenWrite is { } last ? tokenWriteInterval - clock.GetElapsedTime(last) : TimeSpan.Zero;
-            }
-            if (wait > TimeSpan.Zero && !hurry.IsCompleted)
-            {
-                await Task.WhenAny(Task.Delay(wait, clock), hurry);
-            }
-
-            string text;
-            int tokens;
-            lock (_tokensGate)
-            {
-                if (_hurry.Task.IsCompleted)
-                {
-                    _hurry = NewSignal();
-                }
-                // Only this loop takes tokens, so the ones it waited for are all still here, and more may have come.
                 (text, tokens) = (_pendingText.ToString(), _pendingTokens);
                 _pendingText.Clear();
                 _pendingTokens = 0;
-                _lastTokenWrite = clock.GetTimestamp();
             }
             await AppendAsync(TokenStreamEntry.Token(text, tokens));
         }
     }
 
-    /// <summary>
-    /// Every token appended so far is in the stream (or its write's failure is thrown): entries keep their order. Tokens
-    /// held for the write interval go at once: whatever comes next (the end, a retry) must not wait for it.
-    /// </summary>
+    /// <summary>Every token appended so far is in the stream (or its write's failure is thrown): entries keep their order.</summary>
     public Task TokensWrittenAsync()
     {
         lock (_tokensGate)
         {
-            _hurry.TrySetResult();
             return _tokenWrites;
         }
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task AppendAsync(IReadOnlyList<KeyValuePair<string, string>> fields)
     {
