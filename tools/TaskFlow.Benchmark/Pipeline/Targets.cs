@@ -39,8 +39,8 @@ public static class Targets
             var rates = levels.Select(level => (level.Chats, Rate: level.Phases[1].Whole.Count / level.Phases[1].Elapsed.TotalSeconds)).ToList();
             var peak = rates.MaxBy(rate => rate.Rate);
             CheckAtLeast($"instant model: ≥ 300 turns/s sustained (peak at {peak.Chats} chats)", peak.Rate, 300, "turns/s");
-            // Saturated where throughput stops rising: the fewest chats within the runs' noise (5 %) of the peak. When it
-            // is flat from there on, the highest level is only the peak by noise, and twice that is not what overload means.
+            // Saturated where throughput stops rising: the fewest chats within 5 % of the peak. On a flat top the highest
+            // figure is the peak only by chance, and twice its chats is not what overload means.
             var saturated = rates.Where(rate => rate.Rate >= peak.Rate * SaturationShare).MinBy(rate => rate.Chats);
             if (rates[^1].Chats >= 2 * saturated.Chats)
             {
