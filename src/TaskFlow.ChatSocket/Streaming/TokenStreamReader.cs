@@ -21,7 +21,7 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
     public async Task<long?> EndSequenceAsync(Guid generationId)
     {
         var last = await redis.GetDatabase().StreamRangeAsync(TokenStreamKeys.Key(generationId), "-", "+", count: 1, messageOrder: Order.Descending);
-        return last.Length == 1 && Parse(last[0]) is { Kind: Kinds.End } end ? end.Sequence : null;
+        return last.Length == 1 && last[0].ToTokenStreamEntry() is { Kind: Kinds.End } end ? end.Sequence : null;
     }
 
     public async IAsyncEnumerable<TokenStreamEntry> ReadAsync(Guid generationId, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -53,7 +53,7 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
                 foreach (var entry in batch)
                 {
                     after = "(" + entry.Id;
-                    var parsed = Parse(entry);
+                    var parsed = entry.ToTokenStreamEntry();
                     yield return parsed;
                     if (parsed.Kind == Kinds.End)
                     {
@@ -105,6 +105,4 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
             // The subscription dies with the connection anyway.
         }
     }
-
-    private static TokenStreamEntry Parse(StreamEntry entry) => TokenStreamEntry.Decode(name => entry[name]);
 }

@@ -15,7 +15,7 @@ public sealed class FinishedAnswers(IConnectionMultiplexer redis)
         var answer = new StreamedAnswer();
         foreach (var raw in entries)
         {
-            var entry = TokenStreamEntry.Decode(name => raw[name]);
+            var entry = raw.ToTokenStreamEntry();
             answer.Apply(entry);
             if (entry.Kind == Kinds.End)
             {

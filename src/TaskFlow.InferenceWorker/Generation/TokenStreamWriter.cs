@@ -18,7 +18,7 @@ public sealed class TokenStreamWriter(IConnectionMultiplexer redis)
         var answerPending = false;
         if (last.Length == 1)
         {
-            var entry = TokenStreamEntry.Decode(name => last[0][name]);
+            var entry = last[0].ToTokenStreamEntry();
             sequence = entry.Sequence;
             finished = entry.Kind == Kinds.End;
             hasTokens = true;
@@ -159,7 +159,7 @@ public sealed class GenerationStreamSession(
     private async Task<long> LastSequenceAsync()
     {
         var last = await database.StreamRangeAsync(_key, "-", "+", count: 1, messageOrder: Order.Descending);
-        return last.Length == 1 ? TokenStreamEntry.Decode(name => last[0][name]).Sequence : 0;
+        return last.Length == 1 ? last[0].ToTokenStreamEntry().Sequence : 0;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Hosting;
+using StackExchange.Redis;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Streaming;
 
@@ -36,6 +38,18 @@ public sealed class TokenStreamEntryTests
     {
         var entry = TokenStreamEntry.Decode(_ => null);
         Assert.Equal(new TokenStreamEntry(0, "", "", "", null, null, null, null, null, null), entry);
+    }
+
+    [Fact]
+    public void A_redis_entry_decodes_whatever_the_order_of_its_fields_and_ignores_fields_it_does_not_know()
+    {
+        var entry = new StreamEntry("7-0",
+        [
+            new(TokenStreamKeys.Fields.Text, "héllo 🎉"), new("added-by-a-newer-writer", "x"), new(TokenStreamKeys.Fields.Pieces, "2"),
+            new(TokenStreamKeys.Fields.Kind, TokenStreamKeys.Kinds.Token), new(TokenStreamKeys.Fields.Sequence, "7"),
+        ]);
+        Assert.Equal(new TokenStreamEntry(7, TokenStreamKeys.Kinds.Token, "héllo 🎉", "", null, null, null, null, null, null, null, 2),
+            entry.ToTokenStreamEntry());
     }
 
     /// <summary>Tokens that came while a write was under way share one entry; the answer still counts every token.</summary>
