@@ -9,7 +9,7 @@ public static class RedisStreamEntries
     /// <summary>
     /// Each field's name is made a string once. <see cref="StreamEntry"/>'s indexer compares a name read off the wire
     /// with the one asked for as two <see cref="RedisValue"/>s, converting one of them each time: a dozen lookups per
-    /// entry were 4-5 % of ChatSocket's CPU at 100 paced chats (docs/benchmarks.md).
+    /// entry were 4-5 % of ChatSocket's CPU samples in a profile at 100 paced chats (docs/benchmarks.md).
     /// </summary>
     public static TokenStreamEntry ToTokenStreamEntry(this StreamEntry entry)
     {
