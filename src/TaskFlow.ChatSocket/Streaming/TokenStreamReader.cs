@@ -20,8 +20,9 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
     /// <summary>The sequence of the generation's end entry, or null while it has none.</summary>
     public async Task<long?> EndSequenceAsync(Guid generationId)
     {
-        var last = await redis.GetDatabase().StreamRangeAsync(TokenStreamKeys.Key(generationId), "-", "+", count: 1, messageOrder: Order.Descending);
-        return last.Length == 1 && last[0].ToTokenStreamEntry() is { Kind: Kinds.End } end ? end.Sequence : null;
+        return await redis.GetDatabase().LastTokenStreamEntryAsync(TokenStreamKeys.Key(generationId)) is { Kind: Kinds.End } end
+            ? end.Sequence
+            : null;
     }
 
     public async IAsyncEnumerable<TokenStreamEntry> ReadAsync(Guid generationId, [EnumeratorCancellation] CancellationToken cancellationToken)

@@ -10,21 +10,12 @@ public sealed class TokenStreamWriter(IConnectionMultiplexer redis)
     public async Task<GenerationStreamSession> OpenAsync(Guid generationId)
     {
         var database = redis.GetDatabase();
-        var key = TokenStreamKeys.Key(generationId);
-        var last = await database.StreamRangeAsync(key, "-", "+", count: 1, messageOrder: Order.Descending);
-        long sequence = 0;
-        var finished = false;
-        var hasTokens = false;
-        var answerPending = false;
-        if (last.Length == 1)
-        {
-            var entry = last[0].ToTokenStreamEntry();
-            sequence = entry.Sequence;
-            finished = entry.Kind == Kinds.End;
-            hasTokens = true;
-            answerPending = entry.Kind is Kinds.Start or Kinds.Throttled;
-        }
-        return new GenerationStreamSession(database, redis.GetSubscriber(), generationId, sequence, finished, hasTokens, answerPending);
+        var last = await database.LastTokenStreamEntryAsync(TokenStreamKeys.Key(generationId));
+        return new GenerationStreamSession(database, redis.GetSubscriber(), generationId,
+            sequence: last?.Sequence ?? 0,
+            isFinished: last?.Kind == Kinds.End,
+            wasStarted: last is not null,
+            answerPending: last?.Kind is Kinds.Start or Kinds.Throttled);
     }
 }
 
@@ -156,11 +147,7 @@ public sealed class GenerationStreamSession(
         await subscriber.PublishAsync(_channel, sequence, CommandFlags.FireAndForget);
     }
 
-    private async Task<long> LastSequenceAsync()
-    {
-        var last = await database.StreamRangeAsync(_key, "-", "+", count: 1, messageOrder: Order.Descending);
-        return last.Length == 1 ? last[0].ToTokenStreamEntry().Sequence : 0;
-    }
+    private async Task<long> LastSequenceAsync() => (await database.LastTokenStreamEntryAsync(_key))?.Sequence ?? 0;
 
     /// <summary>
     /// A command on the wire when Redis restarts fails at once, though Redis may have applied it; commands sent after

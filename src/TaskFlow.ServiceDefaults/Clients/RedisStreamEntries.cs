@@ -6,6 +6,13 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>Decodes a generation stream's entry as Redis returns it (the worker and ChatSocket both read them).</summary>
 public static class RedisStreamEntries
 {
+    /// <summary>A generation stream's last entry (its end, once it has one), or null while it has none.</summary>
+    public static async Task<TokenStreamEntry?> LastTokenStreamEntryAsync(this IDatabase database, RedisKey key)
+    {
+        var last = await database.StreamRangeAsync(key, "-", "+", count: 1, messageOrder: Order.Descending);
+        return last.Length == 1 ? last[0].ToTokenStreamEntry() : null;
+    }
+
     /// <summary>
     /// Each field's name is made a string once. <see cref="StreamEntry"/>'s indexer compares a name read off the wire
     /// with the one asked for as two <see cref="RedisValue"/>s, converting one of them each time: a dozen lookups per
