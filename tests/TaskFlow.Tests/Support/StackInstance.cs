@@ -80,10 +80,57 @@ public sealed class StackInstance : IAsyncDisposable
 
     private async Task InitializeAsync()
     {
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        var ct = timeout.Token;
         Model = await FakeModelServer.StartAsync();
         Otlp = await FakeOtlpCollector.StartAsync();
+        IDistributedApplicationTestingBuilder? builder = null;
+        try
+        {
+            // The testing builder's app starts as it is built (the AppHost's own Run goes on from there), so the gate
+            // covers the build: without it every stack's dozen processes started at once. It covers the builder's
+            // creation too: that runs the AppHost's entry point, which the testing library gives 5 minutes to reach
+            // the build, and the last stack in line waited longer than that for the others' starts.
+            using (await StartGate.EnterAsync(_startOrder, CancellationToken.None))
+            {
+                // The time limit is the start's own, not the wait for other AppHosts' starts.
+                using var timeout = new CancellationTokenSource(StartTimeout);
+                var ct = timeout.Token;
+                try
+                {
+                    builder = await CreateBuilderAsync(ct);
+                    App = await builder.BuildAsync(ct);
+                    _logs = ResourceLogFiles.Record(App, LogDirectory);
+                    await App.StartAsync(ct);
+                    foreach (var name in ServiceNames.Infrastructure.Concat(ServiceNames.All))
+                    {
+                        await App.ResourceNotifications.WaitForResourceHealthyAsync(name, ct);
+                    }
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"The {_name} stack did not start within {StartTimeout.TotalMinutes} min: {DescribeResources()}");
+                }
+            }
+
+            using var lookup = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            Redis = StackServer.Redis(App, (await App.GetConnectionStringAsync("redis", lookup.Token))!);
+            Postgres = StackServer.Postgres(App, (await App.GetConnectionStringAsync("taskflowdb", lookup.Token))!);
+            RabbitMq = StackServer.RabbitMq(App, (await App.GetConnectionStringAsync("messaging", lookup.Token))!);
+            Services = await StackServices.FindAsync(App, lookup.Token);
+        }
+        catch
+        {
+            if (App is null && builder is not null)
+            {
+                await builder.DisposeAsync();
+            }
+
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<IDistributedApplicationTestingBuilder> CreateBuilderAsync(CancellationToken ct)
+    {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.TaskFlow_AppHost>(
         [
             "--TaskFlow:Infrastructure=Executables",
@@ -107,45 +154,7 @@ public sealed class StackInstance : IAsyncDisposable
             builder.CreateResourceBuilder(postgres).WithArgs("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off");
         }
 
-        try
-        {
-            // The testing builder's app starts as it is built (the AppHost's own Run goes on from there), so the gate
-            // covers the build: without it every stack's dozen processes started at once.
-            using (await StartGate.EnterAsync(_startOrder, CancellationToken.None))
-            {
-                // The time limit is the start's own, not the wait for other AppHosts' starts.
-                timeout.CancelAfter(StartTimeout);
-                try
-                {
-                    App = await builder.BuildAsync(ct);
-                    _logs = ResourceLogFiles.Record(App, LogDirectory);
-                    await App.StartAsync(ct);
-                    foreach (var name in ServiceNames.Infrastructure.Concat(ServiceNames.All))
-                    {
-                        await App.ResourceNotifications.WaitForResourceHealthyAsync(name, ct);
-                    }
-                }
-                catch (OperationCanceledException) when (timeout.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"The {_name} stack did not start within {StartTimeout.TotalMinutes} min: {DescribeResources()}");
-                }
-            }
-
-            Redis = StackServer.Redis(App, (await App.GetConnectionStringAsync("redis", ct))!);
-            Postgres = StackServer.Postgres(App, (await App.GetConnectionStringAsync("taskflowdb", ct))!);
-            RabbitMq = StackServer.RabbitMq(App, (await App.GetConnectionStringAsync("messaging", ct))!);
-            Services = await StackServices.FindAsync(App, ct);
-        }
-        catch
-        {
-            if (App is null)
-            {
-                await builder.DisposeAsync();
-            }
-
-            await DisposeAsync();
-            throw;
-        }
+        return builder;
     }
 
     /// <summary>Each resource's state and health checks, for a start that did not finish.</summary>
