@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace TaskFlow.Telemetry.Data;
 
@@ -12,37 +13,81 @@ public sealed class TelemetryDbContext(DbContextOptions<TelemetryDbContext> opti
     public DbSet<DeletedConversation> DeletedConversations => Set<DeletedConversation>();
 
     /// <summary>
-    /// Inserts the row unless one for the same call (generation and attempt) exists. ON CONFLICT DO NOTHING instead of catching a unique
-    /// violation: a redelivered event is the normal case under at-least-once delivery, not an error for PostgreSQL's log.
-    /// A call of a conversation already deleted is stored without its previews and error text.
+    /// Inserts each row unless one for the same call (generation and attempt) exists, all in one transaction of two
+    /// round trips however many rows: under load a log costs PostgreSQL a fraction of a statement instead of five.
+    /// ON CONFLICT DO NOTHING instead of catching a unique violation: a redelivered event is the normal case under
+    /// at-least-once delivery, not an error for PostgreSQL's log. A call of a conversation already deleted is stored
+    /// without its previews and error text.
     /// </summary>
-    /// <returns>True when the row was inserted, false when the generation was already logged.</returns>
-    public Task<bool> TryAddInferenceLogAsync(InferenceLog log, CancellationToken cancellationToken)
+    /// <returns>The calls whose rows were inserted; the others were logged already.</returns>
+    public Task<HashSet<(Guid GenerationId, int Attempt)>> TryAddInferenceLogsAsync(IReadOnlyCollection<InferenceLog> logs, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(logs);
+        // One row per call: a copy redelivered into the same batch would otherwise be a second row of one statement.
+        var rows = logs.DistinctBy(l => (l.GenerationId, l.Attempt)).ToArray();
         return Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
             await using var transaction = await Database.BeginTransactionAsync(token);
-            await LockConversationAsync(log.ConversationId, token);
-            var deleted = await DeletedConversations.AnyAsync(d => d.ConversationId == log.ConversationId, token);
-            var (input, output, error) = deleted ? ("", "", null) : (log.InputPreview, log.OutputPreview, log.ErrorMessage);
-            var inserted = await Database.ExecuteSqlAsync(
-                $"""
-                INSERT INTO telemetry.inference_logs
-                    (id, generation_id, attempt, conversation_id, message_id, user_id, model, provider, status,
-                     latency_ms, time_to_first_token_ms, input_tokens, output_tokens, error_code, error_message,
-                     input_preview, output_preview, created_at)
-                VALUES
-                    ({log.Id}, {log.GenerationId}, {log.Attempt}, {log.ConversationId}, {log.MessageId}, {log.UserId}, {log.Model}, {log.Provider}, {log.Status},
-                     {log.LatencyMs}, {log.TimeToFirstTokenMs}, {log.InputTokens}, {log.OutputTokens}, {log.ErrorCode}, {error},
-                     {input}, {output}, {log.CreatedAt})
-                ON CONFLICT (generation_id, attempt) DO NOTHING
-                """,
-                token);
+            var inserted = new HashSet<(Guid, int)>();
+            await using (var batch = Database.CreateBatch(LockConversationsCommand(rows.Select(l => l.ConversationId)), InsertLogsCommand(rows)))
+            await using (var reader = await batch.ExecuteReaderAsync(token))
+            {
+                await reader.NextResultAsync(token);
+                while (await reader.ReadAsync(token))
+                {
+                    inserted.Add((reader.GetGuid(0), reader.GetInt32(1)));
+                }
+            }
             await transaction.CommitAsync(token);
-            return inserted == 1;
+            return inserted;
         }, cancellationToken);
     }
+
+    /// <summary>
+    /// The conversations' locks (<see cref="LockConversationAsync"/>) in one order, the same in every batch, so two
+    /// batches that share conversations wait for each other instead of each holding what the other needs.
+    /// </summary>
+    private static NpgsqlBatchCommand LockConversationsCommand(IEnumerable<Guid> conversationIds) => new("""
+        SELECT pg_advisory_xact_lock(key)
+        FROM (SELECT DISTINCT hashtextextended(id, 0) AS key FROM unnest($1::text[]) AS id ORDER BY key) AS keys
+        """)
+    {
+        Parameters = { new() { Value = conversationIds.Select(id => id.ToString()).Distinct().ToArray() } },
+    };
+
+    private static NpgsqlBatchCommand InsertLogsCommand(InferenceLog[] rows) => new("""
+        INSERT INTO telemetry.inference_logs
+            (id, generation_id, attempt, conversation_id, message_id, user_id, model, provider, status,
+             latency_ms, time_to_first_token_ms, input_tokens, output_tokens, error_code, error_message,
+             input_preview, output_preview, created_at)
+        SELECT l.id, l.generation_id, l.attempt, l.conversation_id, l.message_id, l.user_id, l.model, l.provider, l.status,
+               l.latency_ms, l.time_to_first_token_ms, l.input_tokens, l.output_tokens, l.error_code,
+               CASE WHEN d.conversation_id IS NULL THEN l.error_message END,
+               CASE WHEN d.conversation_id IS NULL THEN l.input_preview ELSE '' END,
+               CASE WHEN d.conversation_id IS NULL THEN l.output_preview ELSE '' END,
+               l.created_at
+        FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[],
+                    $10::bigint[], $11::bigint[], $12::int[], $13::int[], $14::text[], $15::text[], $16::text[], $17::text[], $18::timestamptz[])
+            AS l(id, generation_id, attempt, conversation_id, message_id, user_id, model, provider, status,
+                 latency_ms, time_to_first_token_ms, input_tokens, output_tokens, error_code, error_message,
+                 input_preview, output_preview, created_at)
+        LEFT JOIN telemetry.deleted_conversations AS d ON d.conversation_id = l.conversation_id
+        ON CONFLICT (generation_id, attempt) DO NOTHING
+        RETURNING generation_id, attempt
+        """)
+    {
+        Parameters =
+        {
+            Column(rows, l => l.Id), Column(rows, l => l.GenerationId), Column(rows, l => l.Attempt), Column(rows, l => l.ConversationId),
+            Column(rows, l => l.MessageId), Column(rows, l => l.UserId), Column(rows, l => l.Model), Column(rows, l => l.Provider),
+            Column(rows, l => l.Status), Column(rows, l => l.LatencyMs), Column(rows, l => l.TimeToFirstTokenMs),
+            Column(rows, l => l.InputTokens), Column(rows, l => l.OutputTokens), Column(rows, l => l.ErrorCode),
+            Column(rows, l => l.ErrorMessage), Column(rows, l => l.InputPreview), Column(rows, l => l.OutputPreview),
+            Column(rows, l => l.CreatedAt),
+        },
+    };
+
+    private static NpgsqlParameter Column<T>(InferenceLog[] rows, Func<InferenceLog, T> value) => new() { Value = rows.Select(value).ToArray() };
 
     /// <summary>
     /// Removes what the user wrote and got from every log of a deleted conversation, and remembers the delete for logs

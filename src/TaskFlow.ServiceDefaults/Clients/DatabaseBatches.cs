@@ -3,11 +3,13 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
-namespace TaskFlow.ChatSocket.Data;
+namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// Statements the stores send as one round trip (a turn's start), on the context's connection and in its transaction,
-/// so they see and hold what the unit of work does. The caller's work keeps the connection open (a transaction does).
+/// Statements a store sends as one round trip (a turn's start, a batch of inference logs), on the context's connection
+/// and in its transaction, so they see and hold what the unit of work does. In PostgreSQL's default isolation each
+/// statement of a batch sees what was committed before it ran, so a lock taken by one holds for the ones after it.
+/// The caller's work keeps the connection open (a transaction does).
 /// </summary>
 public static class DatabaseBatches
 {
