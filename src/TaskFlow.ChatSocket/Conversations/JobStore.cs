@@ -88,15 +88,24 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
     }
 
     /// <summary>
-    /// A worker took the job. The start and the result travel on different queues, so the result may already be
-    /// stored: then only the start time is filled in and the final status stays.
+    /// Workers took these jobs. The start and the result travel on different queues, so a result may already be
+    /// stored: then only the start time is filled in and the final status stays. One statement for the whole batch; a
+    /// job named twice (a redelivered copy) keeps its first start.
     /// </summary>
-    public Task MarkStartedAsync(Guid generationId, DateTimeOffset startedAt, CancellationToken cancellationToken) =>
-        db.Generations
-            .Where(g => g.Id == generationId && g.StartedAt == null)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(g => g.Status, g => g.Status == GenerationStatus.Waiting ? GenerationStatus.Processing : g.Status)
-                .SetProperty(g => g.StartedAt, startedAt), cancellationToken);
+    public Task<int> MarkStartedAsync(IReadOnlyCollection<GenerationStarted> started, CancellationToken cancellationToken)
+    {
+        // UPDATE … FROM updates a row once, from whichever of its matches comes first: the earliest is chosen here.
+        var first = started.GroupBy(s => s.GenerationId, (id, copies) => (Id: id, At: copies.Min(c => c.StartedAt).ToUniversalTime())).ToArray();
+        var ids = first.Select(s => s.Id).ToArray();
+        var times = first.Select(s => s.At).ToArray();
+        return db.Database.ExecuteSqlInterpolatedAsync($"""
+            UPDATE chat.generations AS g
+            SET status = CASE WHEN g.status = {GenerationStatus.Waiting} THEN {GenerationStatus.Processing} ELSE g.status END,
+                started_at = s.started_at
+            FROM unnest({ids}, {times}) AS s(id, started_at)
+            WHERE g.id = s.id AND g.started_at IS NULL
+            """, cancellationToken);
+    }
 
     /// <summary>The conversation's newest job that has not ended, if any: its last message is still queued or answered.</summary>
     public Task<Guid?> UnfinishedJobAsync(Guid conversationId, CancellationToken cancellationToken) =>

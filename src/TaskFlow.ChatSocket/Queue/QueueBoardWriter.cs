@@ -25,19 +25,23 @@ public sealed class QueueBoardWriter(IConnectionMultiplexer redis, ILogger<Queue
         }
     }
 
-    public async Task RemoveAsync(Guid generationId)
+    public Task RemoveAsync(Guid generationId) => RemoveAsync([generationId]);
+
+    /// <summary>Takes the jobs off in one command, and announces one change for all of them.</summary>
+    public async Task RemoveAsync(IReadOnlyCollection<Guid> generationIds)
     {
         try
         {
             var database = redis.GetDatabase();
-            if (await database.SortedSetRemoveAsync(QueueBoard.WaitingKey, QueueBoard.Member(generationId)))
+            var members = generationIds.Select(id => (RedisValue)QueueBoard.Member(id)).ToArray();
+            if (await database.SortedSetRemoveAsync(QueueBoard.WaitingKey, members) > 0)
             {
-                await database.PublishAsync(RedisChannel.Literal(QueueBoard.ChangedChannel), QueueBoard.Member(generationId), CommandFlags.FireAndForget);
+                await database.PublishAsync(RedisChannel.Literal(QueueBoard.ChangedChannel), members[0], CommandFlags.FireAndForget);
             }
         }
         catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
-            logger.LogWarning("Could not take {GenerationId} off the queue board: {Message}", generationId, ex.Message);
+            logger.LogWarning("Could not take {GenerationIds} off the queue board: {Message}", string.Join(", ", generationIds), ex.Message);
         }
     }
 }

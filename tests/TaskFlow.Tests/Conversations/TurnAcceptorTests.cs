@@ -77,6 +77,55 @@ public sealed class TurnAcceptorTests(TaskFlowStack stack) : IAsyncLifetime
         Assert.Equal((0, 0, 0), await RowsAsync());
     }
 
+    [Fact]
+    public async Task Starts_are_marked_in_one_batch_and_a_job_that_already_ended_keeps_its_status()
+    {
+        var waiting = (await AcceptAsync(a => a.AcceptFirstMessageAsync(_userId, Model, "One", JobPriority.Medium, 10, default))).Accepted!;
+        var ended = (await AcceptAsync(a => a.AcceptFirstMessageAsync(_userId, Model, "Two", JobPriority.Medium, 10, default))).Accepted!;
+        // The result came before the start (they travel on different queues).
+        Assert.True(await UseJobsAsync(jobs => jobs.SaveReplyAsync(new ReplyFinished(ended.Generation.Id, ended.Conversation.Id, "fake",
+            GenerationStatus.Completed, "Done", 1, null, null, null, null, DateTimeOffset.UtcNow), default)));
+        var startedAt = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        await UseJobsAsync(jobs => jobs.MarkStartedAsync(
+        [
+            new GenerationStarted(waiting.Generation.Id, waiting.Conversation.Id, _userId, startedAt),
+            new GenerationStarted(ended.Generation.Id, ended.Conversation.Id, _userId, startedAt),
+            new GenerationStarted(waiting.Generation.Id, waiting.Conversation.Id, _userId, startedAt.AddSeconds(5)), // a copy
+        ], default));
+
+        var jobs = await JobsAsync();
+        Assert.Equal((GenerationStatus.Processing, startedAt.ToUnixTimeMilliseconds()), jobs[waiting.Generation.Id]);
+        Assert.Equal((GenerationStatus.Completed, startedAt.ToUnixTimeMilliseconds()), jobs[ended.Generation.Id]);
+
+        // A later copy of a start changes nothing.
+        await UseJobsAsync(jobs => jobs.MarkStartedAsync([new GenerationStarted(ended.Generation.Id, ended.Conversation.Id, _userId, DateTimeOffset.UtcNow)], default));
+        Assert.Equal(jobs, await JobsAsync());
+    }
+
+    private async Task<T> UseJobsAsync<T>(Func<JobStore, Task<T>> work)
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<JobStore>());
+    }
+
+    /// <summary>The user's jobs: status and start time (ms), by id.</summary>
+    private async Task<Dictionary<Guid, (string, long?)>> JobsAsync()
+    {
+        await using var connection = await stack.OpenDatabaseAsync();
+        await using var command = new NpgsqlCommand("SELECT id, status, started_at FROM chat.generations WHERE user_id = $1", connection)
+        {
+            Parameters = { new() { Value = _userId } },
+        };
+        await using var reader = await command.ExecuteReaderAsync();
+        var jobs = new Dictionary<Guid, (string, long?)>();
+        while (await reader.ReadAsync())
+        {
+            jobs.Add(reader.GetGuid(0), (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2).ToUnixTimeMilliseconds()));
+        }
+        return jobs;
+    }
+
     private async Task<TurnAcceptance> AcceptAsync(Func<TurnAcceptor, Task<TurnAcceptance>> turn)
     {
         await using var scope = _host.Services.CreateAsyncScope();
