@@ -153,31 +153,53 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
     /// the job, in one statement: the answer goes in only with the close of a job still open, so a late copy cannot
     /// bring back an answer regenerated since. Returns false if it was already stored or the conversation is gone.
     /// </summary>
-    public async Task<bool> SaveReplyAsync(ReplyFinished reply, CancellationToken cancellationToken)
+    public async Task<bool> SaveReplyAsync(ReplyFinished reply, CancellationToken cancellationToken) =>
+        (await SaveReplyAsync([reply], cancellationToken)).Count > 0;
+
+    /// <summary>
+    /// <see cref="SaveReplyAsync(ReplyFinished, CancellationToken)"/> for many answers in one statement (the workers'
+    /// results, gathered under load). A job named twice (a redelivered copy) is closed by its first copy.
+    /// </summary>
+    /// <returns>The jobs whose answers were stored now.</returns>
+    public async Task<HashSet<Guid>> SaveReplyAsync(IReadOnlyCollection<ReplyFinished> replies, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var hasAnswer = reply.Content.Length > 0 || reply.Status == GenerationStatus.Completed;
+        var rows = replies.DistinctBy(r => r.GenerationId).ToArray();
+        var ids = rows.Select(r => r.GenerationId).ToArray();
+        var conversations = rows.Select(r => r.ConversationId).ToArray();
+        var statuses = rows.Select(r => r.Status).ToArray();
+        var errorCodes = rows.Select(r => r.ErrorCode).ToArray();
+        var errorMessages = rows.Select(r => r.ErrorMessage).ToArray();
+        var contents = rows.Select(r => r.Content).ToArray();
+        var inputTokens = rows.Select(r => r.InputTokens).ToArray();
+        var outputTokens = rows.Select(r => r.OutputTokens).ToArray();
+        // A stop before the first token leaves nothing to show, so no message; a completed empty answer is one.
+        var hasAnswer = rows.Select(r => r.Content.Length > 0 || r.Status == GenerationStatus.Completed).ToArray();
         // Not composed further: PostgreSQL takes a WITH that writes only at the top level.
-        var inserted = await db.Database.SqlQuery<int>($"""
-            WITH closed AS (
-                UPDATE chat.generations
-                SET status = {reply.Status}, error_code = {reply.ErrorCode}, error_message = {reply.ErrorMessage}, finished_at = {now}
-                WHERE id = {reply.GenerationId} AND finished_at IS NULL
-                RETURNING id),
+        var stored = await db.Database.SqlQuery<Guid>($"""
+            WITH replies AS (
+                SELECT * FROM unnest({ids}, {conversations}, {statuses}, {errorCodes}, {errorMessages}, {contents}, {inputTokens}, {outputTokens}, {hasAnswer})
+                    AS r(id, conversation_id, status, error_code, error_message, content, input_tokens, output_tokens, has_answer)),
+            closed AS (
+                UPDATE chat.generations AS g
+                SET status = r.status, error_code = r.error_code, error_message = r.error_message, finished_at = {now}
+                FROM replies AS r
+                WHERE g.id = r.id AND g.finished_at IS NULL
+                RETURNING g.id),
             answered AS (
                 -- The message id is the generation id: a second insert of the same answer is a no-op.
                 INSERT INTO chat.messages (id, conversation_id, role, content, status, input_tokens, output_tokens, created_at)
-                SELECT {reply.GenerationId}, {reply.ConversationId}, 'assistant', {reply.Content}, {reply.Status}, {reply.InputTokens}, {reply.OutputTokens}, {now}
-                WHERE {hasAnswer} AND EXISTS (SELECT 1 FROM closed)
-                  AND EXISTS (SELECT 1 FROM chat.conversations WHERE id = {reply.ConversationId})
+                SELECT r.id, r.conversation_id, 'assistant', r.content, r.status, r.input_tokens, r.output_tokens, {now}
+                FROM replies AS r JOIN closed USING (id)
+                WHERE r.has_answer AND EXISTS (SELECT 1 FROM chat.conversations AS c WHERE c.id = r.conversation_id)
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id),
             touched AS (
-                UPDATE chat.conversations SET updated_at = {now}
-                WHERE id = {reply.ConversationId} AND EXISTS (SELECT 1 FROM closed))
-            SELECT count(*)::int AS "Value" FROM answered
+                UPDATE chat.conversations AS c SET updated_at = {now}
+                WHERE c.id IN (SELECT r.conversation_id FROM replies AS r JOIN closed USING (id)))
+            SELECT id AS "Value" FROM answered
             """).ToListAsync(cancellationToken);
-        return inserted[0] > 0;
+        return [.. stored];
     }
 
     /// <summary>A job that could not be queued ends as failed, with no answer: nobody will ever answer it.</summary>

@@ -10,7 +10,7 @@ namespace TaskFlow.ChatSocket.Turns;
 /// The one writer of a job's stored answer. An answer a client follows ends here when it finished by itself (the
 /// worker's end entry) or the user stopped it (cancel, or a new message), and is stored before the client is told, so
 /// a reload shows what the client saw. Every answer also ends here through the worker's result on the bus
-/// (<see cref="WorkerResultAsync"/>), which stores the ones nobody followed, or whose follower could not reach the
+/// (<see cref="WorkerResultsAsync"/>), which stores the ones nobody followed, or whose follower could not reach the
 /// database; for the rest the job is closed already and the result changes nothing.
 /// </summary>
 public sealed class AnswerOutcomes(
@@ -77,14 +77,15 @@ public sealed class AnswerOutcomes(
     }
 
     /// <summary>
-    /// The worker's result: the job is off the queue board (even one no worker started, skipped as cancelled), and its
-    /// answer is stored unless it was already. Throws while the database is away, so the bus delivers it again.
+    /// The workers' results: the jobs are off the queue board (even one no worker started, skipped as cancelled), and
+    /// their answers are stored unless they were already. Throws while the database is away, so the bus delivers them
+    /// again.
     /// </summary>
-    public async Task WorkerResultAsync(ReplyFinished reply, CancellationToken cancellationToken)
+    public async Task WorkerResultsAsync(IReadOnlyCollection<ReplyFinished> replies, CancellationToken cancellationToken)
     {
-        await board.RemoveAsync(reply.GenerationId);
+        await board.RemoveAsync(replies.Select(r => r.GenerationId).ToArray());
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<JobStore>().SaveReplyAsync(reply, cancellationToken);
+        await scope.ServiceProvider.GetRequiredService<JobStore>().SaveReplyAsync(replies, cancellationToken);
     }
 
     /// <summary>A suggested question is a job of its own, not part of the conversation: it closes like any job.</summary>

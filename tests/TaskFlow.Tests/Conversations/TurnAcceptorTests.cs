@@ -103,6 +103,41 @@ public sealed class TurnAcceptorTests(TaskFlowStack stack) : IAsyncLifetime
         Assert.Equal(jobs, await JobsAsync());
     }
 
+    [Fact]
+    public async Task Results_are_stored_in_one_batch_each_answer_once_and_one_stored_already_is_kept()
+    {
+        var turns = new List<AcceptedMessage>();
+        foreach (var question in new[] { "Shown", "Unwatched", "Stopped early", "Deleted" })
+        {
+            turns.Add((await AcceptAsync(a => a.AcceptFirstMessageAsync(_userId, Model, question, JobPriority.Medium, 10, default))).Accepted!);
+        }
+        var (shown, unwatched, stopped, deleted) = (turns[0], turns[1], turns[2], turns[3]);
+        ReplyFinished Reply(AcceptedMessage turn, string status, string content) => new(
+            turn.Generation.Id, turn.Conversation.Id, "fake", status, content, content.Length, 5, content.Length, null, null, DateTimeOffset.UtcNow);
+        // The relay stored what its client saw; the worker's result for it comes later with the whole answer.
+        Assert.True(await UseJobsAsync(jobs => jobs.SaveReplyAsync(Reply(shown, GenerationStatus.Interrupted, "What the user saw"), default)));
+        await ExecuteAsync("DELETE FROM chat.conversations WHERE id = $1", deleted.Conversation.Id);
+
+        var stored = await UseJobsAsync(jobs => jobs.SaveReplyAsync(
+        [
+            Reply(shown, GenerationStatus.Completed, "What the user saw, and more"),
+            Reply(unwatched, GenerationStatus.Completed, "Nobody watched this"),
+            Reply(stopped, GenerationStatus.Cancelled, ""),
+            Reply(deleted, GenerationStatus.Completed, "Too late"),
+            Reply(unwatched, GenerationStatus.Completed, "Nobody watched this"), // a copy
+        ], default));
+
+        Assert.Equal([unwatched.Generation.Id], stored);
+        var jobs = await JobsAsync();
+        Assert.Equal(GenerationStatus.Interrupted, jobs[shown.Generation.Id].Item1);
+        Assert.Equal(GenerationStatus.Completed, jobs[unwatched.Generation.Id].Item1);
+        Assert.Equal(GenerationStatus.Cancelled, jobs[stopped.Generation.Id].Item1);
+        Assert.False(jobs.ContainsKey(deleted.Generation.Id));
+        Assert.Equal(
+            new Dictionary<Guid, string> { [shown.Generation.Id] = "What the user saw", [unwatched.Generation.Id] = "Nobody watched this" },
+            await AnswersAsync());
+    }
+
     private async Task<T> UseJobsAsync<T>(Func<JobStore, Task<T>> work)
     {
         await using var scope = _host.Services.CreateAsyncScope();
@@ -124,6 +159,23 @@ public sealed class TurnAcceptorTests(TaskFlowStack stack) : IAsyncLifetime
             jobs.Add(reader.GetGuid(0), (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2).ToUnixTimeMilliseconds()));
         }
         return jobs;
+    }
+
+    /// <summary>The user's stored answers, by id (the job's).</summary>
+    private async Task<Dictionary<Guid, string>> AnswersAsync()
+    {
+        await using var connection = await stack.OpenDatabaseAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT m.id, m.content FROM chat.messages m JOIN chat.conversations c ON c.id = m.conversation_id
+            WHERE c.user_id = $1 AND m.role = 'assistant'
+            """, connection) { Parameters = { new() { Value = _userId } } };
+        await using var reader = await command.ExecuteReaderAsync();
+        var answers = new Dictionary<Guid, string>();
+        while (await reader.ReadAsync())
+        {
+            answers.Add(reader.GetGuid(0), reader.GetString(1));
+        }
+        return answers;
     }
 
     private async Task<TurnAcceptance> AcceptAsync(Func<TurnAcceptor, Task<TurnAcceptance>> turn)
