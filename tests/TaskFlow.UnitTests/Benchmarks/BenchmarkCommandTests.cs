@@ -66,6 +66,32 @@ public sealed class BenchmarkCommandTests
         Assert.Equal(3, SocketCrowd.MostAtOnce([Span(0, 10), Span(2, 5), Span(4, 6), Span(5.5, 7), Span(8, 9)]));
     }
 
+    /// <summary>
+    /// Turns count as sustained only once what they caused is stored: the wait for the services to go quiet, less its
+    /// last (quiet) sample, is added to the phase; services that never went quiet make the rate an upper bound.
+    /// </summary>
+    [Fact]
+    public async Task The_sustained_rate_counts_until_the_services_caught_up()
+    {
+        var phase = new Phase("through", throughTaskFlow: true);
+        await phase.RunAsync(2, 5, (_, _, _) => Task.FromResult(new AnswerTiming(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2), 20)), default, progress: false);
+        var answered = phase.Whole.Count / phase.Elapsed.TotalSeconds;
+
+        phase.Settled(new ServiceUsage.Settling(TimeSpan.FromSeconds(3.5), TimeSpan.FromSeconds(1), Cores: 0.1, ServicesHere: true), quiet: 0.3);
+        Assert.Equal(TimeSpan.FromSeconds(2.5), phase.CatchUp);
+        Assert.Equal(10 / (phase.Elapsed + TimeSpan.FromSeconds(2.5)).TotalSeconds, phase.SustainedRate, 6);
+        Assert.StartsWith("caught up 2.5 s after the last answer", phase.CatchUpLine());
+
+        phase.Settled(new ServiceUsage.Settling(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), Cores: 1.2, ServicesHere: true), quiet: 0.3);
+        Assert.Equal(TimeSpan.FromSeconds(30), phase.CatchUp);
+        Assert.StartsWith("still busy 30 s after the last answer: at most", phase.CatchUpLine());
+
+        phase.Settled(new ServiceUsage.Settling(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), Cores: 0, ServicesHere: false), quiet: 0.3);
+        Assert.Null(phase.CatchUp);
+        Assert.Null(phase.CatchUpLine());
+        Assert.Equal(answered, phase.SustainedRate, 6);
+    }
+
     /// <summary>The benchmark's model server and its clients agree on both protocols, as they must for "direct" to mean anything.</summary>
     [Fact]
     public async Task The_paced_model_server_streams_every_token_on_both_protocols()

@@ -16,6 +16,7 @@ public sealed class Phase(string name, bool throughTaskFlow)
     private int _answers;
     private ServiceUsage? _before;
     private Stopwatch? _cpuClock;
+    private bool _stillBusy;
 
     public string Name { get; } = name;
 
@@ -44,6 +45,16 @@ public sealed class Phase(string name, bool throughTaskFlow)
 
     /// <summary>How long the CPU was counted for: the phase, and the settling after it when counted again.</summary>
     public TimeSpan CpuCounted { get; private set; }
+
+    /// <summary>
+    /// How long after the phase's last answer the services were still busy with its turns (results, inference logs);
+    /// null when they do not run on this machine. A pipeline that answers faster than it stores builds a backlog, and
+    /// the turns/s it sustains is the one counted until the backlog is gone.
+    /// </summary>
+    public TimeSpan? CatchUp { get; private set; }
+
+    /// <summary>Turns per second until everything the turns cause was done (<see cref="CatchUp"/>), else until the last answer.</summary>
+    public double SustainedRate => Whole.Count / (Elapsed + (CatchUp ?? TimeSpan.Zero)).TotalSeconds;
 
     public async Task RunAsync(
         int chats, int turns, Func<int, int, CancellationToken, Task<AnswerTiming>> ask, CancellationToken cancellationToken, bool progress = true)
@@ -92,6 +103,23 @@ public sealed class Phase(string name, bool throughTaskFlow)
         MachineBusy = after.MachineBusy - before.MachineBusy;
         CpuCounted = clock.Elapsed;
     }
+
+    /// <summary>
+    /// How the services settled after the phase's last answer. The backlog ended within the last, quiet, sample of
+    /// that wait, counted here as its start, so the sustained rate errs low, by at most a second; when they never went
+    /// quiet, the whole wait counts and the rate is an upper bound.
+    /// </summary>
+    public void Settled(ServiceUsage.Settling settling, double quiet)
+    {
+        _stillBusy = settling.Cores >= quiet;
+        CatchUp = !settling.ServicesHere ? null : _stillBusy ? settling.Waited : settling.Waited - settling.LastSample;
+    }
+
+    /// <summary>E.g. "caught up 2.1 s after the last answer …: 231.4 turns/s through the whole pipeline"; null when not measured.</summary>
+    public string? CatchUpLine() => CatchUp is not { } catchUp ? null
+        : _stillBusy
+            ? string.Create(CultureInfo.InvariantCulture, $"still busy {catchUp.TotalSeconds:0} s after the last answer: at most {SustainedRate:0.0} turns/s through the whole pipeline")
+            : string.Create(CultureInfo.InvariantCulture, $"caught up {catchUp.TotalSeconds:0.0} s after the last answer (results and inference logs stored): {SustainedRate:0.0} turns/s through the whole pipeline");
 
     private void Record(AnswerTiming timing)
     {

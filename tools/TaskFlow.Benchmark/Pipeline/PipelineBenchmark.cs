@@ -111,7 +111,7 @@ public static class PipelineBenchmark
             previous = took;
         }
         // The warm-up's inference logs are still being written (and their code compiled) when its last answer is in.
-        var (waited, cores) = await ServiceUsage.SettleAsync(QuietCores, TimeSpan.FromSeconds(60), cancellationToken);
+        var (waited, _, cores, _) = await ServiceUsage.SettleAsync(QuietCores, TimeSpan.FromSeconds(60), cancellationToken);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  warm-up took {clock.Elapsed.TotalSeconds:0.0} s, {waited.TotalSeconds:0} s of it for the services to quiet down ({cores:0.00} cores)"));
     }
@@ -176,8 +176,16 @@ public static class PipelineBenchmark
             }
             Console.WriteLine(phases[i].Row());
             // The jobs' results and inference logs are written after the last token: each phase starts from quiet.
-            await ServiceUsage.SettleAsync(QuietCores, TimeSpan.FromSeconds(30), cancellationToken);
+            var settling = await ServiceUsage.SettleAsync(QuietCores, TimeSpan.FromSeconds(30), cancellationToken);
             phases[i].CountCpu();
+            if (phases[i].ThroughTaskFlow)
+            {
+                phases[i].Settled(settling, QuietCores);
+                if (phases[i].CatchUpLine() is { } caughtUp)
+                {
+                    Console.WriteLine($"    {"",-30} {caughtUp}");
+                }
+            }
         }
         foreach (var phase in phases.Where(p => print && p.ThroughTaskFlow))
         {

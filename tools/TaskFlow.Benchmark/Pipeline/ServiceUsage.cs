@@ -89,7 +89,7 @@ public sealed record ServiceUsage(IReadOnlyDictionary<string, (TimeSpan Cpu, lon
     /// (what is written after an answer, e.g. inference logs, lags the answers), at most <paramref name="most"/>; one
     /// second when none runs here. Returns the wait and the last second's use, in cores.
     /// </summary>
-    public static async Task<(TimeSpan Waited, double Cores)> SettleAsync(double quiet, TimeSpan most, CancellationToken cancellationToken)
+    public static async Task<Settling> SettleAsync(double quiet, TimeSpan most, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -98,13 +98,20 @@ public sealed record ServiceUsage(IReadOnlyDictionary<string, (TimeSpan Cpu, lon
             var start = clock.Elapsed;
             await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
             var after = Read();
-            var cores = Names.Sum(service => after.CpuSince(before, service).TotalSeconds) / (clock.Elapsed - start).TotalSeconds;
+            var sample = clock.Elapsed - start;
+            var cores = Names.Sum(service => after.CpuSince(before, service).TotalSeconds) / sample.TotalSeconds;
             if (after.Services.Count == 0 || cores < quiet || clock.Elapsed >= most)
             {
-                return (clock.Elapsed, cores);
+                return new Settling(clock.Elapsed, sample, cores, ServicesHere: after.Services.Count > 0);
             }
         }
     }
+
+    /// <summary>
+    /// What <see cref="SettleAsync"/> saw: the whole wait, its last sample (the quiet one, unless it gave up), the cores
+    /// busy in it, and whether any service runs on this machine.
+    /// </summary>
+    public sealed record Settling(TimeSpan Waited, TimeSpan LastSample, double Cores, bool ServicesHere);
 
     public TimeSpan CpuSince(ServiceUsage before, string service) =>
         Services.TryGetValue(service, out var now) && before.Services.TryGetValue(service, out var then) ? now.Cpu - then.Cpu : TimeSpan.Zero;
