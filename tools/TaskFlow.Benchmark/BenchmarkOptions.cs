@@ -24,6 +24,12 @@ public sealed record BenchmarkOptions(
 
     public int ModelPort { get; init; } = 11500;
 
+    /// <summary>
+    /// The most jobs the local deployment's workers run at once, together; null: as many as the run has chats at once,
+    /// so no job waits in the queue.
+    /// </summary>
+    public int? JobSlots { get; init; }
+
     public const string Usage = """
         usage: dotnet run --project tools/TaskFlow.Benchmark -c Release -- <scenario> [options]
 
@@ -52,6 +58,9 @@ public sealed record BenchmarkOptions(
           --streaming N      chats answered at once through the WebSocket while those sockets are open (600 tokens at
                              10 tok/s each), every token checked; 0 to skip (default 0)
           --model-port P     the model server's port (default 11500; with --gateway, TaskFlow must use this server)
+          --job-slots N      the most jobs the workers run at once, together (default: the most chats the run has at
+                             once, so none waits in the queue); fewer make the excess wait in the queue, as under
+                             overload (e.g. --levels 400,800 --job-slots 400)
         micro options:
           --seconds S        measuring time per case (default 3)
         """;
@@ -120,6 +129,9 @@ public sealed record BenchmarkOptions(
                     break;
                 case "--model-port" when Positive(value, 65535) is { } port:
                     options = options with { ModelPort = port };
+                    break;
+                case "--job-slots" when Positive(value, 10_000) is { } slots:
+                    options = options with { JobSlots = slots };
                     break;
                 case "--seconds" when Positive(value, 600) is { } seconds:
                     options = options with { Duration = TimeSpan.FromSeconds(seconds) };

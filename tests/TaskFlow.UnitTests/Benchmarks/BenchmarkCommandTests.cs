@@ -29,6 +29,7 @@ public sealed class BenchmarkCommandTests
     [InlineData(new[] { "pipeline", "--levels", "1,,2" }, "bad option or value: --levels 1,,2")]
     [InlineData(new[] { "pipeline", "--rate", "-1" }, "bad option or value: --rate -1")]
     [InlineData(new[] { "pipeline", "--streaming", "10001" }, "bad option or value: --streaming 10001")]
+    [InlineData(new[] { "pipeline", "--job-slots", "0" }, "bad option or value: --job-slots 0")]
     public void Bad_options_are_refused_with_what_is_wrong(string[] args, string error)
     {
         Assert.False(BenchmarkOptions.TryParse(args, out _, out var message));
@@ -50,8 +51,9 @@ public sealed class BenchmarkCommandTests
         Assert.Equal([1, 20], options.Levels);
         Assert.Equal(new AnswerProfile(20, 0, TimeSpan.FromMilliseconds(5)), options.Answer);
         Assert.Equal((0, 0, false, false), (options.IdleSockets, options.Streaming, options.GatewayGiven, options.TurnsGiven));
-        Assert.True(BenchmarkOptions.TryParse(["pipeline", "--idle-sockets", "9000", "--streaming", "1000"], out options, out _));
-        Assert.Equal((9000, 1000), (options.IdleSockets, options.Streaming));
+        Assert.Null(options.JobSlots);
+        Assert.True(BenchmarkOptions.TryParse(["pipeline", "--idle-sockets", "9000", "--streaming", "1000", "--job-slots", "400"], out options, out _));
+        Assert.Equal((9000, 1000, 400), (options.IdleSockets, options.Streaming, options.JobSlots));
         Assert.Equal(options.Answer, AnswerProfile.Find($"any question {options.Answer.Marker} at all"));
     }
 

@@ -32,14 +32,15 @@ public sealed class LocalDeployment : IAsyncDisposable
     /// <summary>The most jobs one worker process may run at once (InferenceOptions' bound).</summary>
     private const int MaxJobsPerWorker = 256;
 
-    /// <param name="concurrency">The most chats the run has at once.</param>
+    /// <param name="concurrency">The most jobs the workers run at once, together (at least 200).</param>
     private static Dictionary<string, string> SettingsFor(int concurrency)
     {
         concurrency = Math.Max(200, concurrency);
         var workers = (concurrency + MaxJobsPerWorker - 1) / MaxJobsPerWorker;
         var settings = new Dictionary<string, string>
         {
-            // The workers take every job at once: the queue never holds a job back, so only the pipeline is measured.
+            // By default the workers take every job at once: the queue never holds a job back, so only the pipeline is
+            // measured. With fewer slots (--job-slots) the excess waits in the queue, as under overload.
             ["Inference__MaxConcurrentJobs"] = ((concurrency + workers - 1) / workers).ToString(CultureInfo.InvariantCulture),
             // Effectively off (the default, 10 calls a minute, protects a paid API, not a benchmark's own server).
             ["Inference__RateLimitPerMinute"] = "1000000",
@@ -56,7 +57,7 @@ public sealed class LocalDeployment : IAsyncDisposable
         return settings;
     }
 
-    /// <param name="concurrency">The most chats the run has at once: the workers take them all.</param>
+    /// <param name="concurrency">The most jobs the workers run at once, together.</param>
     public static async Task<LocalDeployment> StartAsync(PacedModelServer model, int concurrency, CancellationToken cancellationToken)
     {
         var settings = SettingsFor(concurrency);

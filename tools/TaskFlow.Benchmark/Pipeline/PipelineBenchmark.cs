@@ -37,7 +37,7 @@ public static class PipelineBenchmark
             }
             else
             {
-                deployment = await LocalDeployment.StartAsync(model, Math.Max(options.Levels.Max(), options.Streaming), stopping.Token);
+                deployment = await LocalDeployment.StartAsync(model, options.JobSlots ?? Math.Max(options.Levels.Max(), options.Streaming), stopping.Token);
                 Console.WriteLine("  settings changed from the production defaults: " + string.Join(", ", deployment.Settings.Select(s => $"{s.Key}={s.Value}")));
             }
             var gateway = deployment?.Gateway ?? options.Gateway;
