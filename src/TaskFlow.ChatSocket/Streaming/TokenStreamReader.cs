@@ -42,7 +42,7 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
                 StreamEntry[] batch;
                 try
                 {
-                    batch = await redis.GetDatabase().StreamRangeAsync(key, after, "+", BatchSize);
+                    batch = await ReadBatchAsync(key, after);
                 }
                 catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
                 {
@@ -81,6 +81,12 @@ public sealed class TokenStreamReader(IConnectionMultiplexer redis, ILogger<Toke
         {
             await UnsubscribeQuietlyAsync(subscriber, channel, OnNotify);
         }
+    }
+
+    private async Task<StreamEntry[]> ReadBatchAsync(RedisKey key, RedisValue after)
+    {
+        TokenPathTracing.LeaveTrace();
+        return await redis.GetDatabase().StreamRangeAsync(key, after, "+", BatchSize);
     }
 
     private async Task SubscribeQuietlyAsync(ISubscriber subscriber, RedisChannel channel, Action<RedisChannel, RedisValue> handler)

@@ -103,6 +103,7 @@ public sealed class GenerationStreamSession(
 
     private async Task WritePendingTokensAsync()
     {
+        TokenPathTracing.LeaveTrace();
         while (true)
         {
             string text;
