@@ -127,28 +127,6 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
     }
 
     /// <summary>
-    /// <see cref="SaveReplyAsync"/> for a caller about to show the answer: while the database is away it gives up after
-    /// a few seconds instead of holding the answer back, since the result consumer stores the same reply once the
-    /// database is back. Returns false when it left the reply to the consumer.
-    /// </summary>
-    public async Task<bool> TrySaveReplyBeforeShowingAsync(ReplyFinished reply)
-    {
-        using var patience = new CancellationTokenSource(ShowingPatience);
-        try
-        {
-            await SaveReplyAsync(reply, patience.Token);
-            return true;
-        }
-        catch (Exception ex) when (ex is DbException or RetryLimitExceededException
-            || ex is OperationCanceledException && patience.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
-
-    private static readonly TimeSpan ShowingPatience = TimeSpan.FromSeconds(5);
-
-    /// <summary>
     /// Stores the assistant's answer exactly once, however often its writer (AnswerOutcomes) is told of it, and closes
     /// the job, in one statement: the answer goes in only with the close of a job still open, so a late copy cannot
     /// bring back an answer regenerated since. Returns false if it was already stored or the conversation is gone.

@@ -13,18 +13,20 @@ namespace TaskFlow.ChatSocket.Turns;
 /// (<see cref="WorkerResultsAsync"/>), which stores the ones nobody followed, or whose follower could not reach the
 /// database; for the rest the job is closed already and the result changes nothing.
 /// </summary>
-public sealed class AnswerOutcomes(
+public sealed partial class AnswerOutcomes(
     IServiceScopeFactory scopes,
     GenerationCanceller canceller,
     QueueBoardWriter board,
     TimeProvider clock,
     ILogger<AnswerOutcomes> logger)
 {
+    private readonly ShownReplies _shown = new(scopes, logger);
+
     /// <summary>The answer as the worker ended it, with the text the relay showed.</summary>
     public async Task<ReplyFinished> FinishedAsync(GenerationRelay relay, Guid conversationId, string model, TokenStreamEntry end)
     {
         var reply = relay.ToReply(conversationId, model, end, clock.GetUtcNow());
-        await RecordAsync(reply);
+        await _shown.TrySaveAsync(reply);
         return reply;
     }
 
@@ -44,7 +46,7 @@ public sealed class AnswerOutcomes(
         // it made after the stop) must then travel through RabbitMQ and finds the job closed. The stop does not wait
         // for the database: a slow one must not keep the model generating.
         var reply = relay.ToReply(conversationId, model, reason, clock.GetUtcNow());
-        var storing = RecordAsync(reply);
+        var storing = _shown.TrySaveAsync(reply);
         await canceller.CancelAsync(relay.GenerationId, reason);
         if (!relay.Started)
         {
@@ -102,15 +104,5 @@ public sealed class AnswerOutcomes(
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<ConversationStore>().MarkCompletedAsync(conversationId);
         logger.LogInformation("Conversation {ConversationId} ended after inactivity", conversationId);
-    }
-
-    private async Task RecordAsync(ReplyFinished reply)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        if (!await scope.ServiceProvider.GetRequiredService<JobStore>().TrySaveReplyBeforeShowingAsync(reply))
-        {
-            // The result consumer stores it when the database is back; the client still gets its answer now.
-            logger.LogWarning("Storing generation {GenerationId} before showing it failed; the result consumer will store it", reply.GenerationId);
-        }
     }
 }

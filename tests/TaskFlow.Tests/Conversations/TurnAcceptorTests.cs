@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using TaskFlow.ChatSocket.Conversations;
 using TaskFlow.ChatSocket.Data;
@@ -136,6 +137,51 @@ public sealed class TurnAcceptorTests(TaskFlowStack stack) : IAsyncLifetime
         Assert.Equal(
             new Dictionary<Guid, string> { [shown.Generation.Id] = "What the user saw", [unwatched.Generation.Id] = "Nobody watched this" },
             await AnswersAsync());
+    }
+
+    [Fact]
+    public async Task Answers_that_end_together_are_stored_before_showing_in_fewer_statements_than_answers()
+    {
+        var turns = new List<AcceptedMessage>();
+        for (var i = 0; i < 30; i++)
+        {
+            turns.Add((await AcceptAsync(a => a.AcceptFirstMessageAsync(_userId, Model, $"Question {i}", JobPriority.Medium, 100, default))).Accepted!);
+        }
+        var shown = new AnswerOutcomes.ShownReplies(_host.Services.GetRequiredService<IServiceScopeFactory>(), NullLogger.Instance);
+
+        // Every relay ends at once: the first answer goes alone, the rest wait for it and go together.
+        var saved = await Task.WhenAll(turns.Select(turn => shown.TrySaveAsync(new ReplyFinished(
+            turn.Generation.Id, turn.Conversation.Id, "fake", GenerationStatus.Completed, $"Answer to {turn.Message.Content}", 3, 5, 3, null, null, DateTimeOffset.UtcNow))));
+
+        Assert.All(saved, Assert.True);
+        Assert.InRange(shown.Writes, 1, turns.Count / 2);
+        Assert.Equal(turns.ToDictionary(t => t.Generation.Id, t => $"Answer to {t.Message.Content}"), await AnswersAsync());
+        Assert.All((await JobsAsync()).Values, job => Assert.Equal(GenerationStatus.Completed, job.Item1));
+
+        // An answer alone, later, is written at once by a writer of its own.
+        var last = (await AcceptAsync(a => a.AcceptFirstMessageAsync(_userId, Model, "One more", JobPriority.Medium, 100, default))).Accepted!;
+        var writes = shown.Writes;
+        Assert.True(await shown.TrySaveAsync(new ReplyFinished(
+            last.Generation.Id, last.Conversation.Id, "fake", GenerationStatus.Completed, "Alone", 1, 5, 1, null, null, DateTimeOffset.UtcNow)));
+        Assert.Equal(writes + 1, shown.Writes);
+    }
+
+    [Fact]
+    public async Task An_answer_whose_database_is_away_is_shown_after_a_few_seconds_left_to_the_result_consumer()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        // A port nobody listens on: every connection is refused, as while PostgreSQL restarts.
+        builder.Configuration["ConnectionStrings:taskflowdb"] = "Host=127.0.0.1;Port=9;Username=nobody;Password=none;Database=none";
+        builder.AddTaskFlowDbContext<ChatDbContext>(ChatDbContext.Schema, options => options.UseSnakeCaseNamingConvention());
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddScoped<JobStore>();
+        using var away = builder.Build();
+        var shown = new AnswerOutcomes.ShownReplies(away.Services.GetRequiredService<IServiceScopeFactory>(), NullLogger.Instance);
+
+        var saved = await shown.TrySaveAsync(new ReplyFinished(
+            Guid.NewGuid(), Guid.NewGuid(), "fake", GenerationStatus.Completed, "Kept by the worker's result", 1, 5, 1, null, null, DateTimeOffset.UtcNow));
+
+        Assert.False(saved);
     }
 
     private async Task<T> UseJobsAsync<T>(Func<JobStore, Task<T>> work)

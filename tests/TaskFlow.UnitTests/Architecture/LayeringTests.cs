@@ -67,8 +67,7 @@ public sealed class LayeringTests
     {
         var jobStore = typeof(TaskFlow.ChatSocket.Conversations.JobStore);
         var saving = MethodMembers().That().AreDeclaredIn(jobStore)
-            .And().HaveNameStartingWith(nameof(TaskFlow.ChatSocket.Conversations.JobStore.SaveReplyAsync))
-            .Or().HaveNameStartingWith(nameof(TaskFlow.ChatSocket.Conversations.JobStore.TrySaveReplyBeforeShowingAsync));
+            .And().HaveNameStartingWith(nameof(TaskFlow.ChatSocket.Conversations.JobStore.SaveReplyAsync));
         // Async methods' state machines are types of their own, named after the class.
         Types().That().CallAny(saving).Should()
             .HaveFullNameStartingWith(typeof(TaskFlow.ChatSocket.Turns.AnswerOutcomes).FullName!)
