@@ -11,6 +11,11 @@ namespace TaskFlow.ChatSocket.Conversations;
 /// <summary>
 /// The jobs (generations) from queued to closed: detached jobs (a suggested question, a <c>/v1</c> completion),
 /// the open-job count the per-user limit reads, queued and started times, and the result, stored exactly once.
+/// The statements that change many jobs at once (queued, started, results) run side by side and often name the same
+/// jobs (an instant answer starts and ends within one batch), so each locks its jobs in id order before it changes
+/// them, and the results' statement then its conversations in id order: locks taken in one order cannot deadlock,
+/// where PostgreSQL would otherwise stop one statement after a second (<c>deadlock_timeout</c>) and every answer
+/// waiting on it with it.
 /// </summary>
 public sealed class JobStore(ChatDbContext db, TimeProvider clock)
 {
@@ -81,9 +86,10 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
         var ids = confirmed.Select(job => job.GenerationId).ToArray();
         var times = confirmed.Select(job => job.QueuedAt.ToUniversalTime()).ToArray();
         return db.Database.ExecuteSqlInterpolatedAsync($"""
+            WITH locked AS (SELECT id FROM chat.generations WHERE id = ANY({ids}) ORDER BY id FOR NO KEY UPDATE)
             UPDATE chat.generations AS g SET queued_at = c.queued_at, pending_prompt = NULL
             FROM unnest({ids}, {times}) AS c(id, queued_at)
-            WHERE g.id = c.id AND g.queued_at IS NULL
+            WHERE g.id = c.id AND g.id IN (SELECT id FROM locked) AND g.queued_at IS NULL
             """, cancellationToken);
     }
 
@@ -99,11 +105,12 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
         var ids = first.Select(s => s.Id).ToArray();
         var times = first.Select(s => s.At).ToArray();
         return db.Database.ExecuteSqlInterpolatedAsync($"""
+            WITH locked AS (SELECT id FROM chat.generations WHERE id = ANY({ids}) ORDER BY id FOR NO KEY UPDATE)
             UPDATE chat.generations AS g
             SET status = CASE WHEN g.status = {GenerationStatus.Waiting} THEN {GenerationStatus.Processing} ELSE g.status END,
                 started_at = s.started_at
             FROM unnest({ids}, {times}) AS s(id, started_at)
-            WHERE g.id = s.id AND g.started_at IS NULL
+            WHERE g.id = s.id AND g.id IN (SELECT id FROM locked) AND g.started_at IS NULL
             """, cancellationToken);
     }
 
@@ -158,11 +165,12 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
             WITH replies AS (
                 SELECT * FROM unnest({ids}, {conversations}, {statuses}, {errorCodes}, {errorMessages}, {contents}, {inputTokens}, {outputTokens}, {hasAnswer})
                     AS r(id, conversation_id, status, error_code, error_message, content, input_tokens, output_tokens, has_answer)),
+            locked AS (SELECT id FROM chat.generations WHERE id = ANY({ids}) ORDER BY id FOR NO KEY UPDATE),
             closed AS (
                 UPDATE chat.generations AS g
                 SET status = r.status, error_code = r.error_code, error_message = r.error_message, finished_at = {now}
                 FROM replies AS r
-                WHERE g.id = r.id AND g.finished_at IS NULL
+                WHERE g.id = r.id AND g.id IN (SELECT id FROM locked) AND g.finished_at IS NULL
                 RETURNING g.id),
             answered AS (
                 -- The message id is the generation id: a second insert of the same answer is a no-op.
@@ -174,7 +182,10 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
                 RETURNING id),
             touched AS (
                 UPDATE chat.conversations AS c SET updated_at = {now}
-                WHERE c.id IN (SELECT r.conversation_id FROM replies AS r JOIN closed USING (id)))
+                FROM (SELECT id FROM chat.conversations
+                      WHERE id IN (SELECT r.conversation_id FROM replies AS r JOIN closed USING (id))
+                      ORDER BY id FOR NO KEY UPDATE) AS l
+                WHERE c.id = l.id)
             SELECT id AS "Value" FROM answered
             """).ToListAsync(cancellationToken);
         return [.. stored];
