@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Queue;
