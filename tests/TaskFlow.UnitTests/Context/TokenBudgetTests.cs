@@ -13,6 +13,18 @@ public sealed class TokenBudgetTests
     public void Counts_with_the_o200k_tokenizer(string text, int expected) => Assert.Equal(expected, Tokens.Count(text));
 
     [Fact]
+    public void A_message_counted_again_is_answered_from_its_first_count_and_other_text_is_counted_afresh()
+    {
+        var text = "Explain the difference between a queue and a stack, with an example of each. 日本語も少し。";
+        var first = Tokens.CountMessage(text);
+        Assert.Equal(Tokens.Count(text) + TokenCounter.PerMessageOverhead, first);
+        // Another string with the same text (as each turn reads it from the database) finds the same count.
+        Assert.Equal(first, Tokens.CountMessage(new string(text.AsSpan())));
+        Assert.Equal(Tokens.Count(text + " And a deque?") + TokenCounter.PerMessageOverhead, Tokens.CountMessage(text + " And a deque?"));
+        Assert.Equal(TokenCounter.PerMessageOverhead, Tokens.CountMessage(""));
+    }
+
+    [Fact]
     public void A_real_tokenizer_differs_from_characters_over_four()
     {
         const string code = "for (var i = 0; i < items.Length; i++) { total += items[i].Price * items[i].Quantity; }";
