@@ -53,6 +53,12 @@ public sealed class Phase(string name, bool throughTaskFlow)
     /// </summary>
     public TimeSpan? CatchUp { get; private set; }
 
+    /// <summary>Turns per second until the last answer reached its client.</summary>
+    public double AnsweredRate => Whole.Count / Elapsed.TotalSeconds;
+
+    /// <summary>Tokens relayed per second until the last answer.</summary>
+    public double TokenRate => Tokens / Elapsed.TotalSeconds;
+
     /// <summary>Turns per second until everything the turns cause was done (<see cref="CatchUp"/>), else until the last answer.</summary>
     public double SustainedRate => Whole.Count / (Elapsed + (CatchUp ?? TimeSpan.Zero)).TotalSeconds;
 
@@ -152,7 +158,7 @@ public sealed class Phase(string name, bool throughTaskFlow)
         $"    {"",-30} {"answers",8} {"1st p50",9} {"1st p99",9} {"whole mean",11} {"whole p99",10} {"turns/s",8} {"tokens/s",9}  errors";
 
     public string Row() => string.Create(CultureInfo.InvariantCulture,
-        $"    {Name,-30} {FirstToken.Count,8} {Ms(FirstToken.Percentile(50)),9} {Ms(FirstToken.Percentile(99)),9} {Ms(Whole.Mean()),11} {Ms(Whole.Percentile(99)),10} {Whole.Count / Elapsed.TotalSeconds,8:0.0} {Tokens / Elapsed.TotalSeconds,9:0}  {ErrorText()}");
+        $"    {Name,-30} {FirstToken.Count,8} {Ms(FirstToken.Percentile(50)),9} {Ms(FirstToken.Percentile(99)),9} {Ms(Whole.Mean()),11} {Ms(Whole.Percentile(99)),10} {AnsweredRate,8:0.0} {TokenRate,9:0}  {ErrorText()}");
 
     /// <summary>CPU per relayed token of each service that spent any, e.g. "ChatSocket 80 µs".</summary>
     public string CpuPerToken() => Tokens == 0 || !ServiceUsage.Names.Any(ServiceCpu.ContainsKey)

@@ -17,7 +17,7 @@ public static class Targets
             foreach (var (through, direct, path) in new[] { (phases[1], phases[0], "WebSocket"), (phases[3], phases[2], "/v1") })
             {
                 Console.WriteLine(Invariant(
-                    $"  {chats,6} {path,10} {Phase.Ms(Added(through, direct, 50)),10} {Phase.Ms(Added(through, direct, 99)),10} {Ratio(through, direct),12:0.000} {through.Whole.Count / through.Elapsed.TotalSeconds,8:0.0} {through.SustainedRate,9:0.0} {through.Tokens / through.Elapsed.TotalSeconds,9:0}"));
+                    $"  {chats,6} {path,10} {Phase.Ms(Added(through, direct, 50)),10} {Phase.Ms(Added(through, direct, 99)),10} {Ratio(through, direct),12:0.000} {through.AnsweredRate,8:0.0} {through.SustainedRate,9:0.0} {through.TokenRate,9:0}"));
             }
         }
 
