@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Queue;
 using TaskFlow.Contracts.Chat;
@@ -22,9 +23,8 @@ public sealed class ConversationStore(ChatDbContext db)
     /// A new conversation, written with its first turn (<see cref="SaveTurnAsync"/>): a message refused before that
     /// leaves no empty conversation behind.
     /// </summary>
-    public Conversation AddConversation(string userId, string model, string provider, DateTimeOffset now)
-    {
-        var conversation = new Conversation
+    public static Conversation NewConversation(string userId, string model, string provider, DateTimeOffset now) =>
+        new()
         {
             Id = Guid.CreateVersion7(now),
             UserId = userId,
@@ -33,9 +33,6 @@ public sealed class ConversationStore(ChatDbContext db)
             CreatedAt = now,
             UpdatedAt = now,
         };
-        db.Conversations.Add(conversation);
-        return conversation;
-    }
 
     /// <summary>
     /// The start of a turn, in one round trip inside the caller's transaction: the user's open jobs (as
@@ -89,14 +86,13 @@ public sealed class ConversationStore(ChatDbContext db)
         Parameters = { new() { Value = conversationId }, new() { Value = count } },
     };
 
-    /// <summary>The locked row, attached to the context as unchanged so the turn's changes to it are saved with the turn.</summary>
-    private async Task<Conversation?> ReadLockedAsync(DbDataReader row, CancellationToken cancellationToken)
+    private static async Task<Conversation?> ReadLockedAsync(DbDataReader row, CancellationToken cancellationToken)
     {
         if (!await row.ReadAsync(cancellationToken))
         {
             return null;
         }
-        var conversation = new Conversation
+        return new Conversation
         {
             Id = row.GetGuid(0),
             UserId = row.GetString(1),
@@ -110,8 +106,6 @@ public sealed class ConversationStore(ChatDbContext db)
             SummarizedThrough = row.IsDBNull(9) ? null : row.GetFieldValue<DateTimeOffset>(9),
             SummarizedTokens = row.GetInt32(10),
         };
-        db.Conversations.Attach(conversation);
-        return conversation;
     }
 
     /// <summary>Newest first as read (the limit keeps the newest), returned oldest first.</summary>
@@ -137,10 +131,10 @@ public sealed class ConversationStore(ChatDbContext db)
     }
 
     /// <summary>
-    /// Adds the user's message to the turn (written by <see cref="SaveTurnAsync"/>). The first one gives the conversation
-    /// its title, returned when set; <paramref name="earlier"/> (the unsummarized messages) tells whether it is the first.
+    /// The user's message of a turn (written by <see cref="SaveTurnAsync"/>). The first one gives the conversation its
+    /// title, returned when set; <paramref name="earlier"/> (the unsummarized messages) tells whether it is the first.
     /// </summary>
-    public (Message Message, string? NewTitle) AddUserMessage(
+    public static (Message Message, string? NewTitle) NewUserMessage(
         Conversation conversation, IReadOnlyList<Message> earlier, string text, DateTimeOffset now)
     {
         var message = new Message
@@ -152,7 +146,6 @@ public sealed class ConversationStore(ChatDbContext db)
             Status = GenerationStatus.Completed,
             CreatedAt = now,
         };
-        db.Messages.Add(message);
         var isFirst = conversation.SummarizedThrough is null && !earlier.Any(m => m.Role == "user");
         return (message, isFirst ? ConversationTitle.From(text) : null);
     }
@@ -177,18 +170,19 @@ public sealed class ConversationStore(ChatDbContext db)
     }
 
     /// <summary>
-    /// Adds the job that answers <paramref name="questionId"/> with its prompt, so the job can be queued again from its
-    /// row alone, and marks the conversation active, with <paramref name="newTitle"/> when given and the summary the
-    /// prompt was planned with. <paramref name="conversation"/> is the one <see cref="OpenTurnAsync"/> returned, or a new one.
+    /// The rows of a turn: the job that answers its question with its prompt, so the job can be queued again from its
+    /// row alone, and its conversation marked active, with <paramref name="newTitle"/> when given and the summary the
+    /// prompt was planned with. The conversation is the one <see cref="OpenTurnAsync"/> returned, or a new one.
     /// </summary>
-    public Generation AddAnswerJob(
-        Conversation conversation, Guid questionId, JobPriority priority, int waiting, ContextPlan plan, string? newTitle, DateTimeOffset now)
+    public static TurnRows AnswerJob(
+        TurnQuestion turn, JobPriority priority, int waiting, ContextPlan plan, string? newTitle, DateTimeOffset now)
     {
+        var conversation = turn.Conversation;
         var generation = new Generation
         {
             Id = Guid.CreateVersion7(now),
             ConversationId = conversation.Id,
-            UserMessageId = questionId,
+            UserMessageId = turn.Question.Id,
             UserId = conversation.UserId,
             Model = conversation.Model,
             Priority = (int)priority,
@@ -205,18 +199,84 @@ public sealed class ConversationStore(ChatDbContext db)
             // The conversation is locked for this turn, so no other turn can have folded these messages meanwhile.
             (conversation.Summary, conversation.SummarizedThrough, conversation.SummarizedTokens) = (plan.Summary.Text, plan.Summary.Through, plan.Summary.Tokens);
         }
-        db.Generations.Add(generation);
-        return generation;
+        return new TurnRows(turn, generation, plan.SummaryChanged);
     }
 
-    /// <summary>Writes what the turn added and changed, in one batch.</summary>
-    public Task SaveTurnAsync(CancellationToken cancellationToken) => db.SaveChangesAsync(cancellationToken);
+    /// <summary>
+    /// Writes what the turn added and changed, in one round trip inside the caller's transaction: the conversation
+    /// (inserted, or its title, activity and summary updated: the turn holds its lock), the user's message and the job.
+    /// </summary>
+    public async Task SaveTurnAsync(TurnRows turn, CancellationToken cancellationToken)
+    {
+        var (conversation, newConversation, question, newQuestion) = turn.Question;
+        await using var batch = db.Database.CreateBatch(
+            [
+                newConversation ? InsertConversationCommand(conversation) : UpdateConversationCommand(conversation, turn.SummaryChanged),
+                .. newQuestion ? [InsertMessageCommand(question)] : Array.Empty<NpgsqlBatchCommand>(),
+                JobStore.InsertJobCommand(turn.Job),
+            ]);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static NpgsqlBatchCommand InsertConversationCommand(Conversation c) => new("""
+        INSERT INTO chat.conversations
+            (id, user_id, title, status, model, provider, created_at, updated_at, summary, summarized_through, summarized_tokens)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = c.Id }, new() { Value = c.UserId }, new() { Value = c.Title }, new() { Value = c.Status },
+            new() { Value = c.Model }, new() { Value = c.Provider }, new() { Value = c.CreatedAt.ToUniversalTime() },
+            new() { Value = c.UpdatedAt.ToUniversalTime() }, Nullable(c.Summary, NpgsqlDbType.Text),
+            Nullable(c.SummarizedThrough?.ToUniversalTime(), NpgsqlDbType.TimestampTz), new() { Value = c.SummarizedTokens },
+        },
+    };
+
+    /// <summary>The summary's columns only when the turn changed it: a long summary is not sent and written again each turn.</summary>
+    private static NpgsqlBatchCommand UpdateConversationCommand(Conversation c, bool summaryChanged)
+    {
+        var command = new NpgsqlBatchCommand(summaryChanged
+            ? "UPDATE chat.conversations SET title = $2, status = $3, updated_at = $4, summary = $5, summarized_through = $6, summarized_tokens = $7 WHERE id = $1"
+            : "UPDATE chat.conversations SET title = $2, status = $3, updated_at = $4 WHERE id = $1")
+        {
+            Parameters = { new() { Value = c.Id }, new() { Value = c.Title }, new() { Value = c.Status }, new() { Value = c.UpdatedAt.ToUniversalTime() } },
+        };
+        if (summaryChanged)
+        {
+            command.Parameters.Add(Nullable(c.Summary, NpgsqlDbType.Text));
+            command.Parameters.Add(Nullable(c.SummarizedThrough?.ToUniversalTime(), NpgsqlDbType.TimestampTz));
+            command.Parameters.Add(new() { Value = c.SummarizedTokens });
+        }
+        return command;
+    }
+
+    private static NpgsqlBatchCommand InsertMessageCommand(Message m) => new("""
+        INSERT INTO chat.messages (id, conversation_id, role, content, status, input_tokens, output_tokens, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = m.Id }, new() { Value = m.ConversationId }, new() { Value = m.Role }, new() { Value = m.Content },
+            new() { Value = m.Status }, Nullable(m.InputTokens, NpgsqlDbType.Integer), Nullable(m.OutputTokens, NpgsqlDbType.Integer),
+            new() { Value = m.CreatedAt.ToUniversalTime() },
+        },
+    };
+
+    private static NpgsqlParameter Nullable(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
 
     /// <summary>The conversation went quiet and was ended; a new message reopens it.</summary>
     public Task MarkCompletedAsync(Guid conversationId) =>
         db.Conversations.Where(c => c.Id == conversationId)
             .ExecuteUpdateAsync(set => set.SetProperty(c => c.Status, ConversationStatus.Completed), CancellationToken.None);
 }
+
+/// <summary>What a turn answers: its conversation and question, each either new with the turn or already stored.</summary>
+public sealed record TurnQuestion(Conversation Conversation, bool NewConversation, Message Question, bool NewQuestion);
+
+/// <summary>What a turn writes (<see cref="ConversationStore.SaveTurnAsync"/>).</summary>
+public sealed record TurnRows(TurnQuestion Question, Generation Job, bool SummaryChanged);
 
 /// <summary>What a turn starts from: the user's open jobs, the conversation held for the turn, its unsummarized messages oldest first.</summary>
 public sealed record TurnStart(OpenJobs OpenJobs, Conversation Conversation, IReadOnlyList<Message> History);

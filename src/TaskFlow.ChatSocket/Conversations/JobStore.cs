@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using NpgsqlTypes;
 using TaskFlow.ChatSocket.Data;
 using TaskFlow.ChatSocket.Queue;
 using TaskFlow.Contracts.Chat;
@@ -38,25 +39,60 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
             CreatedAt = now,
             PendingPrompt = PendingJob.SerializePrompt(prompt),
         };
-        db.Generations.Add(generation);
-        await db.SaveChangesAsync(cancellationToken);
-        db.ChangeTracker.Clear();
+        await RunAloneAsync(() => InsertJobCommand(generation), async (batch, token) => await batch.ExecuteNonQueryAsync(token), cancellationToken);
         return generation;
     }
+
+    /// <summary>
+    /// Writes a new job, for a batch (a turn's, <see cref="ConversationStore.SaveTurnAsync"/>). A replay of the same job
+    /// (its write retried after a commit whose answer was lost) adds nothing.
+    /// </summary>
+    internal static NpgsqlBatchCommand InsertJobCommand(Generation job) => new("""
+        INSERT INTO chat.generations
+            (id, conversation_id, user_message_id, kind, user_id, model, priority, queue_priority, status, created_at, pending_prompt)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        ON CONFLICT (id) DO NOTHING
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = job.Id },
+            new() { Value = (object?)job.ConversationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+            new() { Value = job.UserMessageId },
+            new() { Value = job.Kind },
+            new() { Value = job.UserId },
+            new() { Value = job.Model },
+            new() { Value = job.Priority },
+            new() { Value = job.QueuePriority },
+            new() { Value = job.Status },
+            new() { Value = job.CreatedAt.ToUniversalTime() },
+            new() { Value = (object?)job.PendingPrompt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb },
+        },
+    };
 
     /// <summary>
     /// The user's jobs still waiting or being answered, and how many of them wait, in one query (the status index
     /// finds the few open ones); inside a unit of work, in its transaction.
     /// </summary>
     public Task<OpenJobs> CountOpenJobsAsync(string userId, CancellationToken cancellationToken) =>
+        RunAloneAsync(() => OpenJobsCommand(userId), async (batch, token) =>
+        {
+            await using var reader = await batch.ExecuteReaderAsync(token);
+            return await ReadOpenJobsAsync(reader, token);
+        }, cancellationToken);
+
+    /// <summary>
+    /// One statement, on its own (with the retrying execution strategy) or in the unit of work's transaction when one is
+    /// under way: the connection is opened for it unless the transaction holds it open already.
+    /// </summary>
+    private Task<T> RunAloneAsync<T>(Func<NpgsqlBatchCommand> command, Func<NpgsqlBatch, CancellationToken, Task<T>> run, CancellationToken cancellationToken) =>
         db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
             await db.Database.OpenConnectionAsync(token);
             try
             {
-                await using var batch = db.Database.CreateBatch(OpenJobsCommand(userId));
-                await using var reader = await batch.ExecuteReaderAsync(token);
-                return await ReadOpenJobsAsync(reader, token);
+                await using var batch = db.Database.CreateBatch(command());
+                return await run(batch, token);
             }
             finally
             {

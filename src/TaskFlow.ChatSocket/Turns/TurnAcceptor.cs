@@ -44,8 +44,9 @@ public sealed class TurnAcceptor(
                 return TurnAcceptance.WaitingFor(unanswered);
             }
             var now = clock.GetUtcNow();
-            var (message, title) = conversations.AddUserMessage(locked, earlier, text, now);
-            return TurnAcceptance.Stored(await AddAnswerJobAsync(locked, message, [.. earlier, message], priority, open.Waiting, title, now, token));
+            var (message, title) = ConversationStore.NewUserMessage(locked, earlier, text, now);
+            var turn = new TurnQuestion(locked, NewConversation: false, message, NewQuestion: true);
+            return TurnAcceptance.Stored(await AddAnswerJobAsync(turn, [.. earlier, message], priority, open.Waiting, title, now, token));
         }, cancellationToken);
 
     /// <summary>
@@ -62,9 +63,10 @@ public sealed class TurnAcceptor(
                 return TurnAcceptance.AtOpenJobLimit;
             }
             var now = clock.GetUtcNow();
-            var conversation = conversations.AddConversation(userId, model.Id, model.Provider, now);
-            var (message, title) = conversations.AddUserMessage(conversation, [], text, now);
-            return TurnAcceptance.Stored(await AddAnswerJobAsync(conversation, message, [message], priority, open.Waiting, title, now, token));
+            var conversation = ConversationStore.NewConversation(userId, model.Id, model.Provider, now);
+            var (message, title) = ConversationStore.NewUserMessage(conversation, [], text, now);
+            var turn = new TurnQuestion(conversation, NewConversation: true, message, NewQuestion: true);
+            return TurnAcceptance.Stored(await AddAnswerJobAsync(turn, [message], priority, open.Waiting, title, now, token));
         }, cancellationToken);
 
     /// <summary>"Regenerate": the last user message gets a new job in place of its answers, within the same limit.</summary>
@@ -85,17 +87,18 @@ public sealed class TurnAcceptor(
                 return TurnAcceptance.NothingToAnswer;
             }
             var history = await conversations.UnsummarizedMessagesAsync(conversation.Id, PromptBuilder.UnsummarizedScanLimit, token);
-            return TurnAcceptance.Stored(await AddAnswerJobAsync(locked, question, history, priority, open.Waiting, null, clock.GetUtcNow(), token));
+            var turn = new TurnQuestion(locked, NewConversation: false, question, NewQuestion: false);
+            return TurnAcceptance.Stored(await AddAnswerJobAsync(turn, history, priority, open.Waiting, null, clock.GetUtcNow(), token));
         }, cancellationToken);
 
     private async Task<AcceptedMessage> AddAnswerJobAsync(
-        Conversation conversation, Message question, IReadOnlyList<Message> history, JobPriority priority, int waiting, string? newTitle,
-        DateTimeOffset now, CancellationToken token)
+        TurnQuestion turn, IReadOnlyList<Message> history, JobPriority priority, int waiting, string? newTitle, DateTimeOffset now,
+        CancellationToken token)
     {
-        var plan = prompts.Plan(conversation, history);
-        var generation = conversations.AddAnswerJob(conversation, question.Id, priority, waiting, plan, newTitle, now);
-        await conversations.SaveTurnAsync(token);
-        return new AcceptedMessage(conversation, question, generation, newTitle, plan.Prompt);
+        var plan = prompts.Plan(turn.Conversation, history);
+        var rows = ConversationStore.AnswerJob(turn, priority, waiting, plan, newTitle, now);
+        await conversations.SaveTurnAsync(rows, token);
+        return new AcceptedMessage(turn.Conversation, turn.Question, rows.Job, newTitle, plan.Prompt);
     }
 }
 
