@@ -37,7 +37,8 @@ public sealed record TokenStreamEntry(
 
     /// <summary>
     /// The model's text, <paramref name="pieces"/> of its tokens in one entry: the worker writes the tokens that came
-    /// while its previous write was under way together, so a fast model costs a write per round trip, not per token.
+    /// within <c>Inference:TokenEntryInterval</c> of its previous entry, or while that write was under way, together,
+    /// so a fast model costs a write per interval, not per token.
     /// </summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Token(string text, int pieces = 1) =>
         pieces == 1

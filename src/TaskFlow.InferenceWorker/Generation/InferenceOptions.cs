@@ -35,6 +35,14 @@ public sealed class InferenceOptions
 
     public TimeSpan RetryDelay(int attempt) => RetryBaseDelay * Math.Pow(2, attempt - 1);
 
+    /// <summary>
+    /// Least time between two entries of one answer's tokens in its Redis stream: tokens that come sooner go together in
+    /// the next entry, one notification, one socket frame. About two frames of a screen, far faster than anyone reads;
+    /// zero writes each token at once unless a write is under way.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan TokenEntryInterval { get; set; } = TimeSpan.FromMilliseconds(30);
+
     /// <summary>Characters of prompt and answer sent to Telemetry as previews (redacted there).</summary>
     [Range(0, 4000)]
     public int PreviewLength { get; set; } = 500;

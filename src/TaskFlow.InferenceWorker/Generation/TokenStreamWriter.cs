@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using TaskFlow.Contracts.Streaming;
 using Kinds = TaskFlow.Contracts.Streaming.TokenStreamKeys.Kinds;
@@ -5,7 +6,7 @@ using Kinds = TaskFlow.Contracts.Streaming.TokenStreamKeys.Kinds;
 namespace TaskFlow.InferenceWorker.Generation;
 
 /// <summary>Appends one generation's events to its Redis stream, numbering them, and wakes readers after each append.</summary>
-public sealed class TokenStreamWriter(IConnectionMultiplexer redis)
+public sealed class TokenStreamWriter(IConnectionMultiplexer redis, IOptions<InferenceOptions> options, TimeProvider clock)
 {
     public async Task<GenerationStreamSession> OpenAsync(Guid generationId)
     {
@@ -15,13 +16,15 @@ public sealed class TokenStreamWriter(IConnectionMultiplexer redis)
             sequence: last?.Sequence ?? 0,
             isFinished: last?.Kind == Kinds.End,
             wasStarted: last is not null,
-            answerPending: last?.Kind is Kinds.Start or Kinds.Throttled);
+            answerPending: last?.Kind is Kinds.Start or Kinds.Throttled,
+            options.Value.TokenEntryInterval, clock);
     }
 }
 
 /// <summary>The writer's side of one generation stream.</summary>
 public sealed class GenerationStreamSession(
-    IDatabase database, ISubscriber subscriber, Guid generationId, long sequence, bool isFinished, bool wasStarted, bool answerPending)
+    IDatabase database, ISubscriber subscriber, Guid generationId, long sequence, bool isFinished, bool wasStarted, bool answerPending,
+    TimeSpan tokenEntryInterval, TimeProvider clock)
 {
     private readonly RedisKey _key = TokenStreamKeys.Key(generationId);
     private readonly RedisChannel _channel = RedisChannel.Literal(TokenStreamKeys.NotifyChannel(generationId));
@@ -34,6 +37,10 @@ public sealed class GenerationStreamSession(
     private int _pendingTokens;
     private bool _writingTokens;
     private Task _tokenWrites = Task.CompletedTask;
+    // When the last entry of tokens was taken, the pause before the next one, and whether a caller waits for the rest.
+    private long _lastTokenEntry;
+    private TaskCompletionSource? _cutPause;
+    private bool _flushRequested;
 
     /// <summary>A previous attempt already wrote the end entry (the job was redelivered after it finished).</summary>
     public bool IsFinished { get; } = isFinished;
@@ -70,10 +77,12 @@ public sealed class GenerationStreamSession(
     }
 
     /// <summary>
-    /// A token goes to the stream at once when no write of tokens is under way; the ones that come while it is wait and
-    /// go together in the next entry. So a slow model still gets one entry (and one notification) per token, at human
-    /// reading speed nothing is batched, and a fast one, or a busy machine, costs a write per round trip instead of per
-    /// token. The caller does not wait for Redis: a write that failed fails the next call (or <see cref="EndAsync"/>).
+    /// A token goes to the stream at once when no write of tokens is under way and the last entry of tokens is at least
+    /// <c>Inference:TokenEntryInterval</c> old; the ones that come sooner wait and go together in the next entry. So a
+    /// model at human reading speed still gets one entry (and one notification) per token, and a fast one, or a busy
+    /// machine, costs one write per interval (or per round trip) instead of one per token, which every reader, socket
+    /// and client pays for again. The caller does not wait for Redis: a write that failed fails the next call (or
+    /// <see cref="EndAsync"/>).
     /// </summary>
     public Task AppendTokenAsync(string text)
     {
@@ -106,28 +115,60 @@ public sealed class GenerationStreamSession(
         TokenPathTracing.LeaveTrace();
         while (true)
         {
-            string text;
-            int tokens;
+            var wait = TimeSpan.Zero;
+            var cut = Task.CompletedTask;
             lock (_tokensGate)
             {
                 if (_pendingTokens == 0)
                 {
                     _writingTokens = false;
+                    _flushRequested = false;
                     return;
                 }
+                if (!_flushRequested && _lastTokenEntry != 0)
+                {
+                    wait = tokenEntryInterval - clock.GetElapsedTime(_lastTokenEntry);
+                }
+                if (wait > TimeSpan.Zero)
+                {
+                    // Cut short by a caller waiting for the tokens (the answer's end); not resumed inline on the
+                    // thread that cuts it, which holds the gate.
+                    _cutPause = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    cut = _cutPause.Task;
+                }
+            }
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.WhenAny(Task.Delay(wait, clock), cut);
+            }
+            string text;
+            int tokens;
+            lock (_tokensGate)
+            {
+                _cutPause = null;
+                _flushRequested = false;
                 (text, tokens) = (_pendingText.ToString(), _pendingTokens);
                 _pendingText.Clear();
                 _pendingTokens = 0;
+                _lastTokenEntry = clock.GetTimestamp();
             }
             await AppendAsync(TokenStreamEntry.Token(text, tokens));
         }
     }
 
-    /// <summary>Every token appended so far is in the stream (or its write's failure is thrown): entries keep their order.</summary>
+    /// <summary>
+    /// Every token appended so far is in the stream (or its write's failure is thrown): entries keep their order. Tokens
+    /// held back for the entry interval go at once.
+    /// </summary>
     public Task TokensWrittenAsync()
     {
         lock (_tokensGate)
         {
+            if (_writingTokens)
+            {
+                _flushRequested = true;
+                _cutPause?.TrySetResult();
+            }
             return _tokenWrites;
         }
     }
