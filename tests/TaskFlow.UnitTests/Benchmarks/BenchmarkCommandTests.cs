@@ -94,6 +94,18 @@ public sealed class BenchmarkCommandTests
         Assert.Equal(answered, phase.SustainedRate, 6);
     }
 
+    [Fact]
+    public async Task The_pieces_an_answer_came_in_are_averaged_over_the_answers_without_error()
+    {
+        var phase = new Phase("through", throughTaskFlow: true);
+        await phase.RunAsync(3, 1, (chat, _, _) => Task.FromResult(chat == 2
+            ? new AnswerTiming(TimeSpan.Zero, TimeSpan.Zero, 0, "SOCKET_CLOSED") { Pieces = 50 }
+            : new AnswerTiming(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2), 20) { Pieces = chat == 0 ? 4 : 8 }), default, progress: false);
+
+        Assert.Equal(6, phase.PiecesPerAnswer, 6);
+        Assert.EndsWith("    6.0  SOCKET_CLOSED × 1", phase.Row());
+    }
+
     /// <summary>The benchmark's model server and its clients agree on both protocols, as they must for "direct" to mean anything.</summary>
     [Fact]
     public async Task The_paced_model_server_streams_every_token_on_both_protocols()
@@ -110,6 +122,7 @@ public sealed class BenchmarkCommandTests
         {
             Assert.Null(timing.Error);
             Assert.Equal(8, timing.Tokens);
+            Assert.Equal(8, timing.Pieces);
             // Paced from the request's arrival: the last token is not due before 10 ms + 7 × 2.5 ms.
             Assert.True(timing.Whole >= profile.DueAt(7), $"the answer took {timing.Whole}");
         }

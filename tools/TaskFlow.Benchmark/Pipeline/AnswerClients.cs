@@ -9,6 +9,12 @@ namespace TaskFlow.Benchmark.Pipeline;
 /// <summary>One answer, timed from the request going out: to its first token and to its end, and the tokens that came.</summary>
 public sealed record AnswerTiming(TimeSpan FirstToken, TimeSpan Whole, int Tokens, string? Error = null)
 {
+    /// <summary>
+    /// The pieces the answer came in: the server's chunks with text, or the socket's <c>ai_token</c> frames, each of
+    /// which its client had to read and parse.
+    /// </summary>
+    public int Pieces { get; init; }
+
     /// <summary>Where the socket's answer was when each of its milestones arrived (see <see cref="SocketStages"/>).</summary>
     public IReadOnlyList<(string Stage, TimeSpan At)> Stages { get; init; } = [];
 }
@@ -182,9 +188,13 @@ public static class AnswerClients
         string.Concat(Enumerable.Range(0, profile.Tokens).Select(AnswerProfile.Token));
 
     /// <param name="tokens">Pieces received; a piece may hold several tokens (a stream entry holds those that came together).</param>
+    /// <param name="tokens">The pieces that came; the profile's tokens when their text is the whole answer.</param>
     private static AnswerTiming Timing(TimeSpan? first, TimeSpan whole, int tokens, string text, AnswerProfile profile, string? error)
     {
         var complete = text == Expected(profile);
-        return new(first ?? whole, whole, complete ? profile.Tokens : tokens, error ?? (complete ? null : first is null ? "NO_TOKENS" : "TEXT_DIFFERS"));
+        return new(first ?? whole, whole, complete ? profile.Tokens : tokens, error ?? (complete ? null : first is null ? "NO_TOKENS" : "TEXT_DIFFERS"))
+        {
+            Pieces = tokens,
+        };
     }
 }

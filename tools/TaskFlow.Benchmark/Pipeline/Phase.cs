@@ -13,6 +13,7 @@ public sealed class Phase(string name, bool throughTaskFlow)
     private readonly ConcurrentDictionary<string, int> _errors = new();
     private readonly ConcurrentDictionary<string, Figures> _stageSteps = new();
     private int _tokens;
+    private long _pieces;
     private int _answers;
     private ServiceUsage? _before;
     private Stopwatch? _cpuClock;
@@ -136,6 +137,7 @@ public sealed class Phase(string name, bool throughTaskFlow)
             _errors.AddOrUpdate(error, 1, (_, n) => n + 1);
             return;
         }
+        Interlocked.Add(ref _pieces, timing.Pieces);
         FirstToken.Add(timing.FirstToken.TotalMilliseconds);
         Whole.Add(timing.Whole.TotalMilliseconds);
         var previous = TimeSpan.Zero;
@@ -155,10 +157,13 @@ public sealed class Phase(string name, bool throughTaskFlow)
         .Select(stage => $"→ {stage} {Ms(_stageSteps[stage].Percentile(50))} / {Ms(_stageSteps[stage].Percentile(99))}")) + " ms";
 
     public static string Header =>
-        $"    {"",-30} {"answers",8} {"1st p50",9} {"1st p99",9} {"whole mean",11} {"whole p99",10} {"turns/s",8} {"tokens/s",9}  errors";
+        $"    {"",-30} {"answers",8} {"1st p50",9} {"1st p99",9} {"whole mean",11} {"whole p99",10} {"turns/s",8} {"tokens/s",9} {"pieces",7}  errors";
 
     public string Row() => string.Create(CultureInfo.InvariantCulture,
-        $"    {Name,-30} {FirstToken.Count,8} {Ms(FirstToken.Percentile(50)),9} {Ms(FirstToken.Percentile(99)),9} {Ms(Whole.Mean()),11} {Ms(Whole.Percentile(99)),10} {AnsweredRate,8:0.0} {TokenRate,9:0}  {ErrorText()}");
+        $"    {Name,-30} {FirstToken.Count,8} {Ms(FirstToken.Percentile(50)),9} {Ms(FirstToken.Percentile(99)),9} {Ms(Whole.Mean()),11} {Ms(Whole.Percentile(99)),10} {AnsweredRate,8:0.0} {TokenRate,9:0} {PiecesPerAnswer,7:0.0}  {ErrorText()}");
+
+    /// <summary>The pieces (chunks or frames with text) an answer came in, on average over the answers without error.</summary>
+    public double PiecesPerAnswer => Whole.Count == 0 ? double.NaN : (double)Interlocked.Read(ref _pieces) / Whole.Count;
 
     /// <summary>CPU per relayed token of each service that spent any, e.g. "ChatSocket 80 µs".</summary>
     public string CpuPerToken() => Tokens == 0 || !ServiceUsage.Names.Any(ServiceCpu.ContainsKey)
