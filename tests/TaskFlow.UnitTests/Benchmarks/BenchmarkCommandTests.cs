@@ -95,6 +95,13 @@ public sealed class BenchmarkCommandTests
     }
 
     [Fact]
+    public void The_warm_up_answers_at_the_runs_pace_but_short()
+    {
+        Assert.Equal(new AnswerProfile(50, 100, TimeSpan.FromMilliseconds(5)), PipelineBenchmark.WarmUpAnswer(new AnswerProfile(500, 100, TimeSpan.FromMilliseconds(5))));
+        Assert.Equal(new AnswerProfile(20, 0, TimeSpan.Zero), PipelineBenchmark.WarmUpAnswer(new AnswerProfile(20, 0, TimeSpan.Zero)));
+    }
+
+    [Fact]
     public async Task The_pieces_an_answer_came_in_are_averaged_over_the_answers_without_error()
     {
         var phase = new Phase("through", throughTaskFlow: true);

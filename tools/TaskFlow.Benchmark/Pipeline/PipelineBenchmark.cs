@@ -44,7 +44,7 @@ public static class PipelineBenchmark
             var users = await SignUpAsync(gateway, Math.Max(options.Levels.Max(), options.Streaming), stopping.Token);
             try
             {
-                await WarmUpAsync(model, gateway, users, options.Levels.Max(), stopping.Token);
+                await WarmUpAsync(model, gateway, users, options.Levels.Max(), answer, stopping.Token);
                 var levels = new List<(int Chats, Phase[] Phases)>();
                 foreach (var chats in options.Levels)
                 {
@@ -80,7 +80,8 @@ public static class PipelineBenchmark
     }
 
     /// <summary>
-    /// Every path at the largest level's concurrency (at least 10 chats) with a short answer, unrecorded, until a round
+    /// Every path at the largest level's concurrency (at least 10 chats) with a short answer at the run's pace
+    /// (<see cref="WarmUpAnswer"/>), unrecorded, until a round
     /// is no longer clearly faster than the one before: a fresh process compiles its code on first use and again,
     /// optimized, after enough calls, in the background. A single round left the services compiling well into the
     /// first level (a quarter of a core in ChatSocket and the worker, by their JIT counters and a CPU profile), which was
@@ -89,19 +90,21 @@ public static class PipelineBenchmark
     /// it cost 17.
     /// </summary>
     private static async Task WarmUpAsync(
-        PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int largestLevel, CancellationToken cancellationToken)
+        PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int largestLevel, AnswerProfile answer,
+        CancellationToken cancellationToken)
     {
         const int MostRounds = 6;
         var chats = Math.Clamp(largestLevel, Math.Min(10, users.Count), users.Count);
         var turns = Math.Max(2, 50 / chats);
+        var warmUp = WarmUpAnswer(answer);
         Console.WriteLine();
-        Console.WriteLine($"  warming up (every path, {chats} chats × {turns} short answers, unrecorded, until a round is no longer 10 % faster than the one before)");
+        Console.WriteLine($"  warming up (every path, {chats} chats × {turns} answers of {warmUp.Describe()}, unrecorded, until a round is no longer 10 % faster than the one before)");
         var clock = Stopwatch.StartNew();
         var previous = TimeSpan.MaxValue;
         for (var round = 1; round <= MostRounds; round++)
         {
             var start = clock.Elapsed;
-            await RunPhasesAsync(model, gateway, users, chats, turns, new AnswerProfile(20, 0, TimeSpan.Zero), print: false, cancellationToken);
+            await RunPhasesAsync(model, gateway, users, chats, turns, warmUp, print: false, cancellationToken);
             var took = clock.Elapsed - start;
             Console.WriteLine($"    round {round}: {took.TotalSeconds:0.0} s");
             if (took > previous * 0.9)
@@ -115,6 +118,13 @@ public static class PipelineBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  warm-up took {clock.Elapsed.TotalSeconds:0.0} s, {waited.TotalSeconds:0} s of it for the services to quiet down ({cores:0.00} cores)"));
     }
+
+    /// <summary>
+    /// The run's own answers, cut to at most 50 tokens: at the run's pace, so that the code only a paced answer takes
+    /// (tokens gathered between entries, a relay woken many times per answer) is compiled before the first level, not
+    /// during it, and short, so that a round takes seconds.
+    /// </summary>
+    public static AnswerProfile WarmUpAnswer(AnswerProfile answer) => answer with { Tokens = Math.Min(answer.Tokens, 50) };
 
     private static async Task<List<(BenchUser User, string Key)>> SignUpAsync(Uri gateway, int count, CancellationToken cancellationToken)
     {
