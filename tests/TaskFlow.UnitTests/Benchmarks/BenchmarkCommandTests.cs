@@ -95,6 +95,18 @@ public sealed class BenchmarkCommandTests
     }
 
     [Fact]
+    public async Task A_phase_tells_the_machines_speed_measured_before_it_beside_its_CPU()
+    {
+        var speed = MachineSpeed.Measure(TimeSpan.FromMilliseconds(50));
+        Assert.True(speed > 0, $"speed {speed}");
+
+        var phase = new Phase("through", throughTaskFlow: true) { QuietSpeed = 123.45 };
+        await phase.RunAsync(1, 2, (_, _, _) => Task.FromResult(new AnswerTiming(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2), 20)), default, progress: false);
+        phase.ServiceCpu["ChatSocket"] = TimeSpan.FromMilliseconds(4);
+        Assert.EndsWith("its speed when quiet before: 123.5 JSON round trips/ms on one core)", phase.CpuPerAnswer());
+    }
+
+    [Fact]
     public void The_warm_up_answers_at_the_runs_pace_but_short()
     {
         Assert.Equal(new AnswerProfile(50, 100, TimeSpan.FromMilliseconds(5)), PipelineBenchmark.WarmUpAnswer(new AnswerProfile(500, 100, TimeSpan.FromMilliseconds(5))));

@@ -41,6 +41,12 @@ public sealed class Phase(string name, bool throughTaskFlow)
     /// </summary>
     public Dictionary<string, TimeSpan> ServiceCpu { get; } = [];
 
+    /// <summary>
+    /// <see cref="MachineSpeed"/> just before the phase, with the services quiet: runs are compared beside it. Null when
+    /// not measured (the warm-up).
+    /// </summary>
+    public double? QuietSpeed { get; set; }
+
     /// <summary>The CPU the whole machine spent during the phase, on anything.</summary>
     public TimeSpan MachineBusy { get; private set; }
 
@@ -186,8 +192,12 @@ public sealed class Phase(string name, bool throughTaskFlow)
             .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.TotalMilliseconds / Answers:0.00}"))
             .Append(string.Create(CultureInfo.InvariantCulture, $"other {Math.Max(0, (MachineBusy - counted).TotalMilliseconds) / Answers:0.00}"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"{string.Join(", ", parts)} ms (the machine: {MachineBusy.TotalMilliseconds / Answers:0.00} ms per answer, {MachineBusy / CpuCounted:0.00} of {Environment.ProcessorCount} cores busy over {CpuCounted.TotalSeconds:0} s)");
+            $"{string.Join(", ", parts)} ms (the machine: {MachineBusy.TotalMilliseconds / Answers:0.00} ms per answer, {MachineBusy / CpuCounted:0.00} of {Environment.ProcessorCount} cores busy over {CpuCounted.TotalSeconds:0} s{SpeedText()})");
     }
+
+    private string SpeedText() => QuietSpeed is { } speed
+        ? string.Create(CultureInfo.InvariantCulture, $"; its speed when quiet before: {speed:0.0} JSON round trips/ms on one core")
+        : "";
 
     private string ErrorText() => _errors.IsEmpty ? "0" : string.Join(", ", _errors.Select(e => $"{e.Key} × {e.Value}"));
 

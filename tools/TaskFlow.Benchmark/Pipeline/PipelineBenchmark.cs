@@ -179,6 +179,11 @@ public static class PipelineBenchmark
         }
         for (var i = 0; i < phases.Length; i++)
         {
+            if (print)
+            {
+                // Each phase starts with the services quiet (the wait after the warm-up or the phase before).
+                phases[i].QuietSpeed = MachineSpeed.Measure(TimeSpan.FromMilliseconds(500));
+            }
             await phases[i].RunAsync(chats, turns, asks[i], cancellationToken, progress: print);
             if (!print)
             {
