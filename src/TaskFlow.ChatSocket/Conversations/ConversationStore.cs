@@ -228,8 +228,8 @@ public sealed class ConversationStore(ChatDbContext db)
         {
             new() { Value = c.Id }, new() { Value = c.UserId }, new() { Value = c.Title }, new() { Value = c.Status },
             new() { Value = c.Model }, new() { Value = c.Provider }, new() { Value = c.CreatedAt.ToUniversalTime() },
-            new() { Value = c.UpdatedAt.ToUniversalTime() }, Nullable(c.Summary, NpgsqlDbType.Text),
-            Nullable(c.SummarizedThrough?.ToUniversalTime(), NpgsqlDbType.TimestampTz), new() { Value = c.SummarizedTokens },
+            new() { Value = c.UpdatedAt.ToUniversalTime() }, DatabaseBatches.Nullable(c.Summary, NpgsqlDbType.Text),
+            DatabaseBatches.Nullable(c.SummarizedThrough?.ToUniversalTime(), NpgsqlDbType.TimestampTz), new() { Value = c.SummarizedTokens },
         },
     };
 
@@ -244,8 +244,8 @@ public sealed class ConversationStore(ChatDbContext db)
         };
         if (summaryChanged)
         {
-            command.Parameters.Add(Nullable(c.Summary, NpgsqlDbType.Text));
-            command.Parameters.Add(Nullable(c.SummarizedThrough?.ToUniversalTime(), NpgsqlDbType.TimestampTz));
+            command.Parameters.Add(DatabaseBatches.Nullable(c.Summary, NpgsqlDbType.Text));
+            command.Parameters.Add(DatabaseBatches.Nullable(c.SummarizedThrough?.ToUniversalTime(), NpgsqlDbType.TimestampTz));
             command.Parameters.Add(new() { Value = c.SummarizedTokens });
         }
         return command;
@@ -259,12 +259,10 @@ public sealed class ConversationStore(ChatDbContext db)
         Parameters =
         {
             new() { Value = m.Id }, new() { Value = m.ConversationId }, new() { Value = m.Role }, new() { Value = m.Content },
-            new() { Value = m.Status }, Nullable(m.InputTokens, NpgsqlDbType.Integer), Nullable(m.OutputTokens, NpgsqlDbType.Integer),
+            new() { Value = m.Status }, DatabaseBatches.Nullable(m.InputTokens, NpgsqlDbType.Integer), DatabaseBatches.Nullable(m.OutputTokens, NpgsqlDbType.Integer),
             new() { Value = m.CreatedAt.ToUniversalTime() },
         },
     };
-
-    private static NpgsqlParameter Nullable(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
 
     /// <summary>The conversation went quiet and was ended; a new message reopens it.</summary>
     public Task MarkCompletedAsync(Guid conversationId) =>

@@ -57,7 +57,7 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
         Parameters =
         {
             new() { Value = job.Id },
-            new() { Value = (object?)job.ConversationId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+            DatabaseBatches.Nullable(job.ConversationId, NpgsqlDbType.Uuid),
             new() { Value = job.UserMessageId },
             new() { Value = job.Kind },
             new() { Value = job.UserId },
@@ -66,7 +66,7 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
             new() { Value = job.QueuePriority },
             new() { Value = job.Status },
             new() { Value = job.CreatedAt.ToUniversalTime() },
-            new() { Value = (object?)job.PendingPrompt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb },
+            DatabaseBatches.Nullable(job.PendingPrompt, NpgsqlDbType.Jsonb),
         },
     };
 

@@ -37,10 +37,11 @@ public sealed class GenerationStreamSession(
     private int _pendingTokens;
     private bool _writingTokens;
     private Task _tokenWrites = Task.CompletedTask;
-    // When the last entry of tokens was taken, the pause before the next one, and whether a caller waits for the rest.
+    // When the last entry of tokens was taken (0, the clock's origin, before the first: long enough ago), and a caller
+    // waiting for the held ones (the answer's end): completed, it cuts the pause short and skips the next. Its
+    // continuations run apart from the thread that completes it, which holds the gate.
     private long _lastTokenEntry;
-    private TaskCompletionSource? _cutPause;
-    private bool _flushRequested;
+    private TaskCompletionSource _hurry = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A previous attempt already wrote the end entry (the job was redelivered after it finished).</summary>
     public bool IsFinished { get; } = isFinished;
@@ -115,38 +116,28 @@ public sealed class GenerationStreamSession(
         TokenPathTracing.LeaveTrace();
         while (true)
         {
-            var wait = TimeSpan.Zero;
-            var cut = Task.CompletedTask;
+            TimeSpan wait;
+            Task hurry;
             lock (_tokensGate)
             {
                 if (_pendingTokens == 0)
                 {
                     _writingTokens = false;
-                    _flushRequested = false;
+                    ResetHurry();
                     return;
                 }
-                if (!_flushRequested && _lastTokenEntry != 0)
-                {
-                    wait = tokenEntryInterval - clock.GetElapsedTime(_lastTokenEntry);
-                }
-                if (wait > TimeSpan.Zero)
-                {
-                    // Cut short by a caller waiting for the tokens (the answer's end); not resumed inline on the
-                    // thread that cuts it, which holds the gate.
-                    _cutPause = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    cut = _cutPause.Task;
-                }
+                hurry = _hurry.Task;
+                wait = hurry.IsCompleted ? TimeSpan.Zero : tokenEntryInterval - clock.GetElapsedTime(_lastTokenEntry);
             }
             if (wait > TimeSpan.Zero)
             {
-                await Task.WhenAny(Task.Delay(wait, clock), cut);
+                await Task.WhenAny(Task.Delay(wait, clock), hurry);
             }
             string text;
             int tokens;
             lock (_tokensGate)
             {
-                _cutPause = null;
-                _flushRequested = false;
+                ResetHurry();
                 (text, tokens) = (_pendingText.ToString(), _pendingTokens);
                 _pendingText.Clear();
                 _pendingTokens = 0;
@@ -166,10 +157,18 @@ public sealed class GenerationStreamSession(
         {
             if (_writingTokens)
             {
-                _flushRequested = true;
-                _cutPause?.TrySetResult();
+                _hurry.TrySetResult();
             }
             return _tokenWrites;
+        }
+    }
+
+    /// <summary>A caller's hurry is over once the tokens it waited for are taken. Under the gate.</summary>
+    private void ResetHurry()
+    {
+        if (_hurry.Task.IsCompleted)
+        {
+            _hurry = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 

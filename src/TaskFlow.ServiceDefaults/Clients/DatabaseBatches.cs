@@ -22,4 +22,7 @@ public static class DatabaseBatches
         }
         return batch;
     }
+
+    /// <summary>A parameter that may be null: typed, since a null alone tells PostgreSQL nothing of its type.</summary>
+    public static NpgsqlParameter Nullable(object? value, NpgsqlTypes.NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
 }

@@ -188,7 +188,6 @@ public static class AnswerClients
         string.Concat(Enumerable.Range(0, profile.Tokens).Select(AnswerProfile.Token));
 
     /// <param name="tokens">Pieces received; a piece may hold several tokens (a stream entry holds those that came together).</param>
-    /// <param name="tokens">The pieces that came; the profile's tokens when their text is the whole answer.</param>
     private static AnswerTiming Timing(TimeSpan? first, TimeSpan whole, int tokens, string text, AnswerProfile profile, string? error)
     {
         var complete = text == Expected(profile);

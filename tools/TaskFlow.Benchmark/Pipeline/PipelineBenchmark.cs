@@ -81,11 +81,10 @@ public static class PipelineBenchmark
 
     /// <summary>
     /// Every path at the largest level's concurrency (at least 10 chats) with a short answer at the run's pace
-    /// (<see cref="WarmUpAnswer"/>), unrecorded, until a round
-    /// is no longer clearly faster than the one before: a fresh process compiles its code on first use and again,
-    /// optimized, after enough calls, in the background. A single round left the services compiling well into the
-    /// first level (a quarter of a core in ChatSocket and the worker, by their JIT counters and a CPU profile), which was
-    /// then counted as its cost. Rounds of 10 chats left the paths only heavy load takes (batched writes, every worker
+    /// (<see cref="WarmUpAnswer"/>), unrecorded, until a round is no longer clearly faster than the one before: a fresh
+    /// process compiles its code on first use and again, optimized, after enough calls, in the background. A single
+    /// round left the services compiling well into the first level (a quarter of a core in ChatSocket and the worker, by
+    /// their JIT counters and a CPU profile), which was then counted as its cost. Rounds of 10 chats left the paths only heavy load takes (batched writes, every worker
     /// replica busy, pools grown to size) cold: the first of 400 chats cost 28 ms of CPU per answer where the 800 after
     /// it cost 17.
     /// </summary>
@@ -179,7 +178,7 @@ public static class PipelineBenchmark
         }
         for (var i = 0; i < phases.Length; i++)
         {
-            if (print)
+            if (print && phases[i].ThroughTaskFlow)
             {
                 // Each phase starts with the services quiet (the wait after the warm-up or the phase before).
                 phases[i].QuietSpeed = MachineSpeed.Measure(TimeSpan.FromMilliseconds(500));
