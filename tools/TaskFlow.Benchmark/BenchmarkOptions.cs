@@ -30,6 +30,12 @@ public sealed record BenchmarkOptions(
     /// </summary>
     public int? JobSlots { get; init; }
 
+    /// <summary>
+    /// Whether every chat of a level sends its first turn at the same moment. By default the first turns are spread
+    /// evenly over the time one answer takes, as people who chat independently arrive.
+    /// </summary>
+    public bool ArrivalsTogether { get; init; }
+
     public const string Usage = """
         usage: dotnet run --project tools/TaskFlow.Benchmark -c Release -- <scenario> [options]
 
@@ -61,6 +67,10 @@ public sealed record BenchmarkOptions(
           --job-slots N      the most jobs the workers run at once, together (default: the most chats the run has at
                              once, so none waits in the queue); fewer make the excess wait in the queue, as under
                              overload (e.g. --levels 400,800 --job-slots 400)
+          --arrivals A       spread: each level's chats send their first turns spread evenly over the time one answer
+                             takes, as independent people do, and each its next turn when its answer is in (default);
+                             together: all at the same moment, so with paced answers every turn of a level comes in one
+                             burst (the worst case). The direct phases start the same way
         micro options:
           --seconds S        measuring time per case (default 3)
         """;
@@ -129,6 +139,9 @@ public sealed record BenchmarkOptions(
                     break;
                 case "--model-port" when Positive(value, 65535) is { } port:
                     options = options with { ModelPort = port };
+                    break;
+                case "--arrivals" when value is "spread" or "together":
+                    options = options with { ArrivalsTogether = value == "together" };
                     break;
                 case "--job-slots" when Positive(value, 10_000) is { } slots:
                     options = options with { JobSlots = slots };

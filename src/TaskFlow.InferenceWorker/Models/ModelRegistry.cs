@@ -17,6 +17,9 @@ public sealed class ModelRegistry
     public const string ModelHttpClient = "models";
     public const string GenAiActivitySource = "TaskFlow.Inference.GenAI";
 
+    /// <summary>The histogram the OpenTelemetry chat client records for every streamed chunk (GenAI semantic conventions).</summary>
+    public const string PerChunkMetric = "gen_ai.client.operation.time_per_output_chunk";
+
     private readonly Dictionary<string, ModelEntry> _entries = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<ModelEntry> _ordered = [];
 

@@ -37,6 +37,9 @@ public sealed class MetricsTests(TaskFlowStack stack)
         Assert.Matches(Sample("llm_generated_tokens_total", ("model", FakeModelServer.ModelName)), worker);
         Assert.Contains("# TYPE llm_output_tokens_per_second histogram", worker, StringComparison.Ordinal);
         Assert.Matches(Sample("queue_job_wait_seconds_bucket", ("priority", "medium")), worker);
+        // The chat client's per-call GenAI metrics stay; its per-chunk histogram (an update per streamed token) is dropped.
+        Assert.Contains("# TYPE gen_ai_client_operation_duration_seconds histogram", worker, StringComparison.Ordinal);
+        Assert.DoesNotContain("gen_ai_client_operation_time_per_output_chunk", worker, StringComparison.Ordinal);
 
         var chat = await ScrapeAsync(ServiceNames.ChatSocket);
         Assert.Contains("# TYPE ws_connections_active gauge", chat, StringComparison.Ordinal);

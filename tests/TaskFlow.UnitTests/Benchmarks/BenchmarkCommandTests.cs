@@ -30,6 +30,7 @@ public sealed class BenchmarkCommandTests
     [InlineData(new[] { "pipeline", "--rate", "-1" }, "bad option or value: --rate -1")]
     [InlineData(new[] { "pipeline", "--streaming", "10001" }, "bad option or value: --streaming 10001")]
     [InlineData(new[] { "pipeline", "--job-slots", "0" }, "bad option or value: --job-slots 0")]
+    [InlineData(new[] { "pipeline", "--arrivals", "burst" }, "bad option or value: --arrivals burst")]
     public void Bad_options_are_refused_with_what_is_wrong(string[] args, string error)
     {
         Assert.False(BenchmarkOptions.TryParse(args, out _, out var message));
@@ -55,6 +56,18 @@ public sealed class BenchmarkCommandTests
         Assert.True(BenchmarkOptions.TryParse(["pipeline", "--idle-sockets", "9000", "--streaming", "1000", "--job-slots", "400"], out options, out _));
         Assert.Equal((9000, 1000, 400), (options.IdleSockets, options.Streaming, options.JobSlots));
         Assert.Equal(options.Answer, AnswerProfile.Find($"any question {options.Answer.Marker} at all"));
+    }
+
+    [Fact]
+    public void A_levels_first_turns_are_spread_over_one_answer_unless_they_come_together()
+    {
+        Assert.True(BenchmarkOptions.TryParse(["pipeline"], out var options, out _));
+        Assert.False(options.ArrivalsTogether);
+        // 500 tokens at 100 tok/s: the last is due 4.99 s after the first.
+        Assert.Equal(TimeSpan.FromSeconds(4.99), options.Answer.Length);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), new AnswerProfile(20, 0, TimeSpan.FromMilliseconds(250)).Length);
+        Assert.True(BenchmarkOptions.TryParse(["pipeline", "--arrivals", "together"], out options, out _));
+        Assert.True(options.ArrivalsTogether);
     }
 
     /// <summary>"Streaming at once" counts answers whose first token came before another's last, not ones back to back.</summary>

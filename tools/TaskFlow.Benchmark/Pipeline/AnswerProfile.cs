@@ -22,6 +22,9 @@ public sealed partial record AnswerProfile(int Tokens, double TokensPerSecond, T
         ? FirstTokenDelay + TimeSpan.FromSeconds(index / TokensPerSecond)
         : FirstTokenDelay;
 
+    /// <summary>How long the model takes to write one whole answer (zero for the instant model).</summary>
+    public TimeSpan Length => DueAt(Math.Max(0, Tokens - 1));
+
     /// <summary>Token <paramref name="index"/>: a word with its leading space, as models stream them.</summary>
     public static string Token(int index) => index == 0 ? "Lorem" : Words[index % Words.Length];
 

@@ -69,8 +69,13 @@ public sealed class Phase(string name, bool throughTaskFlow)
     /// <summary>Turns per second until everything the turns cause was done (<see cref="CatchUp"/>), else until the last answer.</summary>
     public double SustainedRate => Whole.Count / (Elapsed + (CatchUp ?? TimeSpan.Zero)).TotalSeconds;
 
+    /// <param name="spread">
+    /// The chats' first turns are sent evenly over this time (chat <c>i</c> of <c>n</c> after <c>i/n</c> of it); zero sends
+    /// them all at once. The phase's time, and so its turns/s, includes it.
+    /// </param>
     public async Task RunAsync(
-        int chats, int turns, Func<int, int, CancellationToken, Task<AnswerTiming>> ask, CancellationToken cancellationToken, bool progress = true)
+        int chats, int turns, Func<int, int, CancellationToken, Task<AnswerTiming>> ask, CancellationToken cancellationToken, bool progress = true,
+        TimeSpan spread = default)
     {
         _before = ServiceUsage.Read();
         var clock = Stopwatch.StartNew();
@@ -80,6 +85,10 @@ public sealed class Phase(string name, bool throughTaskFlow)
             $"    {Name}: {Volatile.Read(ref _answers)}/{chats * turns} answers after {clock.Elapsed.TotalSeconds:0} s"), null, every, every);
         await Task.WhenAll(Enumerable.Range(0, chats).Select(async chat =>
         {
+            if (spread > TimeSpan.Zero && chat > 0)
+            {
+                await Task.Delay(spread * chat / chats, cancellationToken);
+            }
             for (var turn = 0; turn < turns && !cancellationToken.IsCancellationRequested; turn++)
             {
                 AnswerTiming timing;

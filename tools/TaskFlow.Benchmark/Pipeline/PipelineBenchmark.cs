@@ -24,7 +24,7 @@ public static class PipelineBenchmark
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stopping.Cancel(); };
         var turns = options.TurnsGiven ? options.Turns : 2;
         var answer = options.Answer;
-        Console.WriteLine($"pipeline benchmark: {answer.Describe()}; {string.Join(", ", options.Levels)} chats at once, {turns} answers each");
+        Console.WriteLine($"pipeline benchmark: {answer.Describe()}; {string.Join(", ", options.Levels)} chats at once, {turns} answers each; {Arrivals(answer, options.ArrivalsTogether)}");
 
         await using var model = await PacedModelServer.StartAsync(options.ModelPort);
         Console.WriteLine($"  model server at {model.BaseAddress} ({model.OllamaConnectionString})");
@@ -44,17 +44,17 @@ public static class PipelineBenchmark
             var users = await SignUpAsync(gateway, Math.Max(options.Levels.Max(), options.Streaming), stopping.Token);
             try
             {
-                await WarmUpAsync(model, gateway, users, options.Levels.Max(), answer, stopping.Token);
+                await WarmUpAsync(model, gateway, users, options.Levels.Max(), answer, options.ArrivalsTogether, stopping.Token);
                 var levels = new List<(int Chats, Phase[] Phases)>();
                 foreach (var chats in options.Levels)
                 {
-                    levels.Add((chats, await RunLevelAsync(model, gateway, users, chats, turns, answer, stopping.Token)));
+                    levels.Add((chats, await RunLevelAsync(model, gateway, users, chats, turns, answer, options.ArrivalsTogether, stopping.Token)));
                 }
                 var crowd = options.IdleSockets > 0 || options.Streaming > 0
                     ? await SocketCrowd.RunAsync(users, options.IdleSockets, options.Streaming, stopping.Token)
                     : null;
                 Console.WriteLine();
-                Targets.Print(answer, levels, crowd);
+                Targets.Print(answer, Arrivals(answer, options.ArrivalsTogether), levels, crowd);
                 return levels.Any(level => level.Phases.Any(phase => phase.Errors.Count > 0)) || crowd?.Streaming?.Errors.Count > 0 ? 1 : 0;
             }
             finally
@@ -89,7 +89,7 @@ public static class PipelineBenchmark
     /// it cost 17.
     /// </summary>
     private static async Task WarmUpAsync(
-        PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int largestLevel, AnswerProfile answer,
+        PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int largestLevel, AnswerProfile answer, bool together,
         CancellationToken cancellationToken)
     {
         const int MostRounds = 6;
@@ -103,7 +103,7 @@ public static class PipelineBenchmark
         for (var round = 1; round <= MostRounds; round++)
         {
             var start = clock.Elapsed;
-            await RunPhasesAsync(model, gateway, users, chats, turns, warmUp, print: false, cancellationToken);
+            await RunPhasesAsync(model, gateway, users, chats, turns, warmUp, Spread(warmUp, together), print: false, cancellationToken);
             var took = clock.Elapsed - start;
             Console.WriteLine($"    round {round}: {took.TotalSeconds:0.0} s");
             if (took > previous * 0.9)
@@ -142,17 +142,28 @@ public static class PipelineBenchmark
         return users;
     }
 
+    /// <summary>Over how long a level's first turns are sent: one answer's length, unless they all come together.</summary>
+    private static TimeSpan Spread(AnswerProfile answer, bool together) => together ? TimeSpan.Zero : answer.Length;
+
+    /// <summary>How the chats' turns arrive, as printed with the results.</summary>
+    private static string Arrivals(AnswerProfile answer, bool together) => Spread(answer, together) is { TotalMilliseconds: > 0 } spread
+        ? string.Create(CultureInfo.InvariantCulture, $"first turns spread over {spread.TotalSeconds:0.0#} s (one answer's length), as people arrive")
+        : together && answer.Length > TimeSpan.Zero
+            ? "first turns all at the same moment (--arrivals together)"
+            : "first turns all at once";
+
     private static async Task<Phase[]> RunLevelAsync(
-        PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int chats, int turns, AnswerProfile answer, CancellationToken cancellationToken)
+        PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int chats, int turns, AnswerProfile answer, bool together,
+        CancellationToken cancellationToken)
     {
         Console.WriteLine();
         Console.WriteLine($"  {chats} chats at once × {turns} answers:");
-        return await RunPhasesAsync(model, gateway, users, chats, turns, answer, print: true, cancellationToken);
+        return await RunPhasesAsync(model, gateway, users, chats, turns, answer, Spread(answer, together), print: true, cancellationToken);
     }
 
     private static async Task<Phase[]> RunPhasesAsync(
-        PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int chats, int turns, AnswerProfile answer, bool print,
-        CancellationToken cancellationToken)
+        PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int chats, int turns, AnswerProfile answer, TimeSpan spread,
+        bool print, CancellationToken cancellationToken)
     {
         // Enough connections for every chat at once: a pool that queued requests would measure the pool.
         using var direct = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = chats + 1 }) { BaseAddress = model.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
@@ -183,7 +194,7 @@ public static class PipelineBenchmark
                 // Each phase starts with the services quiet (the wait after the warm-up or the phase before).
                 phases[i].QuietSpeed = MachineSpeed.Measure(TimeSpan.FromMilliseconds(500));
             }
-            await phases[i].RunAsync(chats, turns, asks[i], cancellationToken, progress: print);
+            await phases[i].RunAsync(chats, turns, asks[i], cancellationToken, progress: print, spread);
             if (!print)
             {
                 continue;

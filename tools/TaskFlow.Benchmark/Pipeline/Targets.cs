@@ -8,9 +8,9 @@ namespace TaskFlow.Benchmark.Pipeline;
 /// </summary>
 public static class Targets
 {
-    public static void Print(AnswerProfile answer, IReadOnlyList<(int Chats, Phase[] Phases)> levels, SocketCrowd.Result? crowd)
+    public static void Print(AnswerProfile answer, string arrivals, IReadOnlyList<(int Chats, Phase[] Phases)> levels, SocketCrowd.Result? crowd)
     {
-        Console.WriteLine($"summary ({answer.Describe()}):");
+        Console.WriteLine($"summary ({answer.Describe()}; {arrivals}):");
         Console.WriteLine($"  {"chats",6} {"path",10} {"+1st p50",10} {"+1st p99",10} {"whole ratio",12} {"turns/s",8} {"stored/s",9} {"tokens/s",9}");
         foreach (var (chats, phases) in levels)
         {
