@@ -14,7 +14,7 @@ public static class TokenPathTracing
     /// <summary>
     /// Detaches the calling async method from the current trace. Call it first in a method that makes only per-entry
     /// commands: the StackExchange.Redis instrumentation files a command under the activity current when it is sent, a
-    /// command with none is dropped by <see cref="BackgroundRedisSpanFilter"/>, and the change ends when the method
+    /// command with none makes no span (<see cref="RedisClientExtensions"/>), and the change ends when the method
     /// returns (an async method's changes to <see cref="Activity.Current"/> never reach its caller).
     /// </summary>
     public static void LeaveTrace() => Activity.Current = null;

@@ -10,9 +10,10 @@ using Microsoft.Extensions.Logging;
 
 namespace TaskFlow.Tests.Fakes;
 
-/// <summary>One span as the services exported it; attribute values as text (ints and bools formatted).</summary>
+/// <summary>One span as the services exported it; attribute values as text (ints and bools formatted), events by name.</summary>
 public sealed record CollectedSpan(
-    string Service, string TraceId, string SpanId, string ParentSpanId, string Name, IReadOnlyDictionary<string, string?> Attributes)
+    string Service, string TraceId, string SpanId, string ParentSpanId, string Name, IReadOnlyDictionary<string, string?> Attributes,
+    IReadOnlyList<string> Events)
 {
     public string? Attribute(string key) => Attributes.GetValueOrDefault(key);
 }
@@ -71,7 +72,11 @@ public sealed class FakeOtlpCollector : IAsyncDisposable
                     {
                         attributes[key] = value;
                     }
-                    _spans.Enqueue(new CollectedSpan(service, Hex(1), Hex(2), Hex(4), name, attributes));
+                    // Span { … events = 11 }, Event { … string name = 2 }.
+                    var events = spanFields.Where(f => f.Number == 11)
+                        .Select(e => Fields(e.Bytes).FirstOrDefault(f => f.Number == 2).Bytes is { } eventName ? System.Text.Encoding.UTF8.GetString(eventName) : "")
+                        .ToList();
+                    _spans.Enqueue(new CollectedSpan(service, Hex(1), Hex(2), Hex(4), name, attributes, events));
                 }
             }
         }

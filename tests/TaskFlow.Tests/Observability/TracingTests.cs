@@ -66,6 +66,8 @@ public sealed class TracingTests(TaskFlowStack stack)
         Assert.DoesNotContain(trace, s => s.Attribute("db.system") == "redis" && s.Name is "XRANGE" or "XREAD");
         Assert.All(appends, s => Assert.Equal("redis", s.Attribute("db.system")));
         Assert.All(appends, s => Assert.Equal("XADD", s.Attribute("db.statement")));
+        // A Redis span is its command's start and end, without the instrumentation's three timing events.
+        Assert.All(trace.Where(s => s.Attribute("db.system") == "redis"), s => Assert.Empty(s.Events));
         Assert.Single(trace.Select(s => s.TraceId).Distinct());
         // Every span but the gateway's entry has its parent in the same trace.
         var ids = trace.Select(s => s.SpanId).ToHashSet();
