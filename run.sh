@@ -26,6 +26,9 @@ Environment (all optional):
                             service settings (docs/configuration.md), handed on to every service,
                             e.g. Inference__MaxConcurrentJobs=7
   TaskFlow__Infrastructure  Containers or Executables (default: containers when a container runtime answers)
+  OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG
+                            which turns are traced, handed on to every service (default: all), e.g.
+                            parentbased_traceidratio and 0.1 for one in ten (docs/configuration.md)
 
 Ctrl-C or SIGTERM stops every service and server. Other arguments are passed to the AppHost.
 HELP

@@ -33,7 +33,10 @@ public static class LocalRunExtensions
         return builder;
     }
 
-    /// <summary>The service's replicas (<c>TASKFLOW_REPLICAS</c>) and the service configuration given to the AppHost.</summary>
+    /// <summary>
+    /// The service's replicas (<c>TASKFLOW_REPLICAS</c>) and the service configuration given to the AppHost. Added after
+    /// Aspire's own environment (the OTLP settings), so a trace sampler given to the AppHost replaces its <c>always_on</c>.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithLocalRunSettings(this IResourceBuilder<ProjectResource> builder, LocalRunSettings settings)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -39,6 +39,13 @@ public sealed record LocalRunSettings(
     /// </summary>
     public static readonly IReadOnlyList<string> ServiceSections = ["Chat", "Database", "Inference", "Models", "Queue", "Security", "Telemetry"];
 
+    /// <summary>
+    /// OpenTelemetry's trace sampler, handed to every service when the AppHost's configuration names it (e.g.
+    /// <c>OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.1 ./run.sh</c>): Aspire gives each service
+    /// <c>OTEL_TRACES_SAMPLER=always_on</c>, over the environment DCP passes on.
+    /// </summary>
+    public static readonly IReadOnlyList<string> HandedOnVariables = ["OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"];
+
     /// <summary>Whether <c>TASKFLOW_REPLICAS</c> asks for more than one process of <paramref name="service"/>, and how many.</summary>
     public bool IsReplicated(string service, out int replicas) =>
         Replicas.TryGetValue(service, out replicas) && replicas > 1;
@@ -51,6 +58,13 @@ public sealed record LocalRunSettings(
             .SelectMany(section => configuration.GetSection(section).AsEnumerable())
             .Where(pair => pair.Value is not null)
             .ToDictionary(pair => pair.Key.Replace(":", "__", StringComparison.Ordinal), pair => pair.Value!, StringComparer.OrdinalIgnoreCase);
+        foreach (var key in HandedOnVariables)
+        {
+            if (configuration[key] is { Length: > 0 } value)
+            {
+                serviceConfiguration[key] = value;
+            }
+        }
         var gatewayPort = Port(configuration, GatewayPortKey);
         return new LocalRunSettings(
             gatewayPort,

@@ -140,7 +140,7 @@ public sealed class AspireManifestTests : IDisposable
         || s_settingPrefixes.Any(prefix => key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase));
 
     private static readonly string[] s_settingPrefixes =
-        ["Chat__", "Inference__", "Models__", "Queue__", "Security__", "Telemetry__", "ConnectionStrings__", "TaskFlow__"];
+        ["Chat__", "Inference__", "Models__", "Queue__", "Security__", "Telemetry__", "ConnectionStrings__", "TaskFlow__", "OTEL_TRACES_SAMPLER"];
 
     private static string? Type(JsonObject resources, string name) => (string?)resources[name]?["type"];
 

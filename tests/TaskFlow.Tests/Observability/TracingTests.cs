@@ -97,6 +97,14 @@ public sealed class TracingTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public void A_trace_sampler_given_to_the_apphost_reaches_every_service_over_aspires_own()
+    {
+        // Aspire sets always_on on every service: the operator's sampler (the stack's, StackInstance) must replace it.
+        Assert.All(stack.Services.All, service =>
+            Assert.Equal(TaskFlowStack.TraceSampler, service.Environment(TaskFlowStack.TraceSamplerVariable)));
+    }
+
+    [Fact]
     public async Task Redis_commands_outside_any_turn_make_no_trace_of_their_own()
     {
         // A turn whose Redis spans have arrived: the instrumentation flushes every few seconds, so by then the commands

@@ -171,6 +171,8 @@ public sealed class StackInstance : IAsyncDisposable
         [
             // Tests want a model server noticed quickly, and the idle phases short enough to observe.
             "--Models:ProbeInterval=00:00:02",
+            // An operator's sampler reaches every service (what Aspire sets is always_on); this one keeps every trace.
+            $"--{TaskFlowStack.TraceSamplerVariable}={TaskFlowStack.TraceSampler}",
             // The queue demo's 10 calls a minute would throttle the suite; the rate-limit test uses its own model.
             "--Inference:RateLimitPerMinute=100000",
             "--Inference:RetryBaseDelay=00:00:00.200",

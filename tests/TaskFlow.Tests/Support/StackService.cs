@@ -22,9 +22,12 @@ public sealed class StackService(DistributedApplication app, string name, string
     /// endpoint goes through DCP's proxy to any replica), read afresh since a restart may move it.
     /// </summary>
     public string Url =>
-        (Current?.EnvironmentVariables.FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value ?? "")
+        (Environment("ASPNETCORE_URLS") ?? "")
             .Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(u => u.StartsWith("http://", StringComparison.Ordinal))?.TrimEnd('/')
         ?? app.GetEndpoint(name, "http").ToString().TrimEnd('/');
+
+    /// <summary>A variable of the environment the AppHost gave this process; null when it gave none of that name.</summary>
+    public string? Environment(string variable) => Current?.EnvironmentVariables.FirstOrDefault(v => v.Name == variable)?.Value;
 
     /// <summary>/metrics and /health: the gateway's management endpoint; the others serve them on their own port.</summary>
     public string OperatorUrl => name == ServiceNames.Gateway ? app.GetEndpoint(name, "management").ToString().TrimEnd('/') : Url;

@@ -24,6 +24,10 @@ public class TaskFlowStack : IAsyncLifetime
     /// <summary>The key the worker is configured with for <see cref="OpenAiModel"/>; a made-up value, not a secret.</summary>
     public const string OpenAiApiKey = "sk-taskflow-tests-0123456789";
 
+    /// <summary>A trace sampler given to the AppHost, as an operator gives one; it samples every trace, as Aspire's default does.</summary>
+    public const string TraceSamplerVariable = "OTEL_TRACES_SAMPLER";
+    public const string TraceSampler = "parentbased_always_on";
+
     public static readonly TimeSpan IdleNudgeAfter = TimeSpan.FromSeconds(2.5);
     public static readonly TimeSpan IdleEndAfter = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan TypingNudgeAfter = TimeSpan.FromSeconds(1.5);
