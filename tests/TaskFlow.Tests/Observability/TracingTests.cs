@@ -97,6 +97,43 @@ public sealed class TracingTests(TaskFlowStack stack)
     }
 
     [Fact]
+    public async Task Database_statements_outside_any_request_or_job_make_no_trace_of_their_own()
+    {
+        // A turn whose job ChatSocket has recorded as queued: that batch runs in the background, after RabbitMQ confirmed
+        // the job, outside the turn's trace. Its span (were it made) is exported within the next batch, half a second.
+        using var user = await TestUser.SignUpAsync(stack);
+        var submitted = await (await user.Http.PostAsJsonAsync("/api/chat", new { message = "record me as queued" })).Content.ReadFromJsonAsync<JsonElement>();
+        await SseClient.ReadAsync(user.Http, submitted.GetProperty("statusUrl").GetString()!);
+        var jobId = Guid.Parse(submitted.GetProperty("jobId").GetString()!);
+        await using (var database = await stack.OpenDatabaseAsync())
+        {
+            await Eventually.GetAsync(async () =>
+            {
+                await using var command = new Npgsql.NpgsqlCommand("SELECT queued_at IS NOT NULL FROM chat.generations WHERE id = @id", database);
+                command.Parameters.AddWithValue("id", jobId);
+                return await command.ExecuteScalarAsync() is true ? (object)true : null;
+            }, TimeSpan.FromSeconds(30), "the job to be recorded as queued");
+        }
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var statements = stack.Otlp.Spans.Where(IsDatabaseStatement).ToList();
+        Assert.Contains(statements, s => s.Service == ServiceNames.ChatSocket);
+        var roots = statements.Where(s => s.ParentSpanId.Length == 0).ToList();
+        Assert.True(roots.Count == 0, $"{roots.Count} database statements were traces of their own, e.g. " +
+            string.Join(", ", roots.Take(5).Select(s => $"{s.Service} {s.Attribute("db.query.text") ?? s.Name}")));
+        // Nor does a statement carry an event for its first row (a failed one keeps its exception event).
+        Assert.All(statements, s => Assert.DoesNotContain("received-first-response", s.Events));
+    }
+
+    /// <summary>
+    /// A statement's span; not Npgsql's span of a physical connection's opening (<c>CONNECT</c>), which a pool growing in
+    /// the background still makes of its own, now and then, and which inside a request shows a slow connect.
+    /// </summary>
+    private static bool IsDatabaseStatement(CollectedSpan span) =>
+        (span.Attribute("db.system.name") == "postgresql" || span.Attribute("db.system") == "postgresql")
+        && !span.Name.StartsWith("CONNECT", StringComparison.Ordinal);
+
+    [Fact]
     public void A_trace_sampler_given_to_the_apphost_reaches_every_service_over_aspires_own()
     {
         // Aspire sets always_on on every service: the operator's sampler (the stack's, StackInstance) must replace it.
