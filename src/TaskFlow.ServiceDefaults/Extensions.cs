@@ -66,6 +66,7 @@ public static class Extensions
                 // No response cache: a scrape must show the state of now (Prometheus scrapes every 15 s anyway).
                 .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0))
             .WithTracing(tracing => tracing
+                .AddProcessor(new BackgroundDatabaseSpanFilter())
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TaskFlowTelemetryPrefix)
                 .AddSource("MassTransit")

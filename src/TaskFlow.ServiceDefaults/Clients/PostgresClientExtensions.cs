@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -37,15 +36,7 @@ public static class PostgresClientExtensions
             {
                 options.UseNpgsql(npgsql => npgsql
                     .MigrationsHistoryTable("__EFMigrationsHistory", schema)
-                    .ExecutionStrategy(dependencies => new PostgresRestartRetryStrategy(dependencies))
-                    .ConfigureDataSource(dataSource => dataSource.ConfigureTracing(tracing => tracing
-                        // A statement outside any span (the queued-jobs recorder's batches, the redispatcher's and the
-                        // sweepers' scans, the queue gauges, health checks) would be a one-span trace of its own, more of
-                        // them than chat turns in the dashboard's list; a request's or a job's statements keep their spans.
-                        .ConfigureCommandFilter(_ => Activity.Current is not null)
-                        .ConfigureBatchFilter(_ => Activity.Current is not null)
-                        // An event per statement for its first row: these statements are short, the span's end says as much.
-                        .EnableFirstResponseEvent(false))));
+                    .ExecutionStrategy(dependencies => new PostgresRestartRetryStrategy(dependencies)));
                 configure?.Invoke(options);
             });
         // Aspire names the check after the context (ChatDbContext, IdentityDb, TelemetryDbContext).
