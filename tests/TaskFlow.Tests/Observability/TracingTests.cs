@@ -116,7 +116,7 @@ public sealed class TracingTests(TaskFlowStack stack)
         }
         await Task.Delay(TimeSpan.FromSeconds(2));
 
-        var statements = stack.Otlp.Spans.Where(IsDatabaseStatement).ToList();
+        var statements = stack.Otlp.Spans.Where(IsDatabaseSpan).ToList();
         Assert.Contains(statements, s => s.Service == ServiceNames.ChatSocket);
         var roots = statements.Where(s => s.ParentSpanId.Length == 0).ToList();
         Assert.True(roots.Count == 0, $"{roots.Count} database statements were traces of their own, e.g. " +
@@ -124,7 +124,7 @@ public sealed class TracingTests(TaskFlowStack stack)
     }
 
     /// <summary>Npgsql's span of a statement, or of a physical connection's opening (<c>CONNECT</c>).</summary>
-    private static bool IsDatabaseStatement(CollectedSpan span) =>
+    private static bool IsDatabaseSpan(CollectedSpan span) =>
         span.Attribute("db.system.name") == "postgresql" || span.Attribute("db.system") == "postgresql";
 
     [Fact]
