@@ -171,7 +171,9 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
     /// <summary>
     /// Stores the assistant's answer exactly once, however often its writer (AnswerOutcomes) is told of it, and closes
     /// the job, in one statement: the answer goes in only with the close of a job still open, so a late copy cannot
-    /// bring back an answer regenerated since. Returns false if it was already stored or the conversation is gone.
+    /// bring back an answer regenerated since. A start the result carries (one the worker never announced on its own) is
+    /// filled in whether or not the job was closed already (by the relay that showed the answer). Returns false if the
+    /// answer was already stored or the conversation is gone.
     /// </summary>
     public async Task<bool> SaveReplyAsync(ReplyFinished reply, CancellationToken cancellationToken) =>
         (await SaveReplyAsync([reply], cancellationToken)).Count > 0;
@@ -193,20 +195,27 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
         var contents = rows.Select(r => r.Content).ToArray();
         var inputTokens = rows.Select(r => r.InputTokens).ToArray();
         var outputTokens = rows.Select(r => r.OutputTokens).ToArray();
+        var startedAt = rows.Select(r => r.StartedAt?.ToUniversalTime()).ToArray();
         // A stop before the first token leaves nothing to show, so no message; a completed empty answer is one.
         var hasAnswer = rows.Select(r => r.Content.Length > 0 || r.Status == GenerationStatus.Completed).ToArray();
         // Not composed further: PostgreSQL takes a WITH that writes only at the top level.
         var stored = await db.Database.SqlQuery<Guid>($"""
             WITH replies AS (
-                SELECT * FROM unnest({ids}, {conversations}, {statuses}, {errorCodes}, {errorMessages}, {contents}, {inputTokens}, {outputTokens}, {hasAnswer})
-                    AS r(id, conversation_id, status, error_code, error_message, content, input_tokens, output_tokens, has_answer)),
-            locked AS (SELECT id FROM chat.generations WHERE id = ANY({ids}) ORDER BY id FOR NO KEY UPDATE),
-            closed AS (
+                SELECT * FROM unnest({ids}, {conversations}, {statuses}, {errorCodes}, {errorMessages}, {contents}, {inputTokens}, {outputTokens}, {hasAnswer}, {startedAt})
+                    AS r(id, conversation_id, status, error_code, error_message, content, input_tokens, output_tokens, has_answer, started_at)),
+            -- Locked rows are read as they are now, after any write that held them: whether each job is still open.
+            locked AS (SELECT id, finished_at IS NULL AS open FROM chat.generations WHERE id = ANY({ids}) ORDER BY id FOR NO KEY UPDATE),
+            changed AS (
                 UPDATE chat.generations AS g
-                SET status = r.status, error_code = r.error_code, error_message = r.error_message, finished_at = {now}
-                FROM replies AS r
-                WHERE g.id = r.id AND g.id IN (SELECT id FROM locked) AND g.finished_at IS NULL
-                RETURNING g.id),
+                SET status = CASE WHEN l.open THEN r.status ELSE g.status END,
+                    error_code = CASE WHEN l.open THEN r.error_code ELSE g.error_code END,
+                    error_message = CASE WHEN l.open THEN r.error_message ELSE g.error_message END,
+                    finished_at = CASE WHEN l.open THEN {now} ELSE g.finished_at END,
+                    started_at = COALESCE(g.started_at, r.started_at)
+                FROM replies AS r JOIN locked AS l USING (id)
+                WHERE g.id = r.id AND (l.open OR (g.started_at IS NULL AND r.started_at IS NOT NULL))
+                RETURNING g.id, l.open),
+            closed AS (SELECT id FROM changed WHERE open),
             answered AS (
                 -- The message id is the generation id: a second insert of the same answer is a no-op.
                 INSERT INTO chat.messages (id, conversation_id, role, content, status, input_tokens, output_tokens, created_at)

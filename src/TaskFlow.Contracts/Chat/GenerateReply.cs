@@ -27,5 +27,9 @@ public sealed record GenerateReply(
     JobKind Kind = JobKind.Answer,
     GenerationOptions? Options = null);
 
-/// <summary>Event: a worker took a generation job off the queue and is calling the model.</summary>
+/// <summary>
+/// Event: a worker took a generation job off the queue and is calling the model. Sent once the answer has run for
+/// <c>Inference:StartAnnouncementDelay</c> (or parks); an answer that ends sooner carries its start in
+/// <see cref="ReplyFinished.StartedAt"/> instead.
+/// </summary>
 public sealed record GenerationStarted(Guid GenerationId, Guid ConversationId, string UserId, DateTimeOffset StartedAt);

@@ -2,7 +2,9 @@ namespace TaskFlow.Contracts.Chat;
 
 /// <summary>
 /// Event: a generation ended (completed, interrupted, cancelled or failed). Any ChatSocket replica stores the
-/// assistant message from it exactly once; the assistant message id is the generation id.
+/// assistant message from it exactly once; the assistant message id is the generation id. <paramref name="StartedAt"/> is
+/// the worker's start when no <see cref="GenerationStarted"/> announced it (an answer that ended within
+/// <c>Inference:StartAnnouncementDelay</c>), null otherwise.
 /// </summary>
 public sealed record ReplyFinished(
     Guid GenerationId,
@@ -15,4 +17,5 @@ public sealed record ReplyFinished(
     int? OutputTokens,
     string? ErrorCode,
     string? ErrorMessage,
-    DateTimeOffset FinishedAt);
+    DateTimeOffset FinishedAt,
+    DateTimeOffset? StartedAt = null);

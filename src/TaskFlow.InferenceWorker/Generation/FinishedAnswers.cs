@@ -1,3 +1,4 @@
+using System.Globalization;
 using StackExchange.Redis;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Streaming;
@@ -8,21 +9,32 @@ namespace TaskFlow.InferenceWorker.Generation;
 /// <summary>Reads a finished generation's result back from its stream, to announce it again.</summary>
 public sealed class FinishedAnswers(IConnectionMultiplexer redis)
 {
-    /// <summary>The result as the stream's end entry has it, with the answer of its last start; null if it has no end.</summary>
+    /// <summary>
+    /// The result as the stream's end entry has it, with the answer of its last start and the time of its first (the
+    /// entry's id, which Redis gives in milliseconds: the start may never have been announced); null if it has no end.
+    /// </summary>
     public async Task<ReplyFinished?> ReadAsync(GenerateReply job)
     {
         var entries = await redis.GetDatabase().StreamRangeAsync(TokenStreamKeys.Key(job.GenerationId));
         var answer = new StreamedAnswer();
+        DateTimeOffset? startedAt = null;
         foreach (var raw in entries)
         {
             var entry = raw.ToTokenStreamEntry();
             answer.Apply(entry);
+            if (entry.Kind == Kinds.Start)
+            {
+                startedAt ??= EntryTime(raw.Id);
+            }
             if (entry.Kind == Kinds.End)
             {
                 return new ReplyFinished(job.GenerationId, job.ConversationId, job.ModelId, entry.Status, answer.Content, answer.Tokens,
-                    (int?)entry.InputTokens, (int?)entry.OutputTokens, entry.ErrorCode, entry.ErrorMessage, DateTimeOffset.UtcNow);
+                    (int?)entry.InputTokens, (int?)entry.OutputTokens, entry.ErrorCode, entry.ErrorMessage, DateTimeOffset.UtcNow, startedAt);
             }
         }
         return null;
     }
+
+    private static DateTimeOffset? EntryTime(RedisValue id) =>
+        long.TryParse(((string?)id)?.Split('-')[0], CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 }

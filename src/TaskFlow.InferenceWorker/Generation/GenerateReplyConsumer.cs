@@ -71,25 +71,25 @@ public sealed class GenerateReplyConsumer(
         }
 
         var waited = DateTimeOffset.UtcNow - job.EnqueuedAt;
-        // The start is announced without waiting for RabbitMQ's confirmation here: the model call need not wait for it.
-        // It is awaited before the job ends, so a start RabbitMQ refused fails the job as an awaited one would.
-        var announcingStart = Task.CompletedTask;
+        var start = StartAnnouncement.Made();
         if (returning is null)
         {
-            announcingStart = context.Publish(new GenerationStarted(job.GenerationId, job.ConversationId, job.UserId, DateTimeOffset.UtcNow));
+            start = StartAnnouncement.For(new GenerationStarted(job.GenerationId, job.ConversationId, job.UserId, DateTimeOffset.UtcNow), started => context.Publish(started));
             metrics.JobStarted(job.Priority.ToString().ToLowerInvariant(), waited);
         }
         try
         {
-            await RunAsync(context, stream, waited);
+            var running = RunAsync(context, stream, waited, start);
+            await start.AnnounceUnlessEndedAsync(running, options.Value.StartAnnouncementDelay);
+            await running;
         }
         finally
         {
-            await announcingStart;
+            await start.Published;
         }
     }
 
-    private async Task RunAsync(ConsumeContext<GenerateReply> context, GenerationStreamSession stream, TimeSpan waited)
+    private async Task RunAsync(ConsumeContext<GenerateReply> context, GenerationStreamSession stream, TimeSpan waited, StartAnnouncement start)
     {
         var job = context.Message;
         // The consume span (MassTransit continues the turn's trace) says which job, model and how long it queued.
@@ -107,7 +107,10 @@ public sealed class GenerateReplyConsumer(
         }
         if (outcome is null)
         {
-            return; // Parked: it comes back when its wait is over, and its slot is free meanwhile.
+            // Parked: it comes back when its wait is over, and its slot is free meanwhile. It has started, and its
+            // result may be far off.
+            start.AnnounceNow();
+            return;
         }
 
         // The answer's end goes to the user first; the records after it are for the chat schema and Telemetry.
@@ -122,7 +125,8 @@ public sealed class GenerateReplyConsumer(
         }
         await context.PublishDurablyAsync(new ReplyFinished(
             job.GenerationId, job.ConversationId, job.ModelId, outcome.Status, outcome.Content, outcome.TokenCount,
-            (int?)outcome.InputTokens, (int?)outcome.OutputTokens, outcome.Error?.Code, outcome.Error?.UserMessage, DateTimeOffset.UtcNow), logger);
+            (int?)outcome.InputTokens, (int?)outcome.OutputTokens, outcome.Error?.Code, outcome.Error?.UserMessage, DateTimeOffset.UtcNow,
+            start.TakeIntoResult()), logger);
     }
 
     /// <summary>

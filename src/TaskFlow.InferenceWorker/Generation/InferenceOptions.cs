@@ -43,6 +43,14 @@ public sealed class InferenceOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
     public TimeSpan TokenEntryInterval { get; set; } = TimeSpan.FromMilliseconds(30);
 
+    /// <summary>
+    /// How long an answer runs before its start is announced on the bus (the job's state, the queue board). One that ends
+    /// sooner carries its start in its result: a message and a database write fewer per short answer. The jobs queued
+    /// behind it see their positions move at most this much later; its own client sees the start at once, in the stream.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:05")]
+    public TimeSpan StartAnnouncementDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Characters of prompt and answer sent to Telemetry as previews (redacted there).</summary>
     [Range(0, 4000)]
     public int PreviewLength { get; set; } = 500;

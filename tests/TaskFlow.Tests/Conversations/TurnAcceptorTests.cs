@@ -140,6 +140,42 @@ public sealed class TurnAcceptorTests(TaskFlowStack stack) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_start_the_result_carries_is_stored_whether_or_not_the_job_was_closed_first_and_an_announced_one_is_kept()
+    {
+        var turns = new List<AcceptedMessage>();
+        foreach (var question in new[] { "Shown", "Unwatched", "Announced" })
+        {
+            turns.Add((await AcceptAsync(a => a.AcceptFirstMessageAsync(_userId, Model, question, JobPriority.Medium, 10, default))).Accepted!);
+        }
+        var (shown, unwatched, announced) = (turns[0], turns[1], turns[2]);
+        var startedAt = DateTimeOffset.UtcNow.AddSeconds(-2);
+        ReplyFinished Reply(AcceptedMessage turn, string content, DateTimeOffset? started) => new(
+            turn.Generation.Id, turn.Conversation.Id, "fake", GenerationStatus.Completed, content, 1, 5, 1, null, null, DateTimeOffset.UtcNow, started);
+        // The relay that showed an answer closes its job before the worker's result, and knows no start time.
+        Assert.True(await UseJobsAsync(jobs => jobs.SaveReplyAsync(Reply(shown, "As shown", null), default)));
+        // A longer answer's start was announced on its own.
+        await UseJobsAsync(jobs => jobs.MarkStartedAsync([new GenerationStarted(announced.Generation.Id, announced.Conversation.Id, _userId, startedAt)], default));
+
+        var stored = await UseJobsAsync(jobs => jobs.SaveReplyAsync(
+        [
+            Reply(shown, "As the worker ended it", startedAt),
+            Reply(unwatched, "Nobody watched this", startedAt.AddMilliseconds(100)),
+            Reply(announced, "Announced", null),
+        ], default));
+
+        Assert.Equal(new[] { unwatched.Generation.Id, announced.Generation.Id }.Order(), stored.Order());
+        var jobs = await JobsAsync();
+        Assert.Equal((GenerationStatus.Completed, startedAt.ToUnixTimeMilliseconds()), jobs[shown.Generation.Id]);
+        Assert.Equal((GenerationStatus.Completed, startedAt.AddMilliseconds(100).ToUnixTimeMilliseconds()), jobs[unwatched.Generation.Id]);
+        Assert.Equal((GenerationStatus.Completed, startedAt.ToUnixTimeMilliseconds()), jobs[announced.Generation.Id]);
+        Assert.Equal("As shown", (await AnswersAsync())[shown.Generation.Id]);
+
+        // A copy of a result, with a start of its own, changes nothing.
+        await UseJobsAsync(jobs => jobs.SaveReplyAsync([Reply(unwatched, "A copy", DateTimeOffset.UtcNow)], default));
+        Assert.Equal(jobs, await JobsAsync());
+    }
+
+    [Fact]
     public async Task Answers_that_end_together_are_stored_before_showing_in_fewer_statements_than_answers()
     {
         var turns = new List<AcceptedMessage>();
@@ -218,7 +254,7 @@ public sealed class TurnAcceptorTests(TaskFlowStack stack) : IAsyncLifetime
                     Use(jobs => jobs.MarkQueuedAsync([.. turns.Select(t => new QueuedJob(t.Generation.Id, now))], default)),
                     Use(jobs => jobs.MarkStartedAsync([.. Enumerable.Reverse(turns).Select(t => new GenerationStarted(t.Generation.Id, t.Conversation.Id, _userId, now))], default)),
                     Use(jobs => jobs.SaveReplyAsync([.. turns.Where((_, i) => i % 2 == 0).Concat(Enumerable.Reverse(turns).Where((_, i) => i % 2 == 0)).Select(t =>
-                        new ReplyFinished(t.Generation.Id, t.Conversation.Id, "fake", GenerationStatus.Completed, "Done", 1, 5, 1, null, null, now))], default)));
+                        new ReplyFinished(t.Generation.Id, t.Conversation.Id, "fake", GenerationStatus.Completed, "Done", 1, 5, 1, null, null, now, now))], default)));
             }
         }
         NpgsqlConnection.ClearAllPools();

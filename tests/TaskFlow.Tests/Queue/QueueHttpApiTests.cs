@@ -153,7 +153,8 @@ public sealed class QueueHttpApiTests(TaskFlowStack stack)
         {
             var body = await user.Http.GetFromJsonAsync<JsonElement>("/api/jobs");
             var jobs = body.GetProperty("jobs").EnumerateArray().ToList();
-            // The start is recorded from its own queue (GenerationStarted), which may come after the result.
+            // A start is recorded from its own queue (GenerationStarted), which may come after the result, or, for an
+            // answer as short as these, from the result itself.
             return jobs.All(j => j.GetProperty("status").GetString() == "completed" && j.GetProperty("waitMs").ValueKind == JsonValueKind.Number)
                 ? jobs : null;
         }, TimeSpan.FromSeconds(60), "all 52 jobs to complete, their starts recorded");
@@ -171,6 +172,39 @@ public sealed class QueueHttpApiTests(TaskFlowStack stack)
         var stats = await user.Http.GetFromJsonAsync<JsonElement>("/api/queue/stats");
         Assert.True(stats.GetProperty("completed").GetInt32() >= 52);
         Assert.True(stats.GetProperty("throughputPerMinute").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task A_job_that_runs_past_a_moment_shows_as_processing_and_keeps_its_start_when_it_ends()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        var hold = "processing-" + Guid.NewGuid().ToString("N");
+        var submitted = await SubmitAsync(user, new { message = $"show me as processing [[hold:{hold}]]" });
+        var jobId = submitted.GetProperty("jobId").GetGuid();
+        JsonElement running;
+        try
+        {
+            // The worker announces the start once the answer has run for Inference:StartAnnouncementDelay.
+            running = (await Eventually.GetAsync(async () => await JobAsync(user, jobId) is { } job && job.GetProperty("status").GetString() == "processing" ? job : (JsonElement?)null,
+                TimeSpan.FromSeconds(30), "the held job to show as processing"))!.Value;
+        }
+        finally
+        {
+            stack.Model.Release(hold);
+        }
+        await SseClient.ReadAsync(user.Http, submitted.GetProperty("statusUrl").GetString()!);
+
+        var waitMs = running.GetProperty("waitMs").GetInt64();
+        var ended = (await Eventually.GetAsync(async () => await JobAsync(user, jobId) is { } job && job.GetProperty("status").GetString() == "completed" ? job : (JsonElement?)null,
+            TimeSpan.FromSeconds(30), "the job to complete"))!.Value;
+        Assert.Equal(waitMs, ended.GetProperty("waitMs").GetInt64());
+        Assert.True(ended.GetProperty("durationMs").GetInt64() >= 0);
+    }
+
+    private static async Task<JsonElement?> JobAsync(TestUser user, Guid jobId)
+    {
+        var body = await user.Http.GetFromJsonAsync<JsonElement>("/api/jobs");
+        return body.GetProperty("jobs").EnumerateArray().Where(j => j.GetProperty("jobId").GetGuid() == jobId).Select(j => (JsonElement?)j).FirstOrDefault();
     }
 
     private static async Task<JsonElement> SubmitAsync(TestUser user, object body)
