@@ -8,6 +8,8 @@ namespace TaskFlow.Contracts.Streaming;
 /// One entry of a generation's stream: the worker encodes it with the factory of its kind, every reader (the socket
 /// and SSE relay, <c>/v1</c>, the worker re-announcing a finished answer) decodes it with <see cref="Decode"/>. Redis
 /// stores every field as a string, so the encoding is plain text and this assembly needs no Redis client.
+/// <paramref name="WrittenAt"/> is when Redis appended a start entry (its id's milliseconds): the worker's start as the
+/// stream shows it, which a job's result needs when the start was never announced on its own.
 /// </summary>
 public sealed record TokenStreamEntry(
     long Sequence,
@@ -21,7 +23,8 @@ public sealed record TokenStreamEntry(
     int? Attempt,
     long? DelayMs,
     string? FinishReason = null,
-    int Pieces = 1)
+    int Pieces = 1,
+    DateTimeOffset? WrittenAt = null)
 {
     /// <summary>The status of a start entry: the first start of a job's answer.</summary>
     public const string Started = "started";

@@ -1,4 +1,3 @@
-using System.Globalization;
 using StackExchange.Redis;
 using TaskFlow.Contracts.Chat;
 using TaskFlow.Contracts.Streaming;
@@ -10,8 +9,8 @@ namespace TaskFlow.InferenceWorker.Generation;
 public sealed class FinishedAnswers(IConnectionMultiplexer redis)
 {
     /// <summary>
-    /// The result as the stream's end entry has it, with the answer of its last start and the time of its first (the
-    /// entry's id, which Redis gives in milliseconds: the start may never have been announced); null if it has no end.
+    /// The result as the stream's end entry has it, with the answer of its last start and the time of its first (the start
+    /// may never have been announced on its own); null if it has no end.
     /// </summary>
     public async Task<ReplyFinished?> ReadAsync(GenerateReply job)
     {
@@ -22,10 +21,7 @@ public sealed class FinishedAnswers(IConnectionMultiplexer redis)
         {
             var entry = raw.ToTokenStreamEntry();
             answer.Apply(entry);
-            if (entry.Kind == Kinds.Start)
-            {
-                startedAt ??= EntryTime(raw.Id);
-            }
+            startedAt ??= entry.WrittenAt;
             if (entry.Kind == Kinds.End)
             {
                 return new ReplyFinished(job.GenerationId, job.ConversationId, job.ModelId, entry.Status, answer.Content, answer.Tokens,
@@ -34,7 +30,4 @@ public sealed class FinishedAnswers(IConnectionMultiplexer redis)
         }
         return null;
     }
-
-    private static DateTimeOffset? EntryTime(RedisValue id) =>
-        long.TryParse(((string?)id)?.Split('-')[0], CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 }

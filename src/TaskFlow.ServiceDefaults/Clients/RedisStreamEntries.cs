@@ -1,3 +1,4 @@
+using System.Globalization;
 using StackExchange.Redis;
 using TaskFlow.Contracts.Streaming;
 
@@ -26,10 +27,17 @@ public static class RedisStreamEntries
         {
             names[i] = (string?)fields[i].Name;
         }
-        return TokenStreamEntry.Decode(name =>
+        var decoded = TokenStreamEntry.Decode(name =>
         {
             var index = Array.IndexOf(names, name);
             return index < 0 ? null : (string?)fields[index].Value;
         });
+        return decoded.Kind == TokenStreamKeys.Kinds.Start ? decoded with { WrittenAt = WrittenAt(entry.Id) } : decoded;
     }
+
+    /// <summary>An entry id Redis gave ("milliseconds-counter") as the time it stands for.</summary>
+    private static DateTimeOffset? WrittenAt(RedisValue id) =>
+        ((string?)id)?.Split('-')[0] is { } ms && long.TryParse(ms, NumberStyles.None, CultureInfo.InvariantCulture, out var unixMs)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(unixMs)
+            : null;
 }

@@ -52,6 +52,20 @@ public sealed class TokenStreamEntryTests
             entry.ToTokenStreamEntry());
     }
 
+    [Fact]
+    public void A_start_says_when_redis_appended_it_and_no_other_entry_does()
+    {
+        var start = new StreamEntry("1764691200123-3",
+        [
+            new(TokenStreamKeys.Fields.Sequence, "1"), new(TokenStreamKeys.Fields.Kind, TokenStreamKeys.Kinds.Start),
+            new(TokenStreamKeys.Fields.Status, TokenStreamEntry.Started),
+        ]).ToTokenStreamEntry();
+
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1764691200123), start.WrittenAt);
+        Assert.Null(StreamEntries.Token("later").WrittenAt);
+        Assert.Null(StreamEntries.Read(TokenStreamEntry.End(GenerationStatus.Completed, 1, 1, null, null, "stop")).WrittenAt);
+    }
+
     /// <summary>Tokens that came while a write was under way share one entry; the answer still counts every token.</summary>
     [Fact]
     public void An_entry_of_several_tokens_counts_them_all()
