@@ -15,7 +15,8 @@ namespace TaskFlow.ChatSocket.Conversations;
 /// jobs (an instant answer starts and ends within one batch), so each locks its jobs in id order before it changes
 /// them, and the results' statement then its conversations in id order: locks taken in one order cannot deadlock,
 /// where PostgreSQL would otherwise stop one statement after a second (<c>deadlock_timeout</c>) and every answer
-/// waiting on it with it.
+/// waiting on it with it. Each locks only the jobs it has something to write to (a lock is a write to the row too);
+/// PostgreSQL checks that condition again on a row it had to wait for.
 /// </summary>
 public sealed class JobStore(ChatDbContext db, TimeProvider clock)
 {
@@ -121,7 +122,7 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
         var ids = confirmed.Select(job => job.GenerationId).ToArray();
         var times = confirmed.Select(job => job.QueuedAt.ToUniversalTime()).ToArray();
         return db.Database.ExecuteSqlInterpolatedAsync($"""
-            WITH locked AS (SELECT id FROM chat.generations WHERE id = ANY({ids}) ORDER BY id FOR NO KEY UPDATE)
+            WITH locked AS (SELECT id FROM chat.generations WHERE id = ANY({ids}) AND queued_at IS NULL ORDER BY id FOR NO KEY UPDATE)
             UPDATE chat.generations AS g SET queued_at = c.queued_at, pending_prompt = NULL
             FROM unnest({ids}, {times}) AS c(id, queued_at)
             WHERE g.id = c.id AND g.id IN (SELECT id FROM locked) AND g.queued_at IS NULL
@@ -140,7 +141,7 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
         var ids = first.Select(s => s.Id).ToArray();
         var times = first.Select(s => s.At).ToArray();
         return db.Database.ExecuteSqlInterpolatedAsync($"""
-            WITH locked AS (SELECT id FROM chat.generations WHERE id = ANY({ids}) ORDER BY id FOR NO KEY UPDATE)
+            WITH locked AS (SELECT id FROM chat.generations WHERE id = ANY({ids}) AND started_at IS NULL ORDER BY id FOR NO KEY UPDATE)
             UPDATE chat.generations AS g
             SET status = CASE WHEN g.status = {GenerationStatus.Waiting} THEN {GenerationStatus.Processing} ELSE g.status END,
                 started_at = s.started_at
@@ -203,8 +204,13 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
             WITH replies AS (
                 SELECT * FROM unnest({ids}, {conversations}, {statuses}, {errorCodes}, {errorMessages}, {contents}, {inputTokens}, {outputTokens}, {hasAnswer}, {startedAt})
                     AS r(id, conversation_id, status, error_code, error_message, content, input_tokens, output_tokens, has_answer, started_at)),
-            -- Locked rows are read as they are now, after any write that held them: whether each job is still open.
-            locked AS (SELECT id, finished_at IS NULL AS open FROM chat.generations WHERE id = ANY({ids}) ORDER BY id FOR NO KEY UPDATE),
+            -- Only jobs with something left to write are locked (a lock is a write too): most results find their job closed,
+            -- with its start, by the relay that showed the answer. A locked row is read as it is now, after any write
+            -- that held it, and checked again: whether it is still open.
+            locked AS (
+                SELECT id, finished_at IS NULL AS open FROM chat.generations
+                WHERE id = ANY({ids}) AND (finished_at IS NULL OR started_at IS NULL)
+                ORDER BY id FOR NO KEY UPDATE),
             changed AS (
                 UPDATE chat.generations AS g
                 SET status = CASE WHEN l.open THEN r.status ELSE g.status END,
