@@ -3,8 +3,9 @@ namespace TaskFlow.Contracts.Chat;
 /// <summary>
 /// Event: a generation ended (completed, interrupted, cancelled or failed). Any ChatSocket replica stores the
 /// assistant message from it exactly once; the assistant message id is the generation id. <paramref name="StartedAt"/> is
-/// the worker's start when no <see cref="GenerationStarted"/> announced it (an answer that ended within
-/// <c>Inference:StartAnnouncementDelay</c>), null otherwise.
+/// when the worker began the answer, where the sender knows it: the worker's own result carries it when no
+/// <see cref="GenerationStarted"/> announced it (an answer that ended within <c>Inference:StartAnnouncementDelay</c>), a
+/// relay storing the answer it showed carries the start it read off the stream. A start already stored is kept.
 /// </summary>
 public sealed record ReplyFinished(
     Guid GenerationId,
