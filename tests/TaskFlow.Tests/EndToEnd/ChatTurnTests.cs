@@ -53,6 +53,19 @@ public sealed class ChatTurnTests(TaskFlowStack stack)
             }
         }
         Assert.Equal([("user", prompt, "completed"), ("assistant", string.Concat(expected), "completed")], rows);
+
+        // The relay stored the answer before ai_done, and with it the start it read off the stream: a short answer's
+        // start is never announced on its own (Inference:StartAnnouncementDelay), and its record is whole at once.
+        await using var job = new NpgsqlCommand(
+            "SELECT status, created_at, started_at, finished_at FROM chat.generations WHERE id = @id", db);
+        job.Parameters.AddWithValue("id", Guid.Parse(done.Str("generationId")));
+        await using var jobReader = await job.ExecuteReaderAsync();
+        Assert.True(await jobReader.ReadAsync());
+        Assert.Equal("completed", jobReader.GetString(0));
+        Assert.False(jobReader.IsDBNull(2), "the job's start is stored with its answer");
+        var (createdAt, startedAt, finishedAt) = (jobReader.GetFieldValue<DateTimeOffset>(1), jobReader.GetFieldValue<DateTimeOffset>(2), jobReader.GetFieldValue<DateTimeOffset>(3));
+        // The stream's time is whole milliseconds.
+        Assert.InRange(startedAt, createdAt.AddMilliseconds(-1), finishedAt);
     }
 
     [Fact]
