@@ -125,7 +125,7 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
             WITH locked AS (SELECT id FROM chat.generations WHERE id = ANY({ids}) AND queued_at IS NULL ORDER BY id FOR NO KEY UPDATE)
             UPDATE chat.generations AS g SET queued_at = c.queued_at, pending_prompt = NULL
             FROM unnest({ids}, {times}) AS c(id, queued_at)
-            WHERE g.id = c.id AND g.id IN (SELECT id FROM locked) AND g.queued_at IS NULL
+            WHERE g.id = c.id AND g.id IN (SELECT id FROM locked)
             """, cancellationToken);
     }
 
@@ -146,7 +146,7 @@ public sealed class JobStore(ChatDbContext db, TimeProvider clock)
             SET status = CASE WHEN g.status = {GenerationStatus.Waiting} THEN {GenerationStatus.Processing} ELSE g.status END,
                 started_at = s.started_at
             FROM unnest({ids}, {times}) AS s(id, started_at)
-            WHERE g.id = s.id AND g.id IN (SELECT id FROM locked) AND g.started_at IS NULL
+            WHERE g.id = s.id AND g.id IN (SELECT id FROM locked)
             """, cancellationToken);
     }
 

@@ -53,9 +53,6 @@ public sealed class GenerationRelay
     /// <summary>A worker has begun this answer.</summary>
     public bool Started { get; private set; }
 
-    /// <summary>When the worker first began it, as its stream shows: stored with the answer, for a start never announced on its own.</summary>
-    private DateTimeOffset? _startedAt;
-
     /// <summary>The answer as the client has seen it so far.</summary>
     public string ShownContent => _shown.Content;
 
@@ -94,7 +91,6 @@ public sealed class GenerationRelay
                     case TokenStreamKeys.Kinds.Start:
                         // A restarted job begins its answer again; what was shown before is void.
                         Started = true;
-                        _startedAt ??= entry.WrittenAt;
                         waiting.Dispose();
                         SendProgress(10, "processing", isNew);
                         _shown.Apply(entry);
@@ -161,10 +157,10 @@ public sealed class GenerationRelay
 
     /// <summary>The result as this relay knows it, for storing when the session ends the answer itself.</summary>
     public ReplyFinished ToReply(Guid conversationId, string model, string status, DateTimeOffset now) =>
-        new(GenerationId, conversationId, model, status, ShownContent, ShownTokens, null, ShownTokens, null, null, now, _startedAt);
+        new(GenerationId, conversationId, model, status, ShownContent, ShownTokens, null, ShownTokens, null, null, now, _shown.StartedAt);
 
     /// <summary>The result as the worker ended it (status, usage, error) with the answer this relay saw.</summary>
     public ReplyFinished ToReply(Guid conversationId, string model, TokenStreamEntry end, DateTimeOffset now) =>
         new(GenerationId, conversationId, model, end.Status, ShownContent, ShownTokens,
-            (int?)end.InputTokens, (int?)end.OutputTokens, end.ErrorCode, end.ErrorMessage, now, _startedAt);
+            (int?)end.InputTokens, (int?)end.OutputTokens, end.ErrorCode, end.ErrorMessage, now, _shown.StartedAt);
 }

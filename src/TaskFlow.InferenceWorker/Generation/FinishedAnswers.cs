@@ -16,16 +16,14 @@ public sealed class FinishedAnswers(IConnectionMultiplexer redis)
     {
         var entries = await redis.GetDatabase().StreamRangeAsync(TokenStreamKeys.Key(job.GenerationId));
         var answer = new StreamedAnswer();
-        DateTimeOffset? startedAt = null;
         foreach (var raw in entries)
         {
             var entry = raw.ToTokenStreamEntry();
             answer.Apply(entry);
-            startedAt ??= entry.WrittenAt;
             if (entry.Kind == Kinds.End)
             {
                 return new ReplyFinished(job.GenerationId, job.ConversationId, job.ModelId, entry.Status, answer.Content, answer.Tokens,
-                    (int?)entry.InputTokens, (int?)entry.OutputTokens, entry.ErrorCode, entry.ErrorMessage, DateTimeOffset.UtcNow, startedAt);
+                    (int?)entry.InputTokens, (int?)entry.OutputTokens, entry.ErrorCode, entry.ErrorMessage, DateTimeOffset.UtcNow, answer.StartedAt);
             }
         }
         return null;

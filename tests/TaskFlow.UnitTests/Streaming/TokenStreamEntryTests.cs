@@ -91,13 +91,15 @@ public sealed class TokenStreamEntryTests
         {
             StreamEntries.Start(), StreamEntries.Token("Half an "), StreamEntries.Token("ans"),
             StreamEntries.Read(TokenStreamEntry.Retry(1, TimeSpan.FromSeconds(1), ErrorCodes.Timeout)),
-            StreamEntries.Start(restarted: true), StreamEntries.Token("A whole "), StreamEntries.Token("answer."),
+            StreamEntries.Read(TokenStreamEntry.Start(restarted: true), sequence: 5), StreamEntries.Token("A whole "), StreamEntries.Token("answer."),
             StreamEntries.Read(TokenStreamEntry.End(GenerationStatus.Completed, 3, 2, null, null, null)),
         })
         {
             answer.Apply(entry);
         }
         Assert.Equal(("A whole answer.", 2), (answer.Content, answer.Tokens));
+        // The job started when it first started (the first start entry's id), not when it began again.
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1), answer.StartedAt);
     }
 }
 
