@@ -52,6 +52,7 @@ var web = Service<Projects.TaskFlow_Web>("web")
 
 var chatSocket = Service<Projects.TaskFlow_ChatSocket>("chatsocket")
     .WithDirectEndpointWhenSingle(settings)
+    .WithHttp2EndpointWhenSingle(settings)
     .WithHttpHealthCheck("/health")
     .WithReference(redis).WaitFor(redis)
     .WithReference(taskflowDb).WaitFor(taskflowDb)

@@ -3,6 +3,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 builder.AddManagementPort();
+builder.AddHttp2Port();
 
 var app = builder.Build();
 

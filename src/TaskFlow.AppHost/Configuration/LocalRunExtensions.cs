@@ -78,6 +78,26 @@ public static class LocalRunExtensions
     }
 
     /// <summary>
+    /// A service run once also gets a port that speaks only cleartext HTTP/2 (<c>Http2__Port</c>, the endpoint
+    /// <c>http2</c>), on which the gateway carries all its sockets and event streams over a few connections: without
+    /// it, every open socket is an open file in the gateway and another in the service, and a machine whose processes
+    /// may open 20,000 files holds fewer than 10,000 sockets. Replicated, there is none: Aspire's proxy spreads
+    /// connections over the replicas, and one connection would then take a hundred sockets to the same replica.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithHttp2EndpointWhenSingle(this IResourceBuilder<ProjectResource> builder, LocalRunSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (builder.ApplicationBuilder.ExecutionContext.IsRunMode && !settings.IsReplicated(builder.Resource.Name, out _))
+        {
+            var port = LocalServers.FreePort();
+            builder.WithHttpEndpoint(port: port, targetPort: port, name: "http2", env: "Http2__Port", isProxied: false)
+                .WithEndpoint("http2", endpoint => endpoint.Transport = "http2");
+        }
+        return builder;
+    }
+
+    /// <summary>
     /// The gateway's public port (<c>TASKFLOW_PORT</c>; else its launch profile's, behind the AppHost's proxy) and its
     /// management port.
     /// </summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
@@ -48,18 +49,36 @@ internal static class GatewayRoutes
         })];
 
     public static IReadOnlyList<ClusterConfig> Clusters(IConfiguration configuration) =>
-        [.. new[] { Web, ChatSocket, Telemetry }.Select(name => new ClusterConfig
+        [.. new[] { Web, ChatSocket, Telemetry }.Select(name => Cluster(configuration, name))];
+
+    /// <summary>The endpoint name under which a service offers cleartext HTTP/2 (<c>services:&lt;name&gt;:http2:N</c>).</summary>
+    private const string Http2Endpoint = "http2";
+
+    private static ClusterConfig Cluster(IConfiguration configuration, string name)
+    {
+        // A service that offers an HTTP/2 port (the AppHost gives ChatSocket one when it runs as one process) gets
+        // everything there: its sockets and event streams then share a few connections instead of holding one each,
+        // in the gateway and in the service. Never offered behind a balancer that spreads connections over replicas
+        // (a Kubernetes Service, Aspire's proxy), where one connection would take a hundred sockets to one replica.
+        var http2 = HasAddress(configuration, name, Http2Endpoint);
+        return new ClusterConfig
         {
             ClusterId = name,
-            HttpRequest = new ForwarderRequestConfig { ActivityTimeout = LongLivedIdleTimeout },
+            HttpRequest = new ForwarderRequestConfig
+            {
+                ActivityTimeout = LongLivedIdleTimeout,
+                Version = http2 ? HttpVersion.Version20 : null,
+                VersionPolicy = http2 ? HttpVersionPolicy.RequestVersionExact : null,
+            },
             // Replicas share nothing in memory (state is in PostgreSQL and Redis), so any one may take any request.
             LoadBalancingPolicy = LoadBalancingPolicies.PowerOfTwoChoices,
             HealthCheck = ReplicaHealth,
             Destinations = new Dictionary<string, DestinationConfig>
             {
-                [name] = new() { Address = ServiceAddress(configuration, name) },
+                [name] = new() { Address = http2 ? $"http://_{Http2Endpoint}.{name}" : ServiceAddress(configuration, name) },
             },
-        })];
+        };
+    }
 
     /// <summary>
     /// A replica that stops answering is left out until it answers again: a refused connection takes it out at once
@@ -93,9 +112,12 @@ internal static class GatewayRoutes
     /// would fail; the gateway refuses to start instead, saying what to set.
     /// </summary>
     private static string ServiceAddress(IConfiguration configuration, string service) =>
-        configuration.GetSection($"services:{service}:http").GetChildren().Any(child => child.Value is { Length: > 0 })
+        HasAddress(configuration, service, "http")
             ? $"http://{service}"
             : throw new InvalidOperationException(
                 $"The gateway does not know where '{service}' is. Set services__{service}__http__0 (for example http://127.0.0.1:5101), " +
                 $"and services__{service}__http__1 and so on for more replicas; the AppHost sets them.");
+
+    private static bool HasAddress(IConfiguration configuration, string service, string endpoint) =>
+        configuration.GetSection($"services:{service}:{endpoint}").GetChildren().Any(child => child.Value is { Length: > 0 });
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using RabbitMQ.Client;
 using TaskFlow.InferenceWorker.Generation;
 
@@ -134,15 +132,6 @@ public class RestartableStack : TaskFlowStack
             await chats.DisposeAsync();
             throw;
         }
-    }
-
-    /// <summary>The sum of a metric's samples on one process's /metrics.</summary>
-    public async Task<double> MetricAsync(string process, string metric)
-    {
-        using var http = new HttpClient();
-        var text = await http.GetStringAsync(new Uri(new Uri(Services[process].OperatorUrl), "/metrics"));
-        return Regex.Matches(text, $@"^{Regex.Escape(metric)}(?:\{{[^}}]*\}})? (\S+)", RegexOptions.Multiline)
-            .Sum(match => double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture));
     }
 
     private async Task<uint> JobQueueConsumersAsync()

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Npgsql;
 using TaskFlow.Tests.Fakes;
@@ -88,6 +90,19 @@ public class TaskFlowStack : IAsyncLifetime
 
     /// <summary>Where the servers keep their data, laid out as under <c>./run.sh</c> (postgres/pgdata, redis, …).</summary>
     public string DataDirectory => Instance.DataDirectory;
+
+    /// <summary>
+    /// The sum of a metric's samples on one process's /metrics; with <paramref name="label"/> (<c>name="value"</c>), of
+    /// the samples that carry it.
+    /// </summary>
+    public async Task<double> MetricAsync(string process, string metric, string? label = null)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri(new Uri(Services[process].OperatorUrl), "/metrics"));
+        return Regex.Matches(text, $@"^{Regex.Escape(metric)}(?:\{{([^}}]*)\}})? (\S+)", RegexOptions.Multiline)
+            .Where(match => label is null || match.Groups[1].Value.Split(',').Contains(label))
+            .Sum(match => double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture));
+    }
 
     /// <summary>
     /// The process of every server and service process by resource id (a service's <c>dotnet run</c> launcher):

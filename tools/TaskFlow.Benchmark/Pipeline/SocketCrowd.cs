@@ -24,7 +24,9 @@ public static class SocketCrowd
     /// <param name="PerSocket">Resident KB per open socket, by service; null when the services are not on this machine.</param>
     /// <param name="Streaming">The streaming chats' phase; null when none were asked for.</param>
     /// <param name="MostAtOnce">The most answers that were streaming at the same moment.</param>
-    public sealed record Result(int Open, int Total, string? Capped, IReadOnlyDictionary<string, double>? PerSocket, Phase? Streaming, int MostAtOnce);
+    /// <param name="Dropped">Idle sockets that ended before the run did, by how they ended.</param>
+    public sealed record Result(int Open, int Total, string? Capped, IReadOnlyDictionary<string, double>? PerSocket, Phase? Streaming, int MostAtOnce,
+        IReadOnlyDictionary<string, int> Dropped);
 
     public static async Task<Result?> RunAsync(List<(BenchUser User, string Key)> users, int idle, int streaming, CancellationToken cancellationToken)
     {
@@ -47,12 +49,16 @@ public static class SocketCrowd
             Console.WriteLine($"  idle sockets: opening {open:N0}");
         }
         var sockets = new List<ClientWebSocket>();
+        var reads = new List<Task<string?>>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             var progress = Stopwatch.StartNew();
             foreach (var batch in Enumerable.Range(0, open).Chunk(50))
             {
-                sockets.AddRange(await Task.WhenAll(batch.Select(i => users[i % users.Count].User.OpenIdleSocketAsync(cancellationToken))));
+                var opened = await Task.WhenAll(batch.Select(i => users[i % users.Count].User.OpenIdleSocketAsync(cancellationToken)));
+                sockets.AddRange(opened);
+                reads.AddRange(opened.Select(socket => ReadUntilEndAsync(socket, stop.Token)));
                 if (progress.Elapsed > TimeSpan.FromSeconds(5) || sockets.Count == open)
                 {
                     Console.WriteLine($"    {sockets.Count:N0}/{open:N0} open");
@@ -68,15 +74,21 @@ public static class SocketCrowd
                 perSocket[service] = open == 0 ? double.NaN : after.ResidentGrowthSince(before, service) / 1024.0 / open;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {service}: {perSocket[service]:0.0} KB resident per open socket"));
             }
-            if (streaming == 0)
+            Phase? phase = null;
+            var mostAtOnce = 0;
+            if (streaming > 0)
             {
-                return new Result(open, open + users.Count, capped, perSocket, null, 0);
+                (phase, mostAtOnce) = await StreamAsync(users, streaming, open, cancellationToken);
             }
-            var (phase, mostAtOnce) = await StreamAsync(users, streaming, open, cancellationToken);
-            return new Result(open, open + users.Count, capped, perSocket, phase, mostAtOnce);
+            var dropped = Dropped(reads);
+            Console.WriteLine(dropped.Count == 0
+                ? $"    all {open:N0} idle sockets still open at the end"
+                : $"    idle sockets that ended during the run: {string.Join(", ", dropped.Select(d => $"{d.Value:N0} ({d.Key})"))}");
+            return new Result(open, open + users.Count, capped, perSocket, phase, mostAtOnce, dropped);
         }
         finally
         {
+            await stop.CancelAsync();
             foreach (var socket in sockets)
             {
                 socket.Abort();
@@ -84,6 +96,38 @@ public static class SocketCrowd
             }
         }
     }
+
+    /// <summary>
+    /// Reads an idle socket until it ends, dropping what the server sends it (a socket nobody reads would not notice
+    /// being closed); null when the run ended first.
+    /// </summary>
+    private static async Task<string?> ReadUntilEndAsync(ClientWebSocket socket, CancellationToken stop)
+    {
+        var buffer = new byte[512];
+        try
+        {
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer.AsMemory(), stop);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    return $"closed by the server: {socket.CloseStatus} {socket.CloseStatusDescription}".TrimEnd();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException)
+        {
+            return e is WebSocketException socketError ? socketError.WebSocketErrorCode.ToString() : e.GetType().Name;
+        }
+    }
+
+    private static Dictionary<string, int> Dropped(List<Task<string?>> reads) =>
+        reads.Where(read => read.IsCompleted && read.Result is not null)
+            .GroupBy(read => read.Result!).ToDictionary(group => group.Key, group => group.Count());
 
     /// <summary>One answer for each of the first <paramref name="chats"/> users at once, on their own sockets.</summary>
     private static async Task<(Phase Phase, int MostAtOnce)> StreamAsync(List<(BenchUser User, string Key)> users, int chats, int idle, CancellationToken cancellationToken)
@@ -127,10 +171,10 @@ public static class SocketCrowd
     }
 
     /// <summary>
-    /// Open files the gateway holds per socket: the client's connection and its own to ChatSocket (which, in a local run,
-    /// the AppHost's proxy carries: two there too).
+    /// Open files the gateway holds per socket: the client's connection. Its own to the one ChatSocket of the local run
+    /// carry a hundred sockets each (HTTP/2), and this process holds one per socket too.
     /// </summary>
-    private const int DescriptorsPerSocket = 2;
+    private const int DescriptorsPerSocket = 1;
 
     /// <summary>How many sockets this machine's per-process open-file limit lets the gateway hold.</summary>
     private static (int Count, string? Why) Affordable(int wanted)

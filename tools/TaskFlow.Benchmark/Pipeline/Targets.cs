@@ -69,6 +69,10 @@ public static class Targets
         {
             Check(Invariant($"{crowd.Open:N0} idle sockets: ≤ 40 KB each in {service}"), kb, 40, "KB");
         }
+        if (crowd.Dropped.Count > 0)
+        {
+            Console.WriteLine(Invariant($"  idle sockets held to the end: MISSED ({crowd.Dropped.Values.Sum():N0} of {crowd.Open:N0} ended: {string.Join(", ", crowd.Dropped.Select(d => $"{d.Key} × {d.Value}"))})"));
+        }
         if (crowd.Total < CrowdTarget)
         {
             Console.WriteLine(Invariant($"  {CrowdTarget:N0} open sockets: not measured, {crowd.Total:N0} were open at most")
