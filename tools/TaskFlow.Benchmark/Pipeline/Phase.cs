@@ -53,6 +53,9 @@ public sealed class Phase(string name, bool throughTaskFlow)
     /// <summary>How long the CPU was counted for: the phase, and the settling after it when counted again.</summary>
     public TimeSpan CpuCounted { get; private set; }
 
+    /// <summary>The machine's cores busy on average while counted; null when the services are not on this machine.</summary>
+    public double? BusyCores => CpuCounted > TimeSpan.Zero && ServiceUsage.Names.Any(ServiceCpu.ContainsKey) ? MachineBusy / CpuCounted : null;
+
     /// <summary>
     /// How long after the phase's last answer the services were still busy with its turns (results, inference logs);
     /// null when they do not run on this machine. A pipeline that answers faster than it stores builds a backlog, and

@@ -86,13 +86,14 @@ public static class PipelineBenchmark
     /// round left the services compiling well into the first level (a quarter of a core in ChatSocket and the worker, by
     /// their JIT counters and a CPU profile), which was then counted as its cost. Rounds of 10 chats left the paths only heavy load takes (batched writes, every worker
     /// replica busy, pools grown to size) cold: the first of 400 chats cost 28 ms of CPU per answer where the 800 after
-    /// it cost 17.
+    /// it cost 17. Then, when the run's answers are longer than the warm-up's, one round of them.
     /// </summary>
     private static async Task WarmUpAsync(
         PacedModelServer model, Uri gateway, List<(BenchUser User, string Key)> users, int largestLevel, AnswerProfile answer, bool together,
         CancellationToken cancellationToken)
     {
         const int MostRounds = 6;
+        const int FullLengthTurns = 2;
         var chats = Math.Clamp(largestLevel, Math.Min(10, users.Count), users.Count);
         var turns = Math.Max(2, 50 / chats);
         var warmUp = WarmUpAnswer(answer);
@@ -111,6 +112,15 @@ public static class PipelineBenchmark
                 break;
             }
             previous = took;
+        }
+        if (warmUp != answer)
+        {
+            // The short rounds leave cold what only the run's own answers take: a conversation's history several long
+            // answers deep, answers and previews ten times the size. Measured with a profile, ChatSocket then spent half
+            // of its CPU in each phase's first seconds optimizing code, a cost a service pays once, not per answer.
+            var start = clock.Elapsed;
+            await RunPhasesAsync(model, gateway, users, chats, FullLengthTurns, answer, Spread(answer, together), print: false, cancellationToken);
+            Console.WriteLine($"    a round of full-length answers ({chats} chats × {FullLengthTurns} answers of {answer.Describe()}): {(clock.Elapsed - start).TotalSeconds:0.0} s");
         }
         // The warm-up's inference logs are still being written (and their code compiled) when its last answer is in.
         var (waited, _, cores, _) = await ServiceUsage.SettleAsync(QuietCores, TimeSpan.FromSeconds(60), cancellationToken);

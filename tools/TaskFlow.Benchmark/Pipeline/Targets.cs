@@ -39,7 +39,17 @@ public static class Targets
             // Through the whole pipeline: until the turns' results and logs were stored, not just answered.
             var rates = levels.Select(level => (level.Chats, Rate: level.Phases[1].SustainedRate)).ToList();
             var peak = rates.MaxBy(rate => rate.Rate);
-            CheckAtLeast($"instant model: ≥ 300 turns/s sustained (peak at {peak.Chats} chats)", peak.Rate, 300, "turns/s");
+            // A capacity: what a level that leaves cores idle shows is how few chats it had, not what the machine can do.
+            var busy = levels.First(level => level.Chats == peak.Chats).Phases[1].BusyCores;
+            if (busy < Environment.ProcessorCount * SaturatedMachineShare)
+            {
+                Console.WriteLine(Invariant(
+                    $"  instant model: ≥ 300 turns/s: not measured (at {peak.Chats} chats, the peak, {busy:0.00} of {Environment.ProcessorCount} cores were busy; add levels until they all are, e.g. --levels 400,800)"));
+            }
+            else
+            {
+                CheckAtLeast($"instant model: ≥ 300 turns/s sustained (peak at {peak.Chats} chats)", peak.Rate, 300, "turns/s");
+            }
             // Saturated where throughput stops rising: the fewest chats within 5 % of the peak. On a flat top the highest
             // figure is the peak only by chance, and twice its chats is not what overload means.
             var saturated = rates.Where(rate => rate.Rate >= peak.Rate * SaturationShare).MinBy(rate => rate.Chats);
@@ -60,6 +70,9 @@ public static class Targets
     }
 
     private const double SaturationShare = 0.95;
+
+    /// <summary>The share of the machine's cores a level must keep busy for its rate to count as what the machine can do.</summary>
+    private const double SaturatedMachineShare = 0.9;
     private const int CrowdTarget = 10_000;
     private const int StreamingTarget = 1_000;
 
