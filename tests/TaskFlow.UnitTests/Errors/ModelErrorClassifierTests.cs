@@ -91,7 +91,7 @@ public sealed class ModelErrorClassifierTests
     [Fact]
     public async Task No_server_listening_is_service_unavailable_for_both_clients()
     {
-        var closedPort = ClosedPort();
+        var closedPort = LoopbackPorts.Unused();
         var ollama = await FailureOf(new OllamaApiClient(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{closedPort}/") }, "m"));
         Assert.Equal(HttpRequestError.ConnectionError, Assert.IsType<HttpRequestException>(ollama).HttpRequestError);
         Assert.Equal(ErrorCodes.ServiceUnavailable, ModelErrorClassifier.Classify(ollama).Code);
@@ -181,15 +181,6 @@ public sealed class ModelErrorClassifierTests
             // The SDK's own retries would only slow the test down; the answer is the same.
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
         }).AsIChatClient();
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private sealed class CannedResponse(HttpStatusCode status, string body) : HttpMessageHandler
     {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -146,7 +145,7 @@ public sealed class Http2PortTests
 
         public static async Task<Server> StartAsync()
         {
-            var (publicPort, http2Port) = (FreePort(), FreePort());
+            var (publicPort, http2Port) = (LoopbackPorts.Unused(), LoopbackPorts.Unused());
             var builder = WebApplication.CreateSlimBuilder();
             builder.Configuration["urls"] = $"http://127.0.0.1:{publicPort}";
             builder.Configuration[Http2Port.PortKey] = http2Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -184,13 +183,6 @@ public sealed class Http2PortTests
         {
             await App.StopAsync();
             await App.DisposeAsync();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

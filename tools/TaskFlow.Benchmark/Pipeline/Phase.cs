@@ -195,7 +195,7 @@ public sealed class Phase(string name, bool throughTaskFlow)
     /// </summary>
     public string? CpuPerAnswer()
     {
-        if (Answers == 0 || !ServiceUsage.Names.Any(ServiceCpu.ContainsKey) || CpuCounted <= TimeSpan.Zero)
+        if (Answers == 0 || BusyCores is not { } busy)
         {
             return null;
         }
@@ -204,7 +204,7 @@ public sealed class Phase(string name, bool throughTaskFlow)
             .Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value.TotalMilliseconds / Answers:0.00}"))
             .Append(string.Create(CultureInfo.InvariantCulture, $"other {Math.Max(0, (MachineBusy - counted).TotalMilliseconds) / Answers:0.00}"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"{string.Join(", ", parts)} ms (the machine: {MachineBusy.TotalMilliseconds / Answers:0.00} ms per answer, {MachineBusy / CpuCounted:0.00} of {Environment.ProcessorCount} cores busy over {CpuCounted.TotalSeconds:0} s{SpeedText()})");
+            $"{string.Join(", ", parts)} ms (the machine: {MachineBusy.TotalMilliseconds / Answers:0.00} ms per answer, {busy:0.00} of {Environment.ProcessorCount} cores busy over {CpuCounted.TotalSeconds:0} s{SpeedText()})");
     }
 
     private string SpeedText() => QuietSpeed is { } speed
