@@ -135,7 +135,10 @@ internal sealed class DatabaseMigration<TContext>(IServiceProvider services, ILo
     private async Task RetryAsync(string what, Func<TContext, Task<bool>> step, CancellationToken cancellationToken)
     {
         using var activity = DatabaseMigrations.Source.StartActivity($"{what} {Name}");
-        for (var attempt = 1; ; attempt++)
+        // Only failures in a row count against MaxAttempts: a replica may wait for its migration job for an hour, and a
+        // PostgreSQL restart late in that wait deserves the same retries as one at the start.
+        var failures = 0;
+        for (var round = 1; ; round++)
         {
             try
             {
@@ -144,14 +147,16 @@ internal sealed class DatabaseMigration<TContext>(IServiceProvider services, ILo
                 {
                     return;
                 }
+                failures = 0;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && attempt < MaxAttempts && !IsPermanent(ex))
+            catch (Exception ex) when (ex is not OperationCanceledException && failures + 1 < MaxAttempts && !IsPermanent(ex))
             {
+                failures++;
                 logger.LogWarning("Could not {What} {Context} (attempt {Attempt}): {Message}. Is PostgreSQL running and ConnectionStrings:taskflowdb right? Retrying.",
-                    what, Name, attempt, ex.Message);
+                    what, Name, failures, ex.Message);
             }
-            // Waiting for a migration job is not bounded by attempts: the job may be slow, the replica keeps saying so.
-            await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), cancellationToken);
+            // Waiting for a migration job is not bounded by rounds: the job may be slow, the replica keeps saying so.
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(round, 5)), cancellationToken);
         }
     }
 }

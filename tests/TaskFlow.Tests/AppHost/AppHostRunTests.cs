@@ -105,7 +105,7 @@ public sealed partial class AppHostRunTests(ITestOutputHelper output)
             // Signing in with the printed link lands on the resources page.
             await page.GotoAsync(appHost.DashboardLogin.ToString());
             await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
-            await Assertions.Expect(page.GetByText("inferenceworker").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await DashboardPages.ExpectShownAsync(page, appHost.Dashboard, p => p.GetByText("inferenceworker").First, log);
 
             var trace = await DashboardPages.OpenTurnTraceAsync(page, appHost.Dashboard, traceId, log);
             log($"trace {trace} checked; screenshot {await browser.ScreenshotAsync("dashboard-trace")}");

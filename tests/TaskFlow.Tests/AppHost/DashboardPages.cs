@@ -74,19 +74,47 @@ internal static class DashboardPages
     public static async Task AssertHasLogsAndMetricsAsync(IPage page, Uri dashboard, string service, Action<string> log)
     {
         // A log row shows its resource in its first cell.
-        await page.GotoAsync(new Uri(dashboard, $"/structuredlogs/resource/{service}").ToString());
-        await Expect(page.Locator("td[role='gridcell']").GetByText(service, new() { Exact = true }).First).ToBeVisibleAsync(s_visible);
+        await ExpectShownAsync(page, new Uri(dashboard, $"/structuredlogs/resource/{service}"),
+            p => p.Locator("td[role='gridcell']").GetByText(service, new() { Exact = true }).First, log);
         // The instruments are listed by meter: the runtime's, ASP.NET Core's, and MassTransit's where a service has a bus.
-        await page.GotoAsync(new Uri(dashboard, $"/metrics/resource/{service}").ToString());
         string[] meters = service is "gateway" or "web"
             ? ["System.Runtime", "Microsoft.AspNetCore.Hosting"]
             : ["System.Runtime", "Microsoft.AspNetCore.Hosting", "MassTransit"];
-        foreach (var meter in meters)
+        await ExpectShownAsync(page, new Uri(dashboard, $"/metrics/resource/{service}"),
+            p => p.GetByText(meters[0], new() { Exact = true }).First, log);
+        foreach (var meter in meters[1..])
         {
             await Expect(page.GetByText(meter, new() { Exact = true }).First).ToBeVisibleAsync(s_visible);
         }
 
         log($"{service}: logs and metrics ({string.Join(", ", meters)}) shown");
+    }
+
+    /// <summary>
+    /// Opens a dashboard page and waits until it shows <paramref name="shown"/>. When the dashboard's own error bar says
+    /// its page failed ("An unhandled error has occurred. Reload"), reloads it, as that bar tells a user to: on a busy
+    /// machine the dashboard's Blazor grid once threw ObjectDisposedException (Virtualize, in Aspire's code) and showed
+    /// no resources at all. Any other failure fails the test.
+    /// </summary>
+    public static async Task ExpectShownAsync(IPage page, Uri address, Func<IPage, ILocator> shown, Action<string> log)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await page.GotoAsync(address.ToString());
+            try
+            {
+                await Expect(shown(page)).ToBeVisibleAsync(s_visible);
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 3)
+            {
+                if (!await page.GetByText("An unhandled error has occurred").IsVisibleAsync())
+                {
+                    throw;
+                }
+                log($"the dashboard's page {address.AbsolutePath} failed with its own error bar (attempt {attempt}); reloading it");
+            }
+        }
     }
 
     private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);

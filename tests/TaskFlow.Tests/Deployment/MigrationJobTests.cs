@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using Npgsql;
 using StackExchange.Redis;
@@ -24,30 +25,41 @@ public sealed class MigrationJobTests(TaskFlowStack stack, ITestOutputHelper out
         var database = await CreateDatabaseAsync();
         using var replica = Start(database, "--Database:Migrations=Wait");
         var port = replica.Port;
+        var jobs = new List<(string Name, int ExitCode, string Output)>();
         try
         {
             // Waiting: nothing listens, the log says what it waits for, and no table appears.
             await Eventually.GetAsync(() => Task.FromResult(replica.Output.Contains("Waiting for the migration job", StringComparison.Ordinal) ? (object?)true : null),
                 TimeSpan.FromSeconds(120), "the replica to say it waits for the migration job");
-            Assert.False(await AnswersAsync(port));
+            // By its own log, not by probing the port: the port is free while the replica waits, and on a busy machine
+            // another test's service may be given it meanwhile.
+            Assert.DoesNotContain(replica.Listening, replica.Output, StringComparison.Ordinal);
             Assert.Equal(0, await MigrationsAppliedAsync(database));
 
             var job = await RunToEndAsync(database, "--migrate");
+            jobs.Add(("--migrate", job.ExitCode, job.Output));
             Assert.True(job.ExitCode == 0, $"--migrate exited with {job.ExitCode}:\n{job.Output}");
             Assert.Contains("Database schema for IdentityDb is up to date", job.Output, StringComparison.Ordinal);
             var applied = await MigrationsAppliedAsync(database);
             Assert.True(applied > 0);
 
             // The replica notices within its retry interval and starts serving.
-            await Eventually.GetAsync(async () => await AnswersAsync(port) ? (object?)true : null, TimeSpan.FromSeconds(120), "the waiting replica to serve");
+            await Eventually.GetAsync(async () => replica.Output.Contains(replica.Listening, StringComparison.Ordinal) && await AnswersAsync(port) ? (object?)true : null,
+                TimeSpan.FromSeconds(120), "the waiting replica to serve");
 
             var again = await RunToEndAsync(database, "--migrate");
+            jobs.Add(("second --migrate", again.ExitCode, again.Output));
             Assert.True(again.ExitCode == 0, $"a second --migrate exited with {again.ExitCode}:\n{again.Output}");
             Assert.Equal(applied, await MigrationsAppliedAsync(database));
         }
         finally
         {
-            output.WriteLine(replica.Output);
+            // Every process's lines carry the time they were read, so a failure shows what each was doing meanwhile.
+            output.WriteLine($"--- the waiting replica (port {port}) ---\n{replica.Output}");
+            foreach (var (name, exitCode, text) in jobs)
+            {
+                output.WriteLine($"--- {name}, exit code {exitCode} ---\n{text}");
+            }
         }
     }
 
@@ -69,6 +81,9 @@ public sealed class MigrationJobTests(TaskFlowStack stack, ITestOutputHelper out
         private readonly System.Text.StringBuilder _output = new();
 
         public int Port => port;
+
+        /// <summary>What the service logs once Kestrel listens on its port.</summary>
+        public string Listening => $"Now listening on: http://127.0.0.1:{port}";
 
         public string Output
         {
@@ -120,7 +135,7 @@ public sealed class MigrationJobTests(TaskFlowStack stack, ITestOutputHelper out
             {
                 lock (_output)
                 {
-                    _output.AppendLine(line);
+                    _output.Append(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss.fff} ").AppendLine(line);
                 }
             }
         }
