@@ -7,6 +7,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Polly;
+using Polly.Retry;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -98,12 +100,10 @@ internal interface IDatabaseMigration
 internal sealed class DatabaseMigration<TContext>(IServiceProvider services, ILogger<DatabaseMigration<TContext>> logger) : IDatabaseMigration
     where TContext : DbContext
 {
-    private const int MaxAttempts = 30;
-
     public string Name => typeof(TContext).Name;
 
     public Task ApplyAsync(CancellationToken cancellationToken) =>
-        RetryAsync("migrate", async context =>
+        RunAsync("migrate", async context =>
         {
             await context.Database.MigrateAsync(cancellationToken);
             logger.LogInformation("Database schema for {Context} is up to date", Name);
@@ -111,7 +111,7 @@ internal sealed class DatabaseMigration<TContext>(IServiceProvider services, ILo
         }, cancellationToken);
 
     public Task WaitUntilAppliedAsync(CancellationToken cancellationToken) =>
-        RetryAsync("wait for migrations of", async context =>
+        RunAsync("wait for migrations of", async context =>
         {
             // Before the first migration there is no history table; asking it for applied migrations would log an error
             // every few seconds for as long as the replica waits.
@@ -128,35 +128,69 @@ internal sealed class DatabaseMigration<TContext>(IServiceProvider services, ILo
             return false;
         }, cancellationToken);
 
-    /// <summary>A refused login or a missing database stays so: say it now rather than after 30 attempts.</summary>
-    private static bool IsPermanent(Exception ex) =>
-        ex is PostgresException { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.InvalidCatalogName };
-
-    private async Task RetryAsync(string what, Func<TContext, Task<bool>> step, CancellationToken cancellationToken)
+    private async Task RunAsync(string what, Func<TContext, Task<bool>> step, CancellationToken cancellationToken)
     {
         using var activity = DatabaseMigrations.Source.StartActivity($"{what} {Name}");
-        // Only failures in a row count against MaxAttempts: a replica may wait for its migration job for an hour, and a
-        // PostgreSQL restart late in that wait deserves the same retries as one at the start.
-        var failures = 0;
-        for (var round = 1; ; round++)
+        await new MigrationRounds(logger, $"{what} {Name}").RunAsync(async () =>
         {
-            try
+            await using var scope = services.CreateAsyncScope();
+            return await step(scope.ServiceProvider.GetRequiredService<TContext>());
+        }, cancellationToken);
+    }
+}
+
+/// <summary>
+/// Runs a start-up step against PostgreSQL in rounds until it reports done: a round that fails is retried while
+/// PostgreSQL may come back, a round that finds nothing to do yet (a migration job still running) is repeated without
+/// limit. Only failures in a row count against <see cref="MaxAttempts"/>: a replica may wait for its migration job for an
+/// hour, and a PostgreSQL restart late in that wait deserves the same retries as one at the start.
+/// </summary>
+internal sealed class MigrationRounds
+{
+    public const int MaxAttempts = 30;
+
+    private readonly ILogger _logger;
+    private readonly string _what;
+    private readonly TimeSpan _delayUnit;
+    private readonly ResiliencePipeline<bool> _retry;
+
+    /// <param name="delayUnit">The first pause; each further one is a unit longer, up to five (one second by default).</param>
+    public MigrationRounds(ILogger logger, string what, TimeSpan? delayUnit = null)
+    {
+        _logger = logger;
+        _what = what;
+        _delayUnit = delayUnit ?? TimeSpan.FromSeconds(1);
+        _retry = new ResiliencePipelineBuilder<bool>()
+            .AddRetry(new RetryStrategyOptions<bool>
             {
-                await using var scope = services.CreateAsyncScope();
-                if (await step(scope.ServiceProvider.GetRequiredService<TContext>()))
+                ShouldHandle = new PredicateBuilder<bool>().Handle<Exception>(ex => ex is not OperationCanceledException && !IsPermanent(ex)),
+                MaxRetryAttempts = MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Linear,
+                UseJitter = false,
+                Delay = _delayUnit,
+                MaxDelay = MaxPause,
+                OnRetry = args =>
                 {
-                    return;
-                }
-                failures = 0;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && failures + 1 < MaxAttempts && !IsPermanent(ex))
-            {
-                failures++;
-                logger.LogWarning("Could not {What} {Context} (attempt {Attempt}): {Message}. Is PostgreSQL running and ConnectionStrings:taskflowdb right? Retrying.",
-                    what, Name, failures, ex.Message);
-            }
-            // Waiting for a migration job is not bounded by rounds: the job may be slow, the replica keeps saying so.
-            await Task.Delay(TimeSpan.FromSeconds(Math.Min(round, 5)), cancellationToken);
+                    _logger.LogWarning("Could not {What} (attempt {Attempt}): {Message}. Is PostgreSQL running and ConnectionStrings:taskflowdb right? Retrying.",
+                        _what, args.AttemptNumber + 1, args.Outcome.Exception?.Message);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    private TimeSpan MaxPause => _delayUnit * 5;
+
+    /// <summary>A refused login or a missing database stays so: say it now rather than after 30 attempts.</summary>
+    public static bool IsPermanent(Exception ex) =>
+        ex is PostgresException { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.InvalidCatalogName };
+
+    public async Task RunAsync(Func<Task<bool>> round, CancellationToken cancellationToken)
+    {
+        for (var waits = 1; !await _retry.ExecuteAsync(async _ => await round(), cancellationToken); waits++)
+        {
+            // Waiting for a migration job is not bounded: the job may be slow, and the step says so every round.
+            await Task.Delay(TimeSpan.FromTicks(Math.Min(_delayUnit.Ticks * waits, MaxPause.Ticks)), cancellationToken);
         }
     }
 }
