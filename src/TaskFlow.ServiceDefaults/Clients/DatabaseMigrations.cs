@@ -149,6 +149,8 @@ internal sealed class MigrationRounds
 {
     public const int MaxAttempts = 30;
 
+    private const int LongestPauseInUnits = 5;
+
     private readonly ILogger _logger;
     private readonly string _what;
     private readonly TimeSpan _delayUnit;
@@ -168,7 +170,7 @@ internal sealed class MigrationRounds
                 BackoffType = DelayBackoffType.Linear,
                 UseJitter = false,
                 Delay = _delayUnit,
-                MaxDelay = MaxPause,
+                MaxDelay = _delayUnit * LongestPauseInUnits,
                 OnRetry = args =>
                 {
                     _logger.LogWarning("Could not {What} (attempt {Attempt}): {Message}. Is PostgreSQL running and ConnectionStrings:taskflowdb right? Retrying.",
@@ -179,10 +181,8 @@ internal sealed class MigrationRounds
             .Build();
     }
 
-    private TimeSpan MaxPause => _delayUnit * 5;
-
     /// <summary>A refused login or a missing database stays so: say it now rather than after 30 attempts.</summary>
-    public static bool IsPermanent(Exception ex) =>
+    private static bool IsPermanent(Exception ex) =>
         ex is PostgresException { SqlState: PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.InvalidCatalogName };
 
     public async Task RunAsync(Func<Task<bool>> round, CancellationToken cancellationToken)
@@ -190,7 +190,7 @@ internal sealed class MigrationRounds
         for (var waits = 1; !await _retry.ExecuteAsync(async _ => await round(), cancellationToken); waits++)
         {
             // Waiting for a migration job is not bounded: the job may be slow, and the step says so every round.
-            await Task.Delay(TimeSpan.FromTicks(Math.Min(_delayUnit.Ticks * waits, MaxPause.Ticks)), cancellationToken);
+            await Task.Delay(_delayUnit * Math.Min(waits, LongestPauseInUnits), cancellationToken);
         }
     }
 }
