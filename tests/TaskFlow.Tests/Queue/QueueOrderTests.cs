@@ -22,7 +22,10 @@ public sealed class QueueOrderTests(RestartableStack stack)
         var lows = new List<Guid>();
         for (var i = 0; i < 2 * Jobs.Slots; i++)
         {
-            lows.Add(await QueuedJobs.SubmitAsync(bulk, $"low {i}", "low"));
+            // Slow enough (about a second) that no job of the first wave ends, freeing its slot for another Low job,
+            // before the whole wave has recorded its start: with instant answers the waves overlapped within
+            // milliseconds, and a second-wave Low job could record its start before the High one of the first wave.
+            lows.Add(await QueuedJobs.SubmitAsync(bulk, $"low {i} [[delay:100]]", "low"));
         }
         var high = await QueuedJobs.SubmitAsync(urgent, "the urgent one", "high");
         blockers.Dispose();
@@ -46,9 +49,9 @@ public sealed class QueueOrderTests(RestartableStack stack)
         for (var i = 0; i < Jobs.Slots + 5; i++)
         {
             // Slow enough that freed slots are taken one wave at a time, so start order is delivery order.
-            backlog.Add(await QueuedJobs.SubmitAsync(heavy, $"heavy {i} [[delay:40]]", "medium"));
+            backlog.Add(await QueuedJobs.SubmitAsync(heavy, $"heavy {i} [[delay:100]]", "medium"));
         }
-        var single = await QueuedJobs.SubmitAsync(light, "just one question [[delay:40]]", "medium");
+        var single = await QueuedJobs.SubmitAsync(light, "just one question [[delay:100]]", "medium");
         blockers.Dispose();
 
         var started = await Jobs.StartTimesAsync([.. backlog, single]);
