@@ -105,6 +105,12 @@ internal sealed class DatabaseMigration<TContext>(IServiceProvider services, ILo
     public Task ApplyAsync(CancellationToken cancellationToken) =>
         RunAsync("migrate", async context =>
         {
+            // EF Core reads the applied migrations before it creates the history table, and logs PostgreSQL's "relation
+            // does not exist" as a failed command: an error in the log of every first start. Created first, it is empty.
+            if (!await HistoryTableExistsAsync(context, cancellationToken))
+            {
+                await context.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
+            }
             await context.Database.MigrateAsync(cancellationToken);
             logger.LogInformation("Database schema for {Context} is up to date", Name);
             return true;
@@ -114,8 +120,8 @@ internal sealed class DatabaseMigration<TContext>(IServiceProvider services, ILo
         RunAsync("wait for migrations of", async context =>
         {
             // Before the first migration there is no history table; asking it for applied migrations would log an error
-            // every few seconds for as long as the replica waits.
-            var pending = await context.GetService<IHistoryRepository>().ExistsAsync(cancellationToken)
+            // every round for as long as the replica waits. Npgsql's own ExistsAsync always answers true, so it is asked here.
+            var pending = await HistoryTableExistsAsync(context, cancellationToken)
                 ? (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList()
                 : context.Database.GetMigrations().ToList();
             if (pending.Count == 0)
@@ -127,6 +133,16 @@ internal sealed class DatabaseMigration<TContext>(IServiceProvider services, ILo
                 Name, pending.Count, pending[0], DatabaseMigrations.MigrateSwitch, DatabaseMigrations.ModeKey);
             return false;
         }, cancellationToken);
+
+    private static async Task<bool> HistoryTableExistsAsync(TContext context, CancellationToken cancellationToken)
+    {
+        var options = context.GetService<IDbContextOptions>().Extensions.OfType<RelationalOptionsExtension>().Single();
+        var table = options.MigrationsHistoryTableName ?? HistoryRepository.DefaultTableName;
+        var schema = options.MigrationsHistoryTableSchema ?? context.Model.GetDefaultSchema() ?? "public";
+        return await context.Database
+            .SqlQuery<bool>($"SELECT to_regclass(format('%I.%I', {schema}, {table})) IS NOT NULL AS \"Value\"")
+            .SingleAsync(cancellationToken);
+    }
 
     private async Task RunAsync(string what, Func<TContext, Task<bool>> step, CancellationToken cancellationToken)
     {
