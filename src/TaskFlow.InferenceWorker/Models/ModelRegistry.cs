@@ -23,7 +23,7 @@ public sealed class ModelRegistry
     private readonly Dictionary<string, ModelEntry> _entries = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<ModelEntry> _ordered = [];
 
-    public ModelRegistry(IConfiguration configuration, IOptions<ModelOptions> options, IHttpClientFactory httpClients, ILoggerFactory loggerFactory)
+    public ModelRegistry(IConfiguration configuration, IOptions<ModelOptions> options, IHttpClientFactory httpClients)
     {
         var definitions = new List<ModelDefinition>();
         if (configuration.GetConnectionString("chat") is { Length: > 0 } chat)
@@ -45,7 +45,9 @@ public sealed class ModelRegistry
                 // Prompts and answers stay out of traces: Aspire's development settings ask for them
                 // (OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true), but the only copy TaskFlow keeps is Telemetry's
                 // inference log, with PII redacted.
-                .UseOpenTelemetry(loggerFactory, GenAiActivitySource, telemetry => telemetry.EnableSensitiveData = false)
+                // No logger: given one, the client logs every failed call with its stack as well, and the consumer logs
+                // each failure once, with the job and its classified error. The call's span still records the error.
+                .UseOpenTelemetry(loggerFactory: null, GenAiActivitySource, telemetry => telemetry.EnableSensitiveData = false)
                 .Build();
             var entry = new ModelEntry(definition, client);
             _entries.Add(definition.Id, entry);

@@ -44,4 +44,29 @@ public sealed class ErrorClassificationEndToEndTests(TaskFlowStack stack)
         }, what: "the failed job");
         Assert.Equal($"failed|{code}", stored);
     }
+
+    [Fact]
+    public async Task A_failed_model_call_is_logged_once_with_its_job_its_code_and_its_cause()
+    {
+        using var user = await TestUser.SignUpAsync(stack);
+        await using var socket = await user.ConnectAsync();
+        await socket.SendUserMessageAsync("fail, and say so once in the log [[error:permission]]");
+        var events = await socket.ReceiveUntilAsync("ai_done", "ai_error");
+        var generationId = events.First(e => e.Type() == "message_accepted").Str("generationId");
+
+        // A console entry is its level and category on one line, then its message, then the exception with its stack.
+        var mention = $"Generation {generationId} on ";
+        var lines = await Eventually.GetAsync(() =>
+        {
+            var all = Directory.EnumerateFiles(stack.LogDirectory, "inferenceworker*.log").SelectMany(ResourceLogFiles.ReadLines).ToList();
+            return Task.FromResult(all.Exists(line => line.Contains(mention, StringComparison.Ordinal)) ? all : null);
+        }, what: "the worker to log the failed call");
+        var entries = lines.Select((line, i) => (line, i)).Where(x => x.line.Contains(mention, StringComparison.Ordinal) && x.line.Contains("failed:", StringComparison.Ordinal)).ToList();
+        var entry = Assert.Single(entries);
+        Assert.Contains("failed: PERMISSION_DENIED", entry.line, StringComparison.Ordinal);
+        Assert.Contains("Exception", lines[entry.i + 1], StringComparison.Ordinal);
+        // The chat client's own record of the same failure (the GenAI conventions' exception event) would log the stack
+        // a second time, without the job.
+        Assert.DoesNotContain(lines, line => line.Contains("gen_ai.client.operation.exception", StringComparison.Ordinal));
+    }
 }

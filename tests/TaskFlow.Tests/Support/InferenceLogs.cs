@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Npgsql;
 using RabbitMQ.Client;
 using TaskFlow.Telemetry.Logging;
@@ -6,7 +5,7 @@ using TaskFlow.Telemetry.Logging;
 namespace TaskFlow.Tests.Support;
 
 /// <summary>What Telemetry stored about a generation's model calls.</summary>
-public static partial class InferenceLogs
+public static class InferenceLogs
 {
     /// <summary>
     /// The generation's inference logs as "attempt|status|error code" (code empty when none), in attempt order, once
@@ -78,29 +77,13 @@ public static partial class InferenceLogs
         static bool IsProblem(string line) => line.Contains("fail:", StringComparison.Ordinal) || line.Contains("warn:", StringComparison.Ordinal);
         var problems = Directory.Exists(stack.LogDirectory)
             ? Directory.EnumerateFiles(stack.LogDirectory, "telemetry*.log")
-                .Select(ReadShared)
+                .Select(ResourceLogFiles.ReadLines)
                 .SelectMany(lines => lines.Select((line, i) => IsProblem(line) && i + 1 < lines.Count ? $"{line.Trim()} {lines[i + 1].Trim()}" : null))
                 .OfType<string>()
                 .TakeLast(6)
             : [];
         return $"Telemetry: {string.Join("; ", state)}. Its last problems logged: {string.Join(" | ", problems.DefaultIfEmpty("none"))}";
     }
-
-    /// <summary>The lines of a log file the stack is still writing, without the terminal's colour codes.</summary>
-    private static List<string> ReadShared(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        var lines = new List<string>();
-        while (reader.ReadLine() is { } line)
-        {
-            lines.Add(AnsiCodes().Replace(line, ""));
-        }
-        return lines;
-    }
-
-    [GeneratedRegex(@"\x1B\[[0-9;]*m")]
-    private static partial Regex AnsiCodes();
 
     /// <summary>The text Telemetry keeps of a conversation's calls, one "input preview|output preview|error message" per log.</summary>
     public static async Task<List<string>> TextOfConversationAsync(TaskFlowStack stack, Guid conversationId)

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +10,7 @@ namespace TaskFlow.Tests.Support;
 /// the stack starts leaves its last words behind. NAME.log for a resource with one process (and for lines logged
 /// under a replicated resource's bare name), NAME-&lt;id&gt;.log per replica.
 /// </summary>
-public sealed class ResourceLogFiles : IAsyncDisposable
+public sealed partial class ResourceLogFiles : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _watching;
@@ -24,6 +25,22 @@ public sealed class ResourceLogFiles : IAsyncDisposable
 
     /// <summary>Call before the AppHost starts.</summary>
     public static ResourceLogFiles Record(DistributedApplication app, string directory) => new(app, directory);
+
+    /// <summary>The lines of a log file the stack is still writing, without the terminal's colour codes.</summary>
+    public static List<string> ReadLines(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add(AnsiCodes().Replace(line, ""));
+        }
+        return lines;
+    }
+
+    [GeneratedRegex(@"\x1B\[[0-9;]*m")]
+    private static partial Regex AnsiCodes();
 
     private async Task WatchAsync(DistributedApplication app, string directory, CancellationToken ct)
     {
