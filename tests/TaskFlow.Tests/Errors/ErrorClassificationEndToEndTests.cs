@@ -68,5 +68,14 @@ public sealed class ErrorClassificationEndToEndTests(TaskFlowStack stack)
         // The chat client's own record of the same failure (the GenAI conventions' exception event) would log the stack
         // a second time, without the job.
         Assert.DoesNotContain(lines, line => line.Contains("gen_ai.client.operation.exception", StringComparison.Ordinal));
+        // The failure stays in the trace: the GenAI span of the call names the error's type.
+        var modelCall = await Eventually.GetAsync(() =>
+        {
+            var spans = stack.Otlp.Spans;
+            var job = spans.FirstOrDefault(s => s.Attribute("taskflow.generation_id") == generationId);
+            return Task.FromResult(job is null ? null
+                : spans.FirstOrDefault(s => s.TraceId == job.TraceId && s.Service == ServiceNames.InferenceWorker && s.Name.StartsWith("chat ", StringComparison.Ordinal)));
+        }, TimeSpan.FromSeconds(30), "the failed call's GenAI span");
+        Assert.False(string.IsNullOrEmpty(modelCall.Attribute("error.type")), "the failed call's span has no error.type");
     }
 }
