@@ -59,7 +59,9 @@ public sealed class ErrorClassificationEndToEndTests(TaskFlowStack stack)
         var lines = await Eventually.GetAsync(() =>
         {
             var all = Directory.EnumerateFiles(stack.LogDirectory, "inferenceworker*.log").SelectMany(ResourceLogFiles.ReadLines).ToList();
-            return Task.FromResult(all.Exists(line => line.Contains(mention, StringComparison.Ordinal)) ? all : null);
+            // Written line by line: wait for the line after the entry's message too.
+            var at = all.FindIndex(line => line.Contains(mention, StringComparison.Ordinal));
+            return Task.FromResult(at >= 0 && at + 1 < all.Count ? all : null);
         }, what: "the worker to log the failed call");
         var entries = lines.Select((line, i) => (line, i)).Where(x => x.line.Contains(mention, StringComparison.Ordinal) && x.line.Contains("failed:", StringComparison.Ordinal)).ToList();
         var entry = Assert.Single(entries);
