@@ -44,14 +44,7 @@ public sealed class ContextWindowEndToEndTests(TaskFlowStack stack)
 
         // The seed's warning, for a history far beyond the threshold even though the prompt stays within the budget.
         var warning = new System.Text.RegularExpressions.Regex($@"\[token-guard\] Estimated \d+ tokens \(threshold: 8000\)\. Context: 3 messages, \d+ tokens sent for {conversationId}");
-        await Eventually.GetAsync(async () => warning.IsMatch(await ReadSharedAsync(Path.Combine(stack.LogDirectory, "chatsocket.log"))) ? "logged" : null, what: "the token-guard warning");
-    }
-
-    /// <summary>The service is still writing its log.</summary>
-    private static async Task<string> ReadSharedAsync(string path)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
+        await Eventually.GetAsync(() => Task.FromResult(ResourceLogFiles.ReadLines(Path.Combine(stack.LogDirectory, "chatsocket.log")).Exists(warning.IsMatch) ? "logged" : null),
+            what: "the token-guard warning");
     }
 }
