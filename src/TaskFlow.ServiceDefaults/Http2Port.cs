@@ -1,7 +1,11 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -49,6 +53,57 @@ public static class Http2Port
             http2.InitialStreamWindowSize = StreamWindowBytes;
             http2.InitialConnectionWindowSize = StreamWindowBytes * http2.MaxStreamsPerConnection;
         });
+        builder.Services.AddTransient<IStartupFilter, UnreadBodyDrain>();
         return builder;
+    }
+
+    /// <summary>
+    /// Reads to its end, and drops, a request body that an answer left unread (a 401, a 413, a 429 to a large POST).
+    /// Over HTTP/1.1 Kestrel does this itself. Over HTTP/2 it resets the stream instead, the gateway then stops reading
+    /// its client's body mid-read and must close that connection; a client that sends its whole body before it reads
+    /// (HttpClient, most SDKs) sees a broken connection instead of the answer (about one large request in ten measured).
+    /// </summary>
+    private sealed class UnreadBodyDrain : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, nextStep) =>
+            {
+                await nextStep(context);
+                if (HasUnreadBody(context))
+                {
+                    await DrainAsync(context);
+                }
+            });
+            next(app);
+        };
+
+        private static bool HasUnreadBody(HttpContext context) =>
+            HttpProtocol.IsHttp2(context.Request.Protocol)
+            && context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true
+            // A socket's stream is its body; a client waiting for "100 Continue" sends nothing after a final answer.
+            && context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true
+            && !context.Request.Headers.Expect.Any(value => string.Equals(value, "100-continue", StringComparison.OrdinalIgnoreCase));
+
+        private static async Task DrainAsync(HttpContext context)
+        {
+            var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            try
+            {
+                // Bounded by the request's body size limit, past which Kestrel ends the read with an error.
+                while (await context.Request.Body.ReadAsync(chunk, context.RequestAborted) > 0)
+                {
+                }
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+            {
+                // The client went away, the body is over the limit, or the application left the reader unusable: the
+                // stream is reset as it would have been without this.
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
     }
 }

@@ -29,19 +29,17 @@ public static class CompletionRequestReader
     public static async Task<(CompletionJob? Job, RequestError? Error)> ReadAsync(HttpContext http, ChatSettings settings)
     {
         var limit = settings.MaxCompletionRequestBytes;
-        var announced = http.Request.ContentLength;
-        // An over-limit body is read to its end and dropped before the 413, not left unread: a client that did not ask
-        // to continue sends its whole body before it reads any answer, and a server that answers first resets the
-        // stream, which the gateway passes on as a broken connection instead of the 413 (one request in nine measured).
-        // A client that asked to continue (Expect: 100-continue, as curl does for large bodies) is answered before it
-        // sends anything; a body announced beyond DrainFactor times the limit is not worth reading at all.
-        if (announced > limit && (announced > limit * DrainFactor || AsksToContinue(http.Request)))
-        {
-            return (null, TooLarge(limit, settings, announced));
-        }
+        // A body is never kept beyond the limit, but it is read to its end and dropped, up to DrainFactor times the limit
+        // (past that the server stops reading and resets): a client that sends its whole body before it reads must hear
+        // the 413. A body announced too large is answered at once and then read (by Kestrel over HTTP/1.1, by Http2Port's
+        // drain over the gateway's HTTP/2); a chunked one is read here, where it is counted.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeLimit)
         {
             sizeLimit.MaxRequestBodySize = limit * DrainFactor;
+        }
+        if (http.Request.ContentLength > limit)
+        {
+            return (null, TooLarge(limit, settings, http.Request.ContentLength));
         }
 
         ChatCompletionRequest? request;
@@ -50,7 +48,7 @@ public static class CompletionRequestReader
             using var body = await ReadBoundedAsync(http.Request.Body, limit, http.RequestAborted);
             if (body is null)
             {
-                return (null, TooLarge(limit, settings, announced));
+                return (null, TooLarge(limit, settings, null));
             }
             request = await JsonSerializer.DeserializeAsync<ChatCompletionRequest>(body, OpenAiJson.Options, http.RequestAborted);
         }
@@ -91,9 +89,6 @@ public static class CompletionRequestReader
     }
 
     private const int DrainFactor = 16;
-
-    private static bool AsksToContinue(HttpRequest request) =>
-        request.Headers.Expect.Any(value => string.Equals(value, "100-continue", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The body, or null when it had more than <paramref name="limit"/> bytes (then it was read to its end).</summary>
     private static async Task<MemoryStream?> ReadBoundedAsync(Stream body, long limit, CancellationToken cancellationToken)

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Text;
 using TaskFlow.Tests.Support;
 
 namespace TaskFlow.Tests.EndToEnd;
@@ -48,6 +50,24 @@ public sealed class GatewayConnectionTests(TaskFlowStack stack)
             {
                 await socket.DisposeAsync();
             }
+        }
+    }
+
+    [Theory]
+    [InlineData("/v1/chat/completions")]
+    [InlineData("/api/chat")]
+    public async Task An_answer_before_a_large_body_is_read_reaches_a_client_that_sends_it_whole(string path)
+    {
+        // HttpClient, like most SDKs, sends the whole body before it reads the answer. ChatSocket refuses this one
+        // (no key, no session) without reading it; over the HTTP/2 hop the unread body used to reset the stream, and
+        // about one such request in ten reached the client as a broken connection instead of its 401.
+        using var anonymous = new HttpClient { BaseAddress = stack.Gateway };
+        var body = $$"""{"model": "fake-qwen", "messages": [{"role": "user", "content": "{{new string('x', 8 * 1024 * 1024)}}"}]}""";
+        for (var i = 0; i < 15; i++)
+        {
+            using var response = await anonymous.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.NotEmpty(await response.Content.ReadAsStringAsync());
         }
     }
 }
