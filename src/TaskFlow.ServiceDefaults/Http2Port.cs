@@ -95,7 +95,8 @@ public static class Http2Port
                 {
                 }
             }
-            catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or Microsoft.AspNetCore.Http.BadHttpRequestException)
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException
+                or Microsoft.AspNetCore.Http.BadHttpRequestException)
             {
                 // The client went away, the body is over the limit, or the application left the reader unusable: the
                 // stream is reset as it would have been without this.

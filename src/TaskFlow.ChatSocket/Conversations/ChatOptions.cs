@@ -32,7 +32,8 @@ public sealed class ChatOptions : IValidatableObject
 
     /// <summary>
     /// Largest <c>/v1/chat/completions</c> request body accepted, in bytes; larger ones are refused with 413 (and read
-    /// and dropped, never kept, so that a client that sends before it reads hears it). Each message in it is held to <see cref="MaxMessageChars"/> as well.
+    /// and dropped, never kept, so that a client that sends before it reads hears it). Each message in it is held to
+    /// <see cref="MaxMessageChars"/> as well.
     /// </summary>
     [Range(64 * 1024, 64 * 1024 * 1024)]
     public int MaxCompletionRequestBytes { get; set; } = 1024 * 1024;

@@ -64,7 +64,9 @@ public sealed class ReplicaCrashTests(ReplicaCrashStack stack, ITestOutputHelper
             }, TimeSpan.FromSeconds(30), "a live replica to take the reconnect");
             Log("reconnected");
             var survivor = stack.ChatSockets.Single(replica => replica != serving);
-            Assert.Equal(1, await stack.MetricAsync(survivor, "ws_connections_active"));
+            // Counted when its session starts, a moment after the handshake the client has already seen.
+            await Eventually.GetAsync(async () => await stack.MetricAsync(survivor, "ws_connections_active") == 1 ? (object)true : null,
+                TimeSpan.FromSeconds(10), $"the reconnected socket to be counted as open on {survivor}");
 
             var rest = await again.ReceiveUntilAsync("ai_done");
             Assert.Equal("conversation_resumed", rest[0].Type());
