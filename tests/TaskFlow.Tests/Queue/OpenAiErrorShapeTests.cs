@@ -73,7 +73,7 @@ public sealed class OpenAiErrorShapeTests(TaskFlowStack stack)
     {
         using var http = await KeyedClientAsync();
         // A client that sends its whole body before it reads (as HttpClient and most SDKs do) must hear the 413, not a
-        // broken connection: before the body was read to its end, one such request in nine came back broken.
+        // broken connection: before the rest of such a body was read and dropped, one request in nine came back broken.
         var large = new string('x', 12 * 1024 * 1024);
         for (var i = 0; i < 10; i++)
         {

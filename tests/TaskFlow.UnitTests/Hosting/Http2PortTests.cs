@@ -105,7 +105,7 @@ public sealed class Http2PortTests
         Assert.Equal("no key", await refused.Content.ReadAsStringAsync());
         Assert.Equal(body.Length, body.Sent);
 
-        // A body that was read is not read again, and a client waiting for "100 Continue" is not waited for.
+        // A body the application reads still reaches it whole, and a client waiting for "100 Continue" is not waited for.
         using var echoed = await h2.SendAsync(new HttpRequestMessage(HttpMethod.Post, server.Http2Url("/length"))
         {
             Version = HttpVersion.Version20,
